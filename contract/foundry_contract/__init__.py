@@ -1,0 +1,29 @@
+"""What the platform and the services agree on, in one place.
+
+The CDK app injects exactly these environment variables (plain values or Secrets Manager runtime
+secrets), the services read exactly these names, and the local twin sets them with local values.
+Tests on both sides compare against this module, so a rename cannot drift between the two.
+"""
+
+from foundry_contract.edge import (
+    API_PATH_PATTERNS,
+    INTERNAL_API_KEY_HEADER,
+    ORIGIN_VERIFY_HEADER,
+    SECURITY_HEADERS,
+    SPA_FALLBACK_DOCUMENT,
+    STATIC_ASSETS_PATTERN,
+)
+from foundry_contract.env import ENV_VARS, EnvVar, Service, env_vars_for
+
+__all__ = [
+    "API_PATH_PATTERNS",
+    "ENV_VARS",
+    "INTERNAL_API_KEY_HEADER",
+    "ORIGIN_VERIFY_HEADER",
+    "SECURITY_HEADERS",
+    "SPA_FALLBACK_DOCUMENT",
+    "STATIC_ASSETS_PATTERN",
+    "EnvVar",
+    "Service",
+    "env_vars_for",
+]

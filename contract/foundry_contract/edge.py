@@ -1,0 +1,18 @@
+"""The edge's behaviour, shared by the CloudFront distribution and the local twin's edge router."""
+
+ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
+INTERNAL_API_KEY_HEADER = "X-Internal-Api-Key"
+
+# Path patterns CloudFront routes to the api origin; everything else goes to web (spec §1).
+API_PATH_PATTERNS: tuple[str, ...] = ("/graphql", "/api/*")
+STATIC_ASSETS_PATTERN = "/assets/*"
+SPA_FALLBACK_DOCUMENT = "/index.html"
+
+# Response headers both edges add (CloudFront response-headers policy, local router).
+SECURITY_HEADERS: dict[str, str] = {
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-XSS-Protection": "1; mode=block",
+}

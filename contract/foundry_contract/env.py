@@ -1,0 +1,172 @@
+"""Environment variables each service reads: the contract between the CDK app and the services.
+
+`secret=True` means the platform delivers the value as a runtime secret from Secrets Manager (App
+Runner `RuntimeEnvironmentSecrets`, ECS `secrets`), never as a plain environment value (spec §6, §13).
+`local_only=True` marks variables only the local twin sets (no AWS equivalent exists there).
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Service(StrEnum):
+    API = "api"
+    AI = "ai"
+    WEB = "web"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnvVar:
+    name: str
+    services: tuple[Service, ...]
+    description: str
+    secret: bool = False
+    required: bool = False
+    local_only: bool = False
+    default: str | None = None
+
+
+_API = (Service.API,)
+_AI = (Service.AI,)
+_ALL = (Service.API, Service.AI, Service.WEB)
+
+ENV_VARS: tuple[EnvVar, ...] = (
+    # -- every service
+    EnvVar(name="PORT", services=_ALL, default="8080", description="TCP port the HTTP server listens on."),
+    EnvVar(
+        name="FOUNDRY_ENV",
+        services=_ALL,
+        default="dev",
+        description="Environment name: local, dev, staging or prod. staging/prod switch off "
+        "introspection, the GraphQL IDE and the OpenAPI docs.",
+    ),
+    EnvVar(name="LOG_LEVEL", services=(Service.API, Service.AI), default="INFO", description="Log level."),
+    # -- api: database
+    EnvVar(
+        name="DATABASE_SECRET",
+        services=_API,
+        secret=True,
+        description="RDS-generated JSON secret (username, password, host, port, dbname). "
+        "Takes precedence over DATABASE_URL.",
+    ),
+    EnvVar(
+        name="DATABASE_HOST",
+        services=_API,
+        description="Overrides the secret's host, e.g. with the RDS Proxy endpoint.",
+    ),
+    EnvVar(
+        name="DATABASE_URL",
+        services=_API,
+        local_only=True,
+        description="libpq connection string; used only when DATABASE_SECRET is absent (local twin, tests).",
+    ),
+    EnvVar(
+        name="DATABASE_SSLMODE",
+        services=_API,
+        default="prefer",
+        description="libpq sslmode; the platform sets 'require' (RDS enforces rds.force_ssl=1).",
+    ),
+    EnvVar(name="DB_POOL_MAX_SIZE", services=_API, default="10", description="Connections per instance."),
+    EnvVar(
+        name="DB_STATEMENT_TIMEOUT_MS",
+        services=_API,
+        default="5000",
+        description="Per-session statement_timeout sent on connect.",
+    ),
+    # -- api: uploads
+    EnvVar(name="UPLOADS_BUCKET", services=_API, required=True, description="Private uploads bucket name."),
+    EnvVar(name="UPLOADS_BUCKET_REGION", services=_API, default="us-east-1", description="Bucket region."),
+    EnvVar(
+        name="S3_ENDPOINT_URL",
+        services=_API,
+        local_only=True,
+        description="S3 endpoint override (the local twin's S3 emulator).",
+    ),
+    EnvVar(
+        name="UPLOAD_MAX_BYTES", services=_API, default="26214400", description="Largest accepted upload."
+    ),
+    EnvVar(
+        name="UPLOAD_ALLOWED_TYPES",
+        services=_API,
+        default="image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv,application/json",
+        description="Comma-separated content types accepted by createUpload.",
+    ),
+    EnvVar(
+        name="UPLOAD_URL_TTL_SECONDS",
+        services=_API,
+        default="300",
+        description="Lifetime of pre-signed PUT/GET URLs (at most 300).",
+    ),
+    # -- api: auth
+    EnvVar(name="CLERK_JWKS_URL", services=_API, required=True, description="Clerk JWKS URL."),
+    EnvVar(
+        name="CLERK_ISSUER", services=_API, required=True, description="Expected `iss` (Frontend API URL)."
+    ),
+    EnvVar(
+        name="CLERK_AUTHORIZED_PARTIES",
+        services=_API,
+        required=True,
+        description="Comma-separated origins accepted in `azp`.",
+    ),
+    EnvVar(
+        name="CLERK_SECRET_KEY",
+        services=_API,
+        secret=True,
+        description="Clerk backend secret (reserved for Clerk's backend API; JWT checks use the JWKS).",
+    ),
+    EnvVar(
+        name="ORIGIN_VERIFY_SECRET",
+        services=_API,
+        secret=True,
+        description="Value CloudFront sends in X-Origin-Verify; requests without it get 403.",
+    ),
+    # -- api -> ai
+    EnvVar(name="AI_SERVICE_URL", services=_API, required=True, description="Base URL of the private ai."),
+    EnvVar(
+        name="AI_INTERNAL_API_KEY",
+        services=(Service.API, Service.AI),
+        secret=True,
+        required=True,
+        description="Shared key in X-Internal-Api-Key between api and ai.",
+    ),
+    EnvVar(
+        name="AI_REQUEST_TIMEOUT_SECONDS",
+        services=_API,
+        default="30",
+        description="api's deadline for one call to ai (ai retries upstream; api does not retry).",
+    ),
+    # -- ai -> upstream
+    EnvVar(
+        name="AI_UPSTREAM_BASE_URL",
+        services=_AI,
+        required=True,
+        description="OpenAI-compatible base URL (…/v1), external provider or the vLLM path.",
+    ),
+    EnvVar(name="AI_UPSTREAM_MODEL", services=_AI, required=True, description="Model name sent upstream."),
+    EnvVar(name="AI_UPSTREAM_API_KEY", services=_AI, secret=True, description="Upstream provider key."),
+    EnvVar(
+        name="AI_CONNECT_TIMEOUT_SECONDS", services=_AI, default="2", description="Upstream connect timeout."
+    ),
+    EnvVar(name="AI_READ_TIMEOUT_SECONDS", services=_AI, default="20", description="Upstream read timeout."),
+    EnvVar(name="AI_DEADLINE_SECONDS", services=_AI, default="25", description="Total budget per request."),
+    EnvVar(name="AI_MAX_ATTEMPTS", services=_AI, default="3", description="Upstream attempts per request."),
+    EnvVar(name="AI_MAX_CONCURRENCY", services=_AI, default="32", description="Concurrent upstream calls."),
+    EnvVar(
+        name="AI_BREAKER_FAILURE_THRESHOLD",
+        services=_AI,
+        default="5",
+        description="Consecutive failed requests that open the circuit breaker.",
+    ),
+    EnvVar(
+        name="AI_BREAKER_RESET_SECONDS",
+        services=_AI,
+        default="30",
+        description="Time the breaker stays open before one trial call (half-open).",
+    ),
+)
+
+
+def env_vars_for(service: Service, *, include_local_only: bool = False) -> tuple[EnvVar, ...]:
+    return tuple(
+        var for var in ENV_VARS if service in var.services and (include_local_only or not var.local_only)
+    )
