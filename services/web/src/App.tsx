@@ -1,0 +1,32 @@
+import { useMemo } from "react";
+import { createGraphQLClient } from "./api/graphql";
+import { useAuth } from "./auth/context";
+import { AiPanel } from "./features/ai/AiPanel";
+import { UploadsPanel } from "./features/uploads/UploadsPanel";
+
+/** The signed-in app; the auth provider shows its sign-in page instead when there is no session. */
+export function App() {
+  const { state, getToken, signOut, handleUnauthorized } = useAuth();
+  const client = useMemo(
+    () => createGraphQLClient({ getToken, onUnauthorized: handleUnauthorized }),
+    [getToken, handleUnauthorized],
+  );
+
+  return (
+    <>
+      <header className="app-header">
+        <h1>Foundry</h1>
+        <div className="user">
+          {state.status === "signedIn" && <span data-testid="signed-in-user">{state.userLabel}</span>}
+          <button type="button" onClick={() => void signOut()} data-testid="sign-out">
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main className="app-main">
+        <UploadsPanel client={client} />
+        <AiPanel client={client} />
+      </main>
+    </>
+  );
+}
