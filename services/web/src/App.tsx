@@ -1,11 +1,24 @@
 import { useMemo } from "react";
 import { createGraphQLClient } from "./api/graphql";
+import { AuthProvider } from "./auth/AuthProvider";
 import { useAuth } from "./auth/context";
 import { AiPanel } from "./features/ai/AiPanel";
 import { UploadsPanel } from "./features/uploads/UploadsPanel";
+import { ErrorBanner, ErrorProvider } from "./ui/errors";
 
-/** The signed-in app; the auth provider shows its sign-in page instead when there is no session. */
-export function App() {
+export function App({ clerkPublishableKey = import.meta.env.VITE_CLERK_PUBLISHABLE_KEY }: { clerkPublishableKey?: string }) {
+  return (
+    <ErrorProvider>
+      <ErrorBanner />
+      <AuthProvider clerkPublishableKey={clerkPublishableKey}>
+        <SignedInApp />
+      </AuthProvider>
+    </ErrorProvider>
+  );
+}
+
+/** Rendered only with a session: the auth provider shows its sign-in page otherwise. */
+export function SignedInApp() {
   const { state, getToken, signOut, handleUnauthorized } = useAuth();
   const client = useMemo(
     () => createGraphQLClient({ getToken, onUnauthorized: handleUnauthorized }),

@@ -6,10 +6,10 @@ const ClerkAuthProvider = lazy(() => import("./ClerkAuthProvider"));
 /** Clerk when a publishable key was given at build time, otherwise the local twin's dev sign-in. */
 export function AuthProvider({
   children,
-  clerkPublishableKey = import.meta.env.VITE_CLERK_PUBLISHABLE_KEY,
+  clerkPublishableKey,
 }: {
   children: ReactNode;
-  clerkPublishableKey?: string | undefined;
+  clerkPublishableKey: string | undefined;
 }) {
   if (!clerkPublishableKey) return <DevAuthProvider>{children}</DevAuthProvider>;
   return (
