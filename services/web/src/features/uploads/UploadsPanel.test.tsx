@@ -114,6 +114,7 @@ describe("UploadsPanel", () => {
     expect(banner.getAttribute("role")).toBe("alert");
     expect(banner.textContent).toContain("File is larger than 25 MB.");
     expect(FakeXhr.instances).toHaveLength(0);
+    expect(screen.queryByTestId("upload-progress")).toBeNull();
   });
 
   it("shows a failed list load in the error banner", async () => {

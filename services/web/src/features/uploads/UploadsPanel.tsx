@@ -36,6 +36,7 @@ export function UploadsPanel({ client }: { client: GraphQLClient }) {
       if (fileInput.current) fileInput.current.value = "";
       await uploads.reload();
     } catch (error) {
+      setProgress(null);
       report(error);
     } finally {
       setStep(null);
