@@ -7,8 +7,10 @@ Tests on both sides compare against this module, so a rename cannot drift betwee
 
 from foundry_contract.edge import (
     API_PATH_PATTERNS,
+    HEALTH_PATH,
     INTERNAL_API_KEY_HEADER,
     ORIGIN_VERIFY_HEADER,
+    READY_PATH,
     SECURITY_HEADERS,
     SPA_FALLBACK_DOCUMENT,
     STATIC_ASSETS_PATTERN,
@@ -18,8 +20,10 @@ from foundry_contract.env import ENV_VARS, EnvVar, Service, env_vars_for
 __all__ = [
     "API_PATH_PATTERNS",
     "ENV_VARS",
+    "HEALTH_PATH",
     "INTERNAL_API_KEY_HEADER",
     "ORIGIN_VERIFY_HEADER",
+    "READY_PATH",
     "SECURITY_HEADERS",
     "SPA_FALLBACK_DOCUMENT",
     "STATIC_ASSETS_PATTERN",

@@ -16,3 +16,6 @@ SECURITY_HEADERS: dict[str, str] = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-XSS-Protection": "1; mode=block",
 }
+
+HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"

@@ -1,0 +1,37 @@
+"""The composition root: one environment's stacks, with cdk-nag over the whole app."""
+
+import os
+
+# jsii prints a large end-of-life banner on Node 20; the pinned toolchain is known to work there.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from aws_cdk import App, Tags
+
+from foundry_infra.config.model import EnvironmentConfig
+from foundry_infra.nag import add_nag
+from foundry_infra.stacks.edge_global import EdgeGlobalStack
+from foundry_infra.stacks.platform import PlatformStack
+
+
+class FoundryApp:
+    """Builds the app for one environment; `stacks` lists them in deployment order."""
+
+    def __init__(self, *, config: EnvironmentConfig, outdir: str | None = None, nag: bool = True) -> None:
+        self.config = config
+        self.app = App(
+            outdir=outdir,
+            context={
+                # Synth must not depend on stack traces or on lookups (offline, reproducible).
+                "aws:cdk:disable-stack-trace": True,
+            },
+        )
+        self.nag = add_nag(self.app) if nag else None
+        prefix = config.stack_prefix
+        self.edge = EdgeGlobalStack(self.app, f"{prefix}-edge", config=config)
+        self.platform = PlatformStack(self.app, f"{prefix}-platform", config=config, edge=self.edge)
+        for key, value in {"project": "foundry", "environment": config.name}.items():
+            Tags.of(self.app).add(key, value)
+
+    @property
+    def stacks(self) -> list[str]:
+        return [self.edge.stack_name, self.platform.stack_name]

@@ -1,0 +1,186 @@
+"""The typed configuration of one environment.
+
+Every field has a type, a default and a one-line description; the README's configuration table is
+generated from these models. Constructs receive the part they need as a keyword argument and never
+read the process environment.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+EnvironmentName = Literal["dev", "staging", "prod"]
+InterfaceEndpoint = Literal["secretsmanager", "ecr.api", "ecr.dkr", "logs", "sts"]
+AppRunnerCpu = Literal[256, 512, 1024, 2048, 4096]
+AppRunnerMemory = Literal[512, 1024, 2048, 3072, 4096, 6144, 8192, 10240, 12288]
+Compute = Literal["apprunner", "ecs"]
+PriceClass = Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"]
+
+PLACEHOLDER_ACCOUNT = "123456789012"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+class NetworkConfig(_Model):
+    cidr: str = Field("10.40.0.0/16", description="VPC IPv4 range.")
+    availability_zones: tuple[str, str] = Field(
+        ("us-east-1a", "us-east-1b"),
+        description="The two AZs, fixed so that synth needs no context lookup.",
+    )
+    nat_gateways: int = Field(1, ge=1, le=2, description="NAT gateways (1: single-AZ egress; 2: one per AZ).")
+    interface_endpoints: tuple[InterfaceEndpoint, ...] = Field(
+        ("secretsmanager", "ecr.api", "ecr.dkr", "logs", "sts"),
+        description="Interface endpoints in the data subnets (each costs per AZ-hour).",
+    )
+    interface_endpoint_azs: int = Field(2, ge=1, le=2, description="AZs that get an endpoint ENI.")
+    flow_log_retention_days: int = Field(30, ge=1, description="Retention of the VPC flow-log group.")
+
+
+class DatabaseConfig(_Model):
+    instance_class: str = Field("t4g.micro", description="RDS instance class without the 'db.' prefix.")
+    engine_version: str = Field("17.6", description="PostgreSQL version (16.x or 17.x).")
+    multi_az: bool = Field(False, description="Standby in the second AZ.")
+    allocated_storage_gib: int = Field(20, ge=20, description="Initial gp3 storage.")
+    max_allocated_storage_gib: int = Field(100, ge=20, description="Storage autoscaling ceiling.")
+    backup_retention_days: int = Field(7, ge=7, le=35, description="Automated backups and PITR window.")
+    weekly_snapshot_retention_days: int = Field(35, ge=7, description="AWS Backup weekly snapshot retention.")
+    deletion_protection: bool = Field(False, description="Refuse deletion of the instance.")
+    proxy: bool = Field(False, description="Put RDS Proxy between the services and the database.")
+    allow_from_ai: bool = Field(False, description="Also admit the ai service to the database (spec §4).")
+    max_connections: int | None = Field(None, ge=20, description="Override; default sized to the class.")
+    statement_timeout_ms: int = Field(15000, ge=0, description="Server-side statement_timeout.")
+    idle_in_transaction_timeout_ms: int = Field(60000, ge=0, description="Kill idle-in-transaction sessions.")
+    log_min_duration_ms: int = Field(500, ge=-1, description="Log statements slower than this.")
+
+    @field_validator("engine_version")
+    @classmethod
+    def _supported_major(cls, value: str) -> str:
+        major = value.split(".")[0]
+        if major not in {"16", "17"} or len(value.split(".")) != 2:
+            raise ValueError(f"use a PostgreSQL 16.x or 17.x version such as 17.6, not {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _storage_ceiling_above_floor(self) -> "DatabaseConfig":
+        if self.max_allocated_storage_gib < self.allocated_storage_gib:
+            raise ValueError("max_allocated_storage_gib must be at least allocated_storage_gib")
+        return self
+
+
+class ServiceConfig(_Model):
+    compute: Compute = Field("apprunner", description="Compute backend: App Runner (spec) or ECS Fargate.")
+    cpu: AppRunnerCpu = Field(1024, description="CPU units (1024 = 1 vCPU).")
+    memory: AppRunnerMemory = Field(2048, description="Memory in MiB.")
+    min_instances: int = Field(1, ge=1, le=25, description="Instances kept provisioned.")
+    max_instances: int = Field(2, ge=1, le=25, description="Scaling ceiling.")
+    concurrency: int = Field(80, ge=1, le=200, description="Requests per instance before scaling out.")
+    image_tag: str = Field(
+        "initial", min_length=1, description="Image tag deployed (the pipeline sets the git SHA)."
+    )
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> "ServiceConfig":
+        if self.min_instances > self.max_instances:
+            raise ValueError("min_instances must not exceed max_instances")
+        return self
+
+
+class ServicesConfig(_Model):
+    web: ServiceConfig = Field(
+        ServiceConfig(cpu=256, memory=512, concurrency=200), description="Static React build."
+    )
+    api: ServiceConfig = Field(ServiceConfig(), description="GraphQL api.")
+    ai: ServiceConfig = Field(ServiceConfig(cpu=512, memory=1024), description="Private ai service.")
+    ecr_keep_images: int = Field(20, ge=1, description="Images kept per ECR repository.")
+    ecr_registry_scanning: bool = Field(
+        True,
+        description="Own the account-region ECR enhanced-scanning configuration (one environment per account).",
+    )
+
+
+class EdgeConfig(_Model):
+    domain_name: str | None = Field(
+        None, description="Custom domain; without it CloudFront's domain is used."
+    )
+    hosted_zone_id: str | None = Field(None, description="Route 53 public zone for domain_name.")
+    hosted_zone_name: str | None = Field(None, description="Name of that zone.")
+    web_origin: Literal["s3", "apprunner"] = Field(
+        "apprunner",
+        description="Serve web from App Runner (spec §3.1) or from the assets bucket through OAC.",
+    )
+    price_class: PriceClass = Field("PriceClass_100", description="CloudFront price class.")
+    geo_allowlist: tuple[str, ...] = Field((), description="ISO country codes allowed; empty = everywhere.")
+
+    @model_validator(mode="after")
+    def _zone_with_domain(self) -> "EdgeConfig":
+        if self.domain_name and not (self.hosted_zone_id and self.hosted_zone_name):
+            raise ValueError("domain_name needs hosted_zone_id and hosted_zone_name")
+        return self
+
+
+class AuthConfig(_Model):
+    clerk_issuer: str = Field(
+        "https://clerk.foundry.invalid",
+        description="Clerk Frontend API URL: the tokens' `iss`; JWKS is read below it.",
+    )
+    authorized_parties: tuple[str, ...] = Field(
+        (), description="Origins accepted in `azp`; empty = the site's own origin."
+    )
+
+
+class AiUpstreamConfig(_Model):
+    base_url: str = Field(
+        "https://api.openai.com/v1", description="OpenAI-compatible base URL ai calls via NAT."
+    )
+    model: str = Field("gpt-4o-mini", description="Model name sent upstream.")
+
+
+class WafConfig(_Model):
+    rate_limit: int = Field(2000, ge=10, description="Requests per IP per 5 minutes before blocking.")
+    block_introspection: bool = Field(False, description="Block __schema/__type in /graphql bodies.")
+
+
+class OpsConfig(_Model):
+    alarm_email: str | None = Field(None, description="E-mail subscribed to the alarm topic.")
+    monthly_budget_usd: int = Field(300, ge=1, description="AWS Budgets monthly limit.")
+    log_retention_days: int = Field(30, ge=1, description="Service log retention.")
+
+
+class DeliveryConfig(_Model):
+    github_repo: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")] = Field(
+        "universal-ai-foundry/foundry", description="owner/name allowed to deploy through GitHub OIDC."
+    )
+    github_environment: str = Field("dev", description="GitHub environment the deploy job runs in.")
+
+
+class EnvironmentConfig(_Model):
+    name: EnvironmentName = Field(description="Environment name.")
+    account: Annotated[str, Field(pattern=r"^\d{12}$")] = Field(
+        PLACEHOLDER_ACCOUNT, description="AWS account id (placeholder keeps synth offline)."
+    )
+    region: str = Field("us-east-1", description="Region of the regional stack.")
+    network: NetworkConfig = Field(NetworkConfig(), description="VPC.")
+    database: DatabaseConfig = Field(DatabaseConfig(), description="RDS PostgreSQL.")
+    services: ServicesConfig = Field(ServicesConfig(), description="Services and registries.")
+    edge: EdgeConfig = Field(EdgeConfig(), description="CloudFront and DNS.")
+    auth: AuthConfig = Field(AuthConfig(), description="Clerk JWT verification in api.")
+    ai: AiUpstreamConfig = Field(AiUpstreamConfig(), description="The AI provider behind ai.")
+    waf: WafConfig = Field(WafConfig(), description="Web ACL.")
+    ops: OpsConfig = Field(OpsConfig(), description="Alarms and budget.")
+    delivery: DeliveryConfig = Field(DeliveryConfig(), description="CI/CD.")
+
+    @model_validator(mode="after")
+    def _azs_in_region(self) -> "EnvironmentConfig":
+        wrong = [az for az in self.network.availability_zones if not az.startswith(self.region)]
+        if wrong:
+            raise ValueError(
+                f"network.availability_zones {wrong} are not in region {self.region}; "
+                f'set them too, e.g. --set network.availability_zones=\'["{self.region}a","{self.region}b"]\''
+            )
+        return self
+
+    @property
+    def stack_prefix(self) -> str:
+        return f"Foundry-{self.name}"

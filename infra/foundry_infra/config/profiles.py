@@ -1,0 +1,67 @@
+"""The three environment profiles. Each departs from the model's defaults only where the spec says so."""
+
+from collections.abc import Callable
+
+from foundry_infra.config.model import (
+    DatabaseConfig,
+    DeliveryConfig,
+    EnvironmentConfig,
+    EnvironmentName,
+    NetworkConfig,
+    OpsConfig,
+    ServiceConfig,
+    ServicesConfig,
+    WafConfig,
+)
+
+
+def dev() -> EnvironmentConfig:
+    # Spec §7/§14: one NAT and a single-AZ database in dev; endpoints in one AZ because two-AZ
+    # interface endpoints cost more than the NAT traffic they save at dev volumes.
+    return EnvironmentConfig(
+        name="dev",
+        network=NetworkConfig(nat_gateways=1, interface_endpoint_azs=1, flow_log_retention_days=14),
+        database=DatabaseConfig(instance_class="t4g.micro", multi_az=False, backup_retention_days=7),
+        ops=OpsConfig(monthly_budget_usd=250, log_retention_days=14),
+        delivery=DeliveryConfig(github_environment="dev"),
+    )
+
+
+def staging() -> EnvironmentConfig:
+    return EnvironmentConfig(
+        name="staging",
+        network=NetworkConfig(nat_gateways=1, interface_endpoint_azs=2),
+        database=DatabaseConfig(instance_class="t4g.small", multi_az=True, backup_retention_days=7),
+        waf=WafConfig(block_introspection=True),
+        ops=OpsConfig(monthly_budget_usd=400),
+        delivery=DeliveryConfig(github_environment="staging"),
+    )
+
+
+def prod() -> EnvironmentConfig:
+    return EnvironmentConfig(
+        name="prod",
+        network=NetworkConfig(nat_gateways=2, interface_endpoint_azs=2, flow_log_retention_days=90),
+        database=DatabaseConfig(
+            instance_class="t4g.medium",
+            multi_az=True,
+            backup_retention_days=14,
+            deletion_protection=True,
+            max_allocated_storage_gib=200,
+        ),
+        services=ServicesConfig(
+            web=ServiceConfig(cpu=256, memory=512, concurrency=200, min_instances=1, max_instances=4),
+            api=ServiceConfig(min_instances=2, max_instances=10),
+            ai=ServiceConfig(cpu=512, memory=1024, min_instances=1, max_instances=6),
+        ),
+        waf=WafConfig(block_introspection=True),
+        ops=OpsConfig(monthly_budget_usd=600, log_retention_days=90),
+        delivery=DeliveryConfig(github_environment="prod"),
+    )
+
+
+PROFILES: dict[EnvironmentName, Callable[[], EnvironmentConfig]] = {
+    "dev": dev,
+    "staging": staging,
+    "prod": prod,
+}

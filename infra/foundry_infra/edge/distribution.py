@@ -1,0 +1,162 @@
+"""The CloudFront distribution of spec §1: `web` by default, `/graphql` and `/api/*` to `api`.
+
+The api origin receives a secret header that `api` checks, so its public App Runner URL is useless
+without CloudFront (and the WAF in front of it).
+"""
+
+from aws_cdk import Duration
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as sm
+from constructs import Construct
+from foundry_contract import API_PATH_PATTERNS, ORIGIN_VERIFY_HEADER, STATIC_ASSETS_PATTERN
+
+from foundry_infra.config.model import EdgeConfig
+from foundry_infra.nag import acknowledge
+
+# Client-side routes have no file extension: serve the app shell for them, the file itself otherwise.
+# Scoped to the web behavior, unlike a distribution-wide error page that would also rewrite api errors.
+SPA_REWRITE = """\
+function handler(event) {
+  var request = event.request;
+  var uri = request.uri;
+  if (uri.lastIndexOf('.') <= uri.lastIndexOf('/')) {
+    request.uri = '/index.html';
+  }
+  return request;
+}
+"""
+
+
+class Distribution(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: EdgeConfig,
+        web_origin: cloudfront.IOrigin,
+        api_domain: str,
+        origin_verify: sm.ISecret,
+        web_acl_arn: str,
+        certificate: acm.ICertificate | None,
+        log_bucket: s3.IBucket,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.headers = cloudfront.ResponseHeadersPolicy(
+            self,
+            "SecurityHeaders",
+            comment="HSTS and friends on every response (spec §13)",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=Duration.seconds(63072000),
+                    include_subdomains=True,
+                    preload=True,
+                    override=True,
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+                    override=True,
+                ),
+                xss_protection=cloudfront.ResponseHeadersXSSProtection(
+                    protection=True, mode_block=True, override=True
+                ),
+            ),
+        )
+        # The secret travels as a CloudFormation dynamic reference, resolved by CloudFormation at
+        # deploy time: the template holds only the reference.
+        self.api_origin = origins.HttpOrigin(
+            api_domain,
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+            custom_headers={ORIGIN_VERIFY_HEADER: origin_verify.secret_value.unsafe_unwrap()},
+            read_timeout=Duration.seconds(30),
+        )
+        api_behavior = cloudfront.BehaviorOptions(
+            origin=self.api_origin,
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            response_headers_policy=self.headers,
+        )
+        assets_cache = cloudfront.CachePolicy(
+            self,
+            "AssetsCache",
+            comment="Content-hashed build assets: cache for a year",
+            min_ttl=Duration.days(1),
+            default_ttl=Duration.days(365),
+            max_ttl=Duration.days(365),
+            enable_accept_encoding_gzip=True,
+            enable_accept_encoding_brotli=True,
+        )
+        self.spa_rewrite = cloudfront.Function(
+            self,
+            "SpaRewrite",
+            code=cloudfront.FunctionCode.from_inline(SPA_REWRITE),
+            runtime=cloudfront.FunctionRuntime.JS_2_0,
+            comment="Serve index.html for client-side routes",
+        )
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment="Foundry edge: web and api",
+            default_root_object="index.html",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=web_origin,
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=self.headers,
+                function_associations=[
+                    cloudfront.FunctionAssociation(
+                        function=self.spa_rewrite, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST
+                    )
+                ],
+            ),
+            additional_behaviors={
+                **{pattern: api_behavior for pattern in API_PATH_PATTERNS},
+                STATIC_ASSETS_PATTERN: cloudfront.BehaviorOptions(
+                    origin=web_origin,
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                    cache_policy=assets_cache,
+                    response_headers_policy=self.headers,
+                ),
+            },
+            web_acl_id=web_acl_arn,
+            domain_names=[config.domain_name] if config.domain_name else None,
+            certificate=certificate,
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            price_class=cloudfront.PriceClass[
+                config.price_class.upper().replace("PRICECLASS_", "PRICE_CLASS_")
+            ],
+            enable_logging=True,
+            log_bucket=log_bucket,
+            log_file_prefix="cloudfront/",
+            geo_restriction=cloudfront.GeoRestriction.allowlist(*config.geo_allowlist)
+            if config.geo_allowlist
+            else None,
+        )
+        if not config.geo_allowlist:
+            acknowledge(
+                self.distribution,
+                "AwsSolutions-CFR1",
+                reason="The product serves every country; set edge.geo_allowlist to restrict it.",
+            )
+        if certificate is None:
+            acknowledge(
+                self.distribution,
+                "AwsSolutions-CFR4",
+                reason="Without edge.domain_name the distribution uses its *.cloudfront.net certificate, "
+                "whose TLS policy AWS fixes; with a custom domain TLSv1.2_2021 applies.",
+            )
+
+    @property
+    def domain_name(self) -> str:
+        return self.distribution.distribution_domain_name

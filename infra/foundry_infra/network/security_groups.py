@@ -1,0 +1,26 @@
+"""The service security groups of spec §3: each one admits only what the spec's arrows allow.
+
+Outbound is closed by default and opened rule by rule in the platform stack, so that every edge of
+the diagram is one line of code and one template entry `foundry verify` can read.
+"""
+
+from aws_cdk import aws_ec2 as ec2
+from constructs import Construct
+
+
+def closed_security_group(
+    scope: Construct, id_: str, *, vpc: ec2.IVpc, description: str
+) -> ec2.SecurityGroup:
+    return ec2.SecurityGroup(scope, id_, vpc=vpc, description=description, allow_all_outbound=False)
+
+
+class ServiceSecurityGroups(Construct):
+    def __init__(self, scope: Construct, id_: str, *, vpc: ec2.IVpc) -> None:
+        super().__init__(scope, id_)
+        self.api = closed_security_group(
+            self, "Api", vpc=vpc, description="sg-api - egress of the api service"
+        )
+        self.ai = closed_security_group(self, "Ai", vpc=vpc, description="sg-ai - egress of the ai service")
+        self.database = closed_security_group(
+            self, "Database", vpc=vpc, description="sg-rds - PostgreSQL from the api only"
+        )

@@ -1,0 +1,92 @@
+"""The VPC of spec §2: two AZs, public / private-app / private-data tiers, NAT per profile, endpoints."""
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from foundry_infra.config.model import InterfaceEndpoint, NetworkConfig
+from foundry_infra.defaults import log_retention
+
+PUBLIC, APP, DATA = "public", "app", "data"
+
+_ENDPOINT_SERVICES: dict[InterfaceEndpoint, ec2.InterfaceVpcEndpointAwsService] = {
+    "secretsmanager": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+    "ecr.api": ec2.InterfaceVpcEndpointAwsService.ECR,
+    "ecr.dkr": ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
+    "logs": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+    "sts": ec2.InterfaceVpcEndpointAwsService.STS,
+}
+
+
+class Network(Construct):
+    """The data tier is isolated: no route to a NAT or an IGW, only the S3 gateway endpoint."""
+
+    def __init__(self, scope: Construct, id_: str, *, config: NetworkConfig) -> None:
+        super().__init__(scope, id_)
+        self.config = config
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            ip_addresses=ec2.IpAddresses.cidr(config.cidr),
+            availability_zones=list(config.availability_zones),
+            nat_gateways=config.nat_gateways,
+            subnet_configuration=[
+                ec2.SubnetConfiguration(name=PUBLIC, subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24),
+                ec2.SubnetConfiguration(
+                    name=APP, subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=20
+                ),
+                ec2.SubnetConfiguration(name=DATA, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24),
+            ],
+            restrict_default_security_group=True,
+        )
+        # Spec §2/§5: S3 traffic from the app and data tiers takes the free gateway endpoint, not the NAT.
+        self.s3_endpoint = self.vpc.add_gateway_endpoint(
+            "S3",
+            service=ec2.GatewayVpcEndpointAwsService.S3,
+            subnets=[ec2.SubnetSelection(subnet_group_name=APP), ec2.SubnetSelection(subnet_group_name=DATA)],
+        )
+        flow_log_group = logs.LogGroup(
+            self,
+            "FlowLogs",
+            retention=log_retention(config.flow_log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.vpc.add_flow_log(
+            "FlowLog",
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group),
+            traffic_type=ec2.FlowLogTrafficType.ALL,
+        )
+        self.endpoint_security_group = ec2.SecurityGroup(
+            self,
+            "EndpointsSg",
+            vpc=self.vpc,
+            description="Interface endpoints - HTTPS from the app tier service security groups only",
+            allow_all_outbound=False,
+        )
+        endpoint_subnets = ec2.SubnetSelection(
+            subnet_group_name=DATA,
+            availability_zones=list(config.availability_zones[: config.interface_endpoint_azs]),
+        )
+        self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {
+            name: self.vpc.add_interface_endpoint(
+                name.replace(".", "-"),
+                service=_ENDPOINT_SERVICES[name],
+                subnets=endpoint_subnets,
+                private_dns_enabled=True,
+                security_groups=[self.endpoint_security_group],
+                open=False,
+            )
+            for name in config.interface_endpoints
+        }
+
+    @property
+    def app_subnets(self) -> ec2.SubnetSelection:
+        return ec2.SubnetSelection(subnet_group_name=APP)
+
+    @property
+    def data_subnets(self) -> ec2.SubnetSelection:
+        return ec2.SubnetSelection(subnet_group_name=DATA)
+
+    def admit_to_endpoints(self, peer: ec2.ISecurityGroup, *, description: str) -> None:
+        self.endpoint_security_group.add_ingress_rule(peer, ec2.Port.tcp(443), description)
