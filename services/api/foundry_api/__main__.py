@@ -1,0 +1,97 @@
+"""`foundry-api serve` runs the api under uvicorn on $PORT; `foundry-api migrate plan|apply`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from types import FrameType
+
+import psycopg
+import uvicorn
+
+from foundry_api.core import migrate
+from foundry_api.core.config import ConfigError, Settings, load_settings
+from foundry_api.core.db import connection_kwargs
+from foundry_api.core.logging import configure_logging
+from foundry_api.main import Lifecycle, create_app
+
+# App Runner gives no documented grace period; ECS defaults to 30 s. Finish in-flight work in less.
+GRACEFUL_SHUTDOWN_SECONDS = 25
+
+
+class DrainingServer(uvicorn.Server):
+    """Flips /readyz to 503 the moment SIGTERM arrives, before uvicorn starts closing connections."""
+
+    def __init__(self, config: uvicorn.Config, *, lifecycle: Lifecycle) -> None:
+        super().__init__(config)
+        self.lifecycle = lifecycle
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.lifecycle.draining = True
+        super().handle_exit(sig, frame)
+
+
+def serve(settings: Settings) -> int:
+    lifecycle = Lifecycle()
+    app = create_app(settings, lifecycle=lifecycle)
+    config = uvicorn.Config(
+        app,
+        host="0.0.0.0",  # noqa: S104 - the container's only interface; App Runner/ECS route to it
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        lifespan="on",
+    )
+    DrainingServer(config, lifecycle=lifecycle).run()
+    return 0
+
+
+def migrate_command(settings: Settings, action: str) -> int:
+    kwargs = connection_kwargs(settings)
+    kwargs.pop("options", None)
+    conninfo = str(kwargs.pop("conninfo", ""))
+    with psycopg.connect(conninfo, autocommit=True, **kwargs) as conn:
+        if action == "plan":
+            pending = migrate.plan(conn)
+            if not pending:
+                print("schema is up to date; nothing to apply")
+            for migration in pending:
+                print(f"-- pending: {migration.label}\n{migration.sql.rstrip()}\n")
+            return 0
+        try:
+            applied = migrate.apply(conn)
+        except migrate.MigrationError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print("applied: " + ", ".join(m.label for m in applied) if applied else "schema is up to date")
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="foundry-api")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the HTTP server on $PORT")
+    migrate_parser = commands.add_parser("migrate", help="database migrations")
+    migrate_parser.add_argument("action", choices=["plan", "apply"])
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        # One line, no traceback: this is what an operator reads in the service's log stream.
+        print(f"foundry-api: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(level=settings.log_level)
+    try:
+        if args.command == "serve":
+            return serve(settings)
+        return migrate_command(settings, args.action)
+    except psycopg.OperationalError as exc:
+        print(f"foundry-api: cannot reach the database: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""Postgres access: one bounded async pool per process (spec §4, reference §7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from foundry_api.core.config import Settings
+
+Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
+
+# Bounds chosen so a Multi-AZ failover (tens of seconds) drains bad connections via `check` and
+# `max_lifetime`, while a request never waits on the pool longer than the client would wait on us.
+POOL_TIMEOUT_SECONDS = 5.0
+POOL_MAX_LIFETIME_SECONDS = 1800.0
+POOL_MAX_IDLE_SECONDS = 300.0
+CONNECT_TIMEOUT_SECONDS = 5
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000
+
+
+def connection_kwargs(settings: Settings) -> dict[str, Any]:
+    """Keywords for psycopg.connect: the settings' target plus per-session guards sent on connect."""
+    params = settings.database_params()
+    params["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    params["application_name"] = "foundry-api"
+    params["options"] = (
+        f"-c statement_timeout={settings.db_statement_timeout_ms} "
+        f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}"
+    )
+    return params
+
+
+def create_pool(settings: Settings) -> Pool:
+    kwargs = connection_kwargs(settings)
+    conninfo = str(kwargs.pop("conninfo", ""))
+    return AsyncConnectionPool(
+        conninfo,
+        kwargs={**kwargs, "row_factory": dict_row},
+        connection_class=AsyncConnection[DictRow],
+        min_size=1,
+        max_size=settings.db_pool_max_size,
+        timeout=POOL_TIMEOUT_SECONDS,
+        max_lifetime=POOL_MAX_LIFETIME_SECONDS,
+        max_idle=POOL_MAX_IDLE_SECONDS,
+        check=AsyncConnectionPool.check_connection,
+        open=False,
+        name="foundry-api",
+    )

@@ -1,0 +1,1 @@
+"""Local stand-ins for the managed services (Postgres, the Clerk issuer) used by the twin and tests."""
