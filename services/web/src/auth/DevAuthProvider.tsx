@@ -5,19 +5,25 @@ import { AuthContext } from "./context";
 import { DevSession } from "./devSession";
 import type { Auth } from "./types";
 
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 export function DevAuthProvider({ children, session: given }: { children: ReactNode; session?: DevSession }) {
   const session = useMemo(() => given ?? new DevSession(), [given]);
   const record = useSyncExternalStore(session.subscribe, () => session.current);
   const { report } = useErrorReporter();
+  const [tick, setTick] = useState(0);
 
   useEffect(() => {
     const seconds = session.secondsUntilRefresh();
     if (seconds === null) return;
+    // Browsers fire longer delays than 2^31-1 ms at once, which would refresh in a tight loop.
+    const delay = Math.min(seconds * 1000, MAX_TIMER_DELAY_MS);
     const timer = setTimeout(() => {
-      session.refresh().catch(() => undefined);
-    }, seconds * 1000);
+      if (session.secondsUntilRefresh() === 0) session.refresh().catch(() => undefined);
+      else setTick((tick) => tick + 1);
+    }, delay);
     return () => clearTimeout(timer);
-  }, [session, record]);
+  }, [session, record, tick]);
 
   // Stable callbacks: a token refresh must not rebuild the GraphQL client and refetch the lists.
   const getToken = useCallback(() => session.getToken(), [session]);
