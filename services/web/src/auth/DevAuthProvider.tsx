@@ -17,11 +17,14 @@ export function DevAuthProvider({ children, session: given }: { children: ReactN
     const seconds = session.secondsUntilRefresh();
     if (seconds === null) return;
     // Browsers fire longer delays than 2^31-1 ms at once, which would refresh in a tight loop.
-    const delay = Math.min(seconds * 1000, MAX_TIMER_DELAY_MS);
-    const timer = setTimeout(() => {
-      if (session.secondsUntilRefresh() === 0) session.refresh().catch(() => undefined);
-      else setTick((tick) => tick + 1);
-    }, delay);
+    const clamped = seconds * 1000 > MAX_TIMER_DELAY_MS;
+    const timer = setTimeout(
+      () => {
+        if (clamped) setTick((tick) => tick + 1);
+        else session.refresh().catch(() => undefined);
+      },
+      clamped ? MAX_TIMER_DELAY_MS : seconds * 1000,
+    );
     return () => clearTimeout(timer);
   }, [session, record, tick]);
 
