@@ -13,25 +13,22 @@ from foundry_api.core import migrate
 from foundry_api.core.config import ConfigError, Settings, load_settings
 from foundry_api.core.db import connection_kwargs
 from foundry_api.core.logging import configure_logging
-from foundry_api.main import Lifecycle, create_app
 
 # App Runner gives no documented grace period; ECS defaults to 30 s. Finish in-flight work in less.
 GRACEFUL_SHUTDOWN_SECONDS = 25
 
 
-class DrainingServer(uvicorn.Server):
-    """Flips /readyz to 503 the moment SIGTERM arrives, before uvicorn starts closing connections."""
-
-    def __init__(self, config: uvicorn.Config, *, lifecycle: Lifecycle) -> None:
-        super().__init__(config)
-        self.lifecycle = lifecycle
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        self.lifecycle.draining = True
-        super().handle_exit(sig, frame)
-
-
 def serve(settings: Settings) -> int:
+    # Imported here so `migrate` does not pay for loading the whole GraphQL app.
+    from foundry_api.main import Lifecycle, create_app
+
+    class DrainingServer(uvicorn.Server):
+        """Flips /readyz to 503 the moment SIGTERM arrives, before uvicorn closes connections."""
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            lifecycle.draining = True
+            super().handle_exit(sig, frame)
+
     lifecycle = Lifecycle()
     app = create_app(settings, lifecycle=lifecycle)
     config = uvicorn.Config(
@@ -45,7 +42,7 @@ def serve(settings: Settings) -> int:
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         lifespan="on",
     )
-    DrainingServer(config, lifecycle=lifecycle).run()
+    DrainingServer(config).run()
     return 0
 
 

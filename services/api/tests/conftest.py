@@ -251,6 +251,12 @@ class GraphQLClient:
         self.issuer = issuer
         self.http = httpx.Client(base_url=base_url, timeout=10, headers=headers or {})
 
+    def __enter__(self) -> GraphQLClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.http.close()
+
     def token(self, sub: str) -> str:
         return self.issuer.mint(sub=sub, azp=WEB_ORIGIN)
 

@@ -1,0 +1,91 @@
+"""`foundry-api serve` as the container runs it: a real process, SIGTERM, in-flight work drains."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import httpx
+from foundry_tools.twin.issuer import LocalIssuer
+from foundry_tools.twin.postgres import PostgresServer, free_port
+from tests.conftest import AI_KEY, BUCKET, WEB_ORIGIN, AiStub
+
+ASK = 'mutation { askAi(input: {prompt: "[slow] drain me"}) { __typename ... on AskAiPayload { aiRequest { answer } } } }'
+
+
+def test_sigterm_drains_in_flight_requests(
+    postgres: PostgresServer, issuer: LocalIssuer, s3_endpoint: str, ai_stub: AiStub
+) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "FOUNDRY_ENV": "local",
+        "DATABASE_URL": postgres.create_database("serve_drain"),
+        "DATABASE_SSLMODE": "disable",
+        "UPLOADS_BUCKET": BUCKET,
+        "S3_ENDPOINT_URL": s3_endpoint,
+        "CLERK_JWKS_URL": issuer.jwks_url,
+        "CLERK_ISSUER": issuer.issuer,
+        "CLERK_AUTHORIZED_PARTIES": WEB_ORIGIN,
+        "AI_SERVICE_URL": ai_stub.url,
+        "AI_INTERNAL_API_KEY": AI_KEY,
+        "AI_REQUEST_TIMEOUT_SECONDS": "10",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "foundry_api", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, "api exited during start-up"
+            assert time.monotonic() < deadline, "api did not become ready within 30 s"
+            time.sleep(0.1)
+
+        result: dict[str, Any] = {}
+
+        def ask() -> None:
+            token = issuer.mint(sub="user_drain", azp=WEB_ORIGIN)
+            response = httpx.post(
+                base + "/graphql",
+                json={"query": ASK},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=20,
+            )
+            result["status"] = response.status_code
+            result["body"] = response.json()
+
+        in_flight = threading.Thread(target=ask)
+        in_flight.start()
+        time.sleep(0.8)  # the stub holds this request for 3 s
+        process.send_signal(signal.SIGTERM)
+        in_flight.join(timeout=20)
+        # uvicorn re-raises the captured SIGTERM after its graceful shutdown, as a signal-terminated exit.
+        assert process.wait(timeout=20) in (0, -signal.SIGTERM)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        output = process.stdout.read().decode() if process.stdout else ""
+        if process.stdout:
+            process.stdout.close()
+    assert result["status"] == 200, output
+    assert result["body"]["data"]["askAi"]["aiRequest"]["answer"] == "late"
+    log_lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert any(line.get("event") == "api_stopped" for line in log_lines), output
+    assert all("request_id" in line for line in log_lines if line.get("event") == "request")
