@@ -67,7 +67,7 @@ def _merge(target: dict[str, Any], source: Mapping[str, Any], *, model: type[Bas
 def _field_model(model: type[BaseModel], key: str, *, prefix: str) -> type[BaseModel] | None:
     if key not in model.model_fields:
         allowed = ", ".join(prefix + name for name in model.model_fields)
-        raise ConfigError(f"unknown key {prefix}{key!r}; allowed here: {allowed}")
+        raise ConfigError(f"unknown key '{prefix}{key}'; allowed here: {allowed}")
     annotation = model.model_fields[key].annotation
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation

@@ -138,8 +138,10 @@ class PrivateIngress(Construct):
         )
         for peer in allowed_peers:
             self.security_group.add_ingress_rule(peer, ec2.Port.tcp(443), "HTTPS to the private ai service")
-        self.endpoint = vpc.add_interface_endpoint(
+        self.endpoint = ec2.InterfaceVpcEndpoint(
+            self,
             "RequestsEndpoint",
+            vpc=vpc,
             service=ec2.InterfaceVpcEndpointAwsService.APP_RUNNER_REQUESTS,
             subnets=subnets,
             private_dns_enabled=False,

@@ -1,0 +1,99 @@
+"""Synthesize each scenario once per test session, through the real `foundry synth` entry point.
+
+All scenarios start together (one process each) so the session pays for the slowest synth, not for
+their sum; tests then read the written templates as plain JSON.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from foundry_infra.synthesized import SynthesizedEnvironment as Synth
+
+# name -> (environment, --set overrides)
+SCENARIOS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "dev": ("dev", ()),
+    "staging": ("staging", ()),
+    "prod": ("prod", ()),
+    # The "complete" example: every optional part switched on, in a region other than us-east-1.
+    "complete": (
+        "prod",
+        (
+            "region=eu-west-1",
+            "edge.domain_name=app.example.com",
+            "edge.hosted_zone_id=Z0123456789ABCDEFGHIJ",
+            "edge.hosted_zone_name=example.com",
+            'edge.geo_allowlist=["DE","FR","US"]',
+            "database.proxy=true",
+            "database.allow_from_ai=true",
+            'auth.authorized_parties=["https://app.example.com"]',
+        ),
+    ),
+    # The "minimal" example: web from the assets bucket, no interface endpoints.
+    "minimal": ("dev", ("edge.web_origin=s3", "network.interface_endpoints=[]")),
+}
+
+FOUNDRY = Path(sys.executable).with_name("foundry")
+
+
+def offline_env() -> dict[str, str]:
+    """No credentials and no instance metadata: synth must need neither (and must not try)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE="/nonexistent",
+        AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
+    root = tmp_path_factory.mktemp("synth")
+    running = {}
+    for name, (env, overrides) in SCENARIOS.items():
+        argv = [str(FOUNDRY), "synth", "--env", env, "--out", str(root / name)]
+        for item in overrides:
+            argv += ["--set", item]
+        running[name] = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=offline_env()
+        )
+    results = {}
+    for name, process in running.items():
+        stdout, stderr = process.communicate(timeout=600)
+        assert process.returncode == 0, f"synth {name} failed:\n{stdout}\n{stderr}"
+        assert "end-of-life" not in stdout + stderr, "the Node 20 banner leaked into normal output"
+        results[name] = Synth(root / name)
+    return results
+
+
+@pytest.fixture(scope="session")
+def dev(synths: dict[str, Synth]) -> Synth:
+    return synths["dev"]
+
+
+@pytest.fixture(scope="session")
+def prod(synths: dict[str, Synth]) -> Synth:
+    return synths["prod"]
+
+
+@pytest.fixture(scope="session")
+def staging(synths: dict[str, Synth]) -> Synth:
+    return synths["staging"]
+
+
+@pytest.fixture(scope="session")
+def complete(synths: dict[str, Synth]) -> Synth:
+    return synths["complete"]
+
+
+@pytest.fixture(scope="session")
+def minimal(synths: dict[str, Synth]) -> Synth:
+    return synths["minimal"]
+
+
+@pytest.fixture(params=["dev", "staging", "prod"])
+def each_env(request: pytest.FixtureRequest, synths: dict[str, Synth]) -> Synth:
+    return synths[request.param]

@@ -1,0 +1,88 @@
+"""Profiles and overrides: typed, explicit, and loud about mistakes."""
+
+from pathlib import Path
+
+import pytest
+from foundry_infra.config import ConfigError, load_config
+
+
+def test_profiles_follow_the_spec() -> None:
+    dev, staging, prod = (load_config(env=name) for name in ("dev", "staging", "prod"))
+    assert [c.network.nat_gateways for c in (dev, staging, prod)] == [1, 1, 2]
+    assert [c.database.multi_az for c in (dev, staging, prod)] == [False, True, True]
+    assert [c.waf.block_introspection for c in (dev, staging, prod)] == [False, True, True]
+    assert prod.database.deletion_protection and not dev.database.deletion_protection
+    assert {c.account for c in (dev, staging, prod)} == {"123456789012"}
+
+
+def test_set_overrides_parse_by_field_type() -> None:
+    config = load_config(
+        env="dev",
+        overrides=[
+            "network.nat_gateways=2",
+            "database.engine_version=16.8",
+            'edge.geo_allowlist=["DE"]',
+            "ops.alarm_email=ops@example.com",
+            "database.proxy=true",
+        ],
+    )
+    assert config.network.nat_gateways == 2
+    assert config.database.engine_version == "16.8"
+    assert config.edge.geo_allowlist == ("DE",)
+    assert config.ops.alarm_email == "ops@example.com"
+    assert config.database.proxy is True
+
+
+def test_toml_file_merges_below_set(tmp_path: Path) -> None:
+    path = tmp_path / "override.toml"
+    path.write_text('account = "111122223333"\n[database]\ninstance_class = "t4g.large"\nproxy = true\n')
+    config = load_config(env="prod", config_file=path, overrides=["database.proxy=false"])
+    assert config.account == "111122223333"
+    assert config.database.instance_class == "t4g.large"
+    assert config.database.proxy is False
+    assert config.database.multi_az is True, "untouched keys keep the profile's value"
+
+
+def test_region_change_moves_the_availability_zones() -> None:
+    config = load_config(env="dev", overrides=["region=eu-central-1"])
+    assert config.network.availability_zones == ("eu-central-1a", "eu-central-1b")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["nope=1"], "unknown key 'nope'; allowed here: name, account, region"),
+        (["database.nope=1"], "unknown key 'database.nope'; allowed here: database.instance_class"),
+        (
+            ["services.api.cpu=300"],
+            "services.api.cpu: Input should be 256, 512, 1024, 2048 or 4096 (got 300)",
+        ),
+        (["services.ai.compute=lambda"], "Input should be 'apprunner' or 'ecs' (got 'lambda')"),
+        (["network.nat_gateways=3"], "network.nat_gateways: Input should be less than or equal to 2"),
+        (["database.engine_version=15.4"], "use a PostgreSQL 16.x or 17.x version"),
+        (["account=12345"], "account: String should match pattern"),
+        (["edge.domain_name=x.example.com"], "domain_name needs hosted_zone_id and hosted_zone_name"),
+        (['network.availability_zones=["eu-west-1a","eu-west-1b"]'], "are not in region us-east-1"),
+        (["nat_gateways"], "expected dotted.key=value"),
+        (["network=1"], "network"),
+    ],
+)
+def test_mistakes_name_the_key_and_what_it_accepts(overrides: list[str], message: str) -> None:
+    with pytest.raises(ConfigError, match=None) as caught:
+        load_config(env="dev", overrides=overrides)
+    assert message in str(caught.value)
+
+
+def test_unknown_environment_and_bad_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="choose one of: dev, staging, prod"):
+        load_config(env="qa")
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(env="dev", config_file=tmp_path / "missing.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[database\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(env="dev", config_file=broken)
+    nested = tmp_path / "nested.toml"
+    nested.write_text("[database]\ncolour = 'blue'\n")
+    with pytest.raises(ConfigError, match=r"unknown key 'database\.colour'"):
+        load_config(env="dev", config_file=nested)

@@ -1,0 +1,172 @@
+"""Spec §4, §5, §6: keys, the database, its network edges and backups, the buckets, the secrets."""
+
+from typing import Any
+
+import pytest
+from foundry_infra.data.database import default_max_connections
+from foundry_infra.synthesized import SynthesizedEnvironment as Synth
+from foundry_infra.synthesized import Template
+
+
+def test_customer_managed_keys_rotate(each_env: Synth) -> None:
+    keys = each_env.platform.of_type("AWS::KMS::Key")
+    assert len(keys) == 3
+    assert all(key["Properties"]["EnableKeyRotation"] is True for key in keys.values())
+
+
+@pytest.mark.parametrize(
+    ("env", "multi_az", "deletion_protection"),
+    [("dev", False, False), ("staging", True, False), ("prod", True, True)],
+)
+def test_database_private_encrypted_backed_up(
+    synths: dict[str, Synth], env: str, multi_az: bool, deletion_protection: bool
+) -> None:
+    template = synths[env].platform
+    (db,) = template.of_type("AWS::RDS::DBInstance").values()
+    props = db["Properties"]
+    assert props["Engine"] == "postgres" and props["EngineVersion"].split(".")[0] in {"16", "17"}
+    assert props["PubliclyAccessible"] is False
+    assert props["StorageEncrypted"] is True
+    assert props["KmsKeyId"] == {"Fn::GetAtt": [template.logical_id("KeysDatabase", "AWS::KMS::Key"), "Arn"]}
+    assert props["MultiAZ"] is multi_az
+    assert props["DeletionProtection"] is deletion_protection
+    assert props["BackupRetentionPeriod"] >= 7
+    assert props["MaxAllocatedStorage"] > int(props["AllocatedStorage"])
+    assert db["DeletionPolicy"] == "Snapshot"
+    subnet_group = template.props(props["DBSubnetGroupName"]["Ref"])
+    assert all(ref["Ref"].startswith("NetworkVpcdataSubnet") for ref in subnet_group["SubnetIds"])
+
+
+def test_parameter_group_forces_tls_and_bounds_sessions(prod: Synth) -> None:
+    (group,) = prod.platform.of_type("AWS::RDS::DBParameterGroup").values()
+    parameters = group["Properties"]["Parameters"]
+    assert parameters["rds.force_ssl"] == "1"
+    assert int(parameters["statement_timeout"]) > 0
+    assert int(parameters["idle_in_transaction_session_timeout"]) > 0
+    assert int(parameters["log_min_duration_statement"]) > 0
+    assert int(parameters["max_connections"]) == default_max_connections("t4g.medium")
+
+
+def test_max_connections_follow_instance_memory() -> None:
+    assert default_max_connections("t4g.micro") < default_max_connections("t4g.medium")
+    assert default_max_connections("r7g.large") == 2 * default_max_connections("m7g.large")
+    with pytest.raises(ValueError, match="unknown RDS instance size"):
+        default_max_connections("t4g.gigantic")
+
+
+def _ingress_sources(template: Template, group: str) -> list[str]:
+    inline = template.props(group).get("SecurityGroupIngress", [])
+    assert inline == [], "no inline (CIDR) ingress on a service group"
+    return sorted(
+        r["Properties"]["SourceSecurityGroupId"]["Fn::GetAtt"][0]
+        for r in template.of_type("AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == {"Fn::GetAtt": [group, "GroupId"]}
+    )
+
+
+def test_database_admits_only_api_and_its_rotation_function(each_env: Synth) -> None:
+    template = each_env.platform
+    sg_rds = template.logical_id("SecurityGroupsDatabase", "AWS::EC2::SecurityGroup")
+    assert _ingress_sources(template, sg_rds) == sorted(
+        [
+            template.logical_id("SecurityGroupsApi", "AWS::EC2::SecurityGroup"),
+            template.logical_id("DatabaseInstanceRotationSingleUserSecurityGroup", "AWS::EC2::SecurityGroup"),
+        ]
+    )
+
+
+def test_ai_reaches_database_only_when_the_profile_says_so(complete: Synth) -> None:
+    template = complete.platform
+    proxy_sg = template.logical_id("DatabaseProxySg", "AWS::EC2::SecurityGroup")
+    assert _ingress_sources(template, proxy_sg) == sorted(
+        [
+            template.logical_id("SecurityGroupsApi", "AWS::EC2::SecurityGroup"),
+            template.logical_id("SecurityGroupsAi", "AWS::EC2::SecurityGroup"),
+        ]
+    )
+    (proxy,) = template.of_type("AWS::RDS::DBProxy").values()
+    assert proxy["Properties"]["RequireTLS"] is True
+
+
+def test_backup_plan_keeps_daily_and_weekly_snapshots(prod: Synth) -> None:
+    (plan,) = prod.platform.of_type("AWS::Backup::BackupPlan").values()
+    rules = {r["RuleName"]: r for r in plan["Properties"]["BackupPlan"]["BackupPlanRule"]}
+    assert set(rules) == {"daily", "weekly"}
+    assert rules["weekly"]["Lifecycle"]["DeleteAfterDays"] >= 7
+    (vault,) = prod.platform.of_type("AWS::Backup::BackupVault").values()
+    assert "EncryptionKeyArn" in vault["Properties"]
+
+
+def test_database_secret_generated_encrypted_and_rotated(each_env: Synth) -> None:
+    template = each_env.platform
+    secrets = template.of_type("AWS::SecretsManager::Secret")
+    assert len(secrets) == 5
+    assert all("KmsKeyId" in s["Properties"] for s in secrets.values())
+    assert all("GenerateSecretString" in s["Properties"] for s in secrets.values())
+    (schedule,) = template.of_type("AWS::SecretsManager::RotationSchedule").values()
+    assert schedule["Properties"]["RotationRules"]["ScheduleExpression"] == "rate(30 days)"
+
+
+def _bucket(template: Template, prefix: str) -> dict[str, Any]:
+    return template.props(template.logical_id(prefix, "AWS::S3::Bucket"))
+
+
+def test_uploads_bucket_private_cmk_versioned_tiered(each_env: Synth) -> None:
+    template = each_env.platform
+    props = _bucket(template, "BucketsUploads")
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    encryption = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert encryption["BucketKeyEnabled"] is True
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    rules = {rule["Id"]: rule for rule in props["LifecycleConfiguration"]["Rules"]}
+    tiers = {(t["StorageClass"], t["TransitionInDays"]) for t in rules["tiering"]["Transitions"]}
+    assert tiers == {("STANDARD_IA", 30), ("GLACIER", 90)}
+    assert rules["tiering"]["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
+    assert props["LoggingConfiguration"]["DestinationBucketName"] == {
+        "Ref": template.logical_id("BucketsLogs", "AWS::S3::Bucket")
+    }
+
+
+def test_uploads_cors_allows_put_from_the_site_only(complete: Synth, dev: Synth) -> None:
+    (rule,) = _bucket(complete.platform, "BucketsUploads")["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedOrigins"] == ["https://app.example.com"]
+    assert "PUT" in rule["AllowedMethods"] and "DELETE" not in rule["AllowedMethods"]
+    (dev_rule,) = _bucket(dev.platform, "BucketsUploads")["CorsConfiguration"]["CorsRules"]
+    (origin,) = dev_rule["AllowedOrigins"]
+    assert "DomainName" in str(origin), "without a custom domain the origin is the distribution's own domain"
+
+
+def test_uploads_policy_requires_tls_and_denies_other_accounts(each_env: Synth) -> None:
+    template = each_env.platform
+    uploads = template.logical_id("BucketsUploads", "AWS::S3::Bucket")
+    (policy,) = [
+        r["Properties"]["PolicyDocument"]["Statement"]
+        for r in template.of_type("AWS::S3::BucketPolicy").values()
+        if r["Properties"]["Bucket"] == {"Ref": uploads}
+    ]
+    denies = [s for s in policy if s["Effect"] == "Deny"]
+    tls = [s for s in denies if s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"]
+    assert tls, "TLS-only deny statement missing"
+    (outside,) = [s for s in denies if s.get("Sid") == "DenyOutsideAccount"]
+    assert outside["Condition"] == {"StringNotEquals": {"aws:PrincipalAccount": "123456789012"}}
+    assert not [s for s in policy if s["Effect"] == "Allow" and s.get("Principal") in ("*", {"AWS": "*"})]
+
+
+def test_assets_bucket_is_served_only_through_origin_access_control(minimal: Synth) -> None:
+    template = minimal.platform
+    assets = template.logical_id("BucketsAssets", "AWS::S3::Bucket")
+    (statements,) = [
+        r["Properties"]["PolicyDocument"]["Statement"]
+        for r in template.of_type("AWS::S3::BucketPolicy").values()
+        if r["Properties"]["Bucket"] == {"Ref": assets}
+    ]
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert "AWS:SourceArn" in allow["Condition"]["StringEquals"]
+    assert len(template.of_type("AWS::CloudFront::OriginAccessControl")) == 1

@@ -1,0 +1,139 @@
+"""Spec §1 and §13: CloudFront behaviors, origin protection, headers, logging, WAF, domains."""
+
+from typing import Any
+
+import pytest
+from foundry_contract import ORIGIN_VERIFY_HEADER
+from foundry_infra.synthesized import SynthesizedEnvironment as Synth
+from foundry_infra.synthesized import Template
+
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+def _config(template: Template) -> dict[str, Any]:
+    (distribution,) = template.of_type("AWS::CloudFront::Distribution").values()
+    return dict(distribution["Properties"]["DistributionConfig"])
+
+
+def _origin(config: dict[str, Any], origin_id: str) -> dict[str, Any]:
+    (origin,) = [o for o in config["Origins"] if o["Id"] == origin_id]
+    return dict(origin)
+
+
+def test_api_paths_go_to_api_uncached_with_all_methods(each_env: Synth) -> None:
+    template = each_env.platform
+    config = _config(template)
+    behaviors = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    api_service = template.logical_id("ApiService", "AWS::AppRunner::Service")
+    for pattern in ("/graphql", "/api/*"):
+        behavior = behaviors[pattern]
+        assert behavior["CachePolicyId"] == CACHING_DISABLED
+        assert behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
+        assert set(behavior["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
+        origin = _origin(config, behavior["TargetOriginId"])
+        assert origin["DomainName"] == {"Fn::GetAtt": [api_service, "ServiceUrl"]}
+        assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+        assert origin["CustomOriginConfig"]["OriginSSLProtocols"] == ["TLSv1.2"]
+
+
+def test_api_origin_carries_the_origin_verify_secret_as_a_dynamic_reference(each_env: Synth) -> None:
+    config = _config(each_env.platform)
+    behavior = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == "/graphql")
+    (header,) = _origin(config, behavior["TargetOriginId"])["OriginCustomHeaders"]
+    assert header["HeaderName"] == ORIGIN_VERIFY_HEADER
+    joined = header["HeaderValue"]["Fn::Join"][1]
+    assert joined[0] == "{{resolve:secretsmanager:"
+    assert joined[1] == {
+        "Ref": each_env.platform.logical_id("SecretsOriginVerify", "AWS::SecretsManager::Secret")
+    }
+
+
+def test_everything_else_goes_to_web_with_spa_fallback_and_long_asset_ttls(each_env: Synth) -> None:
+    template = each_env.platform
+    config = _config(template)
+    default = config["DefaultCacheBehavior"]
+    assert default["CachePolicyId"] == CACHING_OPTIMIZED
+    web_service = template.logical_id("WebService", "AWS::AppRunner::Service")
+    assert _origin(config, default["TargetOriginId"])["DomainName"] == {
+        "Fn::GetAtt": [web_service, "ServiceUrl"]
+    }
+    (association,) = default["FunctionAssociations"]
+    function = template.props(association["FunctionARN"]["Fn::GetAtt"][0])
+    assert "/index.html" in function["FunctionCode"]
+    assets = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == "/assets/*")
+    policy = template.props(assets["CachePolicyId"]["Ref"])["CachePolicyConfig"]
+    assert policy["DefaultTTL"] == 365 * 86400 and policy["MinTTL"] >= 86400
+    assert config["DefaultRootObject"] == "index.html"
+    assert "CustomErrorResponses" not in config, "error pages would also rewrite api errors"
+
+
+def test_security_headers_logging_and_waf(each_env: Synth) -> None:
+    template = each_env.platform
+    config = _config(template)
+    (policy,) = template.of_type("AWS::CloudFront::ResponseHeadersPolicy").values()
+    headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    assert headers["ContentTypeOptions"]["Override"] is True
+    policy_id = {"Ref": template.logical_id("EdgeSecurityHeaders", "AWS::CloudFront::ResponseHeadersPolicy")}
+    assert all(
+        b["ResponseHeadersPolicyId"] == policy_id
+        for b in [*config["CacheBehaviors"], config["DefaultCacheBehavior"]]
+    )
+    assert config["Logging"]["Bucket"] == {
+        "Fn::GetAtt": [template.logical_id("BucketsLogs", "AWS::S3::Bucket"), "RegionalDomainName"]
+    }
+    assert "WebACLId" in config
+
+
+def _rules(synth: Synth) -> dict[str, dict[str, Any]]:
+    (acl,) = synth.edge.of_type("AWS::WAFv2::WebACL").values()
+    assert acl["Properties"]["Scope"] == "CLOUDFRONT"
+    return {rule["Name"]: rule for rule in acl["Properties"]["Rules"]}
+
+
+@pytest.mark.parametrize(("env", "blocks_introspection"), [("dev", False), ("staging", True), ("prod", True)])
+def test_waf_rules_per_profile(synths: dict[str, Synth], env: str, blocks_introspection: bool) -> None:
+    rules = _rules(synths[env])
+    assert rules["RateLimitPerIp"]["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    for group in (
+        "AWSManagedRulesAmazonIpReputationList",
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+    ):
+        assert rules[group]["Statement"]["ManagedRuleGroupStatement"]["VendorName"] == "AWS"
+    assert ("BlockGraphqlIntrospection" in rules) is blocks_introspection
+    if blocks_introspection:
+        statements = rules["BlockGraphqlIntrospection"]["Statement"]["AndStatement"]["Statements"]
+        text = str(statements)
+        assert "/graphql" in text and "__schema" in text and "__type" in text
+
+
+def test_default_domain_acknowledges_the_cloudfront_certificate(dev: Synth) -> None:
+    config = _config(dev.platform)
+    assert "Aliases" not in config
+    assert config.get("ViewerCertificate", {"CloudFrontDefaultCertificate": True}) == {
+        "CloudFrontDefaultCertificate": True
+    }
+
+
+def test_custom_domain_in_another_region(complete: Synth) -> None:
+    platform, edge = complete.platform, complete.edge
+    (certificate,) = edge.of_type("AWS::CertificateManager::Certificate").values()
+    assert certificate["Properties"]["DomainName"] == "app.example.com"
+    config = _config(platform)
+    assert config["Aliases"] == ["app.example.com"]
+    assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
+    assert config["ViewerCertificate"]["SslSupportMethod"] == "sni-only"
+    assert config["Restrictions"]["GeoRestriction"]["RestrictionType"] == "whitelist"
+    records = {r["Type"] for r in platform.of_type("AWS::Route53::RecordSet").values()}
+    assert {"A", "AAAA"} <= {
+        r["Properties"]["Type"] for r in platform.of_type("AWS::Route53::RecordSet").values()
+    }
+    assert records == {"AWS::Route53::RecordSet"}
+    # The web ACL and certificate live in us-east-1 and reach eu-west-1 through cross-region references.
+    assert "ExportsReader" in str(config["WebACLId"]) or "Fn::GetAtt" in str(config["WebACLId"])
+    subnets = [r["Properties"]["AvailabilityZone"] for r in platform.of_type("AWS::EC2::Subnet").values()]
+    assert set(subnets) == {"eu-west-1a", "eu-west-1b"}

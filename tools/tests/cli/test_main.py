@@ -1,0 +1,101 @@
+"""The foundry command through its real entry point (subprocess) or Typer's runner where a hook is needed."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from foundry_infra.config import load_config
+from typer.testing import CliRunner
+
+FOUNDRY = str(Path(sys.executable).with_name("foundry"))
+
+
+def offline_env() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE="/nonexistent",
+        AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+    )
+    return env
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [FOUNDRY, *args], capture_output=True, text=True, env=offline_env(), timeout=120, check=False
+    )
+
+
+@pytest.mark.parametrize("command", [[], ["config"], ["config", "show"], ["synth"], ["diff"], ["deploy"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    result = run(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage: foundry" in result.stdout
+
+
+def test_config_show_json_is_the_resolved_config() -> None:
+    result = run("config", "show", "--env", "prod", "--set", "database.proxy=true", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    expected = load_config(env="prod", overrides=["database.proxy=true"]).model_dump(mode="json")
+    assert shown == expected
+
+
+def test_config_show_toml_round_trips(tmp_path: Path) -> None:
+    result = run("config", "show", "--env", "staging")
+    assert result.returncode == 0
+    path = tmp_path / "staging.toml"
+    path.write_text(result.stdout)
+    assert load_config(env="staging", config_file=path) == load_config(env="staging")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["config", "show", "--env", "qa"], "choose one of: dev, staging, prod"),
+        (["config", "show", "--env", "dev", "--set", "network.nat_gateways=9"], "network.nat_gateways"),
+        (["synth", "--env", "dev", "--set", "colour=blue"], "unknown key 'colour'"),
+        (["deploy", "--env", "prod"], "placeholder 123456789012"),
+    ],
+)
+def test_user_errors_are_one_message_and_exit_2(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "command", [["diff", "--env", "dev"], ["deploy", "--env", "dev", "--set", "account=111122223333"]]
+)
+def test_without_credentials_aws_commands_stop_at_once(command: list[str]) -> None:
+    result = run(*command)
+    assert result.returncode == 2
+    assert "no AWS credentials found" in result.stderr
+    assert "synthesizing" not in result.stderr, "credentials are checked before any slow work"
+
+
+def test_synth_fails_listing_an_introduced_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import foundry_tools.synth as synth_module
+    from aws_cdk import aws_s3 as s3
+    from foundry_tools.cli.main import app
+
+    real = synth_module.synthesize
+
+    def with_insecure_bucket(**kwargs):  # type: ignore[no-untyped-def]
+        def add_bucket(foundry):  # type: ignore[no-untyped-def]
+            s3.Bucket(foundry.platform, "NoTlsBucket", block_public_access=s3.BlockPublicAccess.BLOCK_ALL)
+
+        return real(**kwargs, extend=add_bucket)
+
+    monkeypatch.setattr(synth_module, "synthesize", with_insecure_bucket)
+    result = CliRunner().invoke(app, ["synth", "--env", "dev", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "AwsSolutions-S10 [error] Foundry-dev-platform/NoTlsBucket/Resource" in result.output
+    assert "AwsSolutions-S1 [error] Foundry-dev-platform/NoTlsBucket/Resource" in result.output
+    report = json.loads((tmp_path / "nag-report.json").read_text())
+    assert {item["rule"] for item in report["unacknowledged"]} == {"AwsSolutions-S1", "AwsSolutions-S10"}
+    assert not list(tmp_path.glob("*.template.json")), "no templates are written while findings remain"
