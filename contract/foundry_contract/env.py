@@ -163,6 +163,41 @@ ENV_VARS: tuple[EnvVar, ...] = (
         default="30",
         description="Time the breaker stays open before one trial call (half-open).",
     ),
+    EnvVar(name="AI_WRITE_TIMEOUT_SECONDS", services=_AI, default="5", description="Upstream write timeout."),
+    EnvVar(
+        name="AI_POOL_TIMEOUT_SECONDS",
+        services=_AI,
+        default="1",
+        description="Wait for a free upstream connection from the shared pool.",
+    ),
+    EnvVar(
+        name="AI_RETRY_BACKOFF_INITIAL_SECONDS",
+        services=_AI,
+        default="0.25",
+        description="First retry backoff; doubles per retry (plus jitter), capped by the max below.",
+    ),
+    EnvVar(
+        name="AI_RETRY_BACKOFF_MAX_SECONDS", services=_AI, default="4", description="Largest retry backoff."
+    ),
+    EnvVar(
+        name="AI_RETRY_JITTER_SECONDS",
+        services=_AI,
+        default="0.25",
+        description="Random jitter (0..this) added to each retry backoff.",
+    ),
+    EnvVar(
+        name="AI_QUEUE_TIMEOUT_SECONDS",
+        services=_AI,
+        default="0.5",
+        description="How long a request waits for a concurrency slot before 503 OVERLOADED (0: no wait).",
+    ),
+    EnvVar(name="AI_PROMPT_MAX_CHARS", services=_AI, default="8000", description="Longest accepted prompt."),
+    EnvVar(
+        name="AI_MAX_OUTPUT_TOKENS",
+        services=_AI,
+        default="1024",
+        description="Largest max_tokens a caller may ask for; also sent when the caller gives none.",
+    ),
 )
 
 

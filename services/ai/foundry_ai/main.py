@@ -1,0 +1,181 @@
+"""Builds the ai app: settings in, FastAPI out. Nothing here reads the environment."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import structlog
+from fastapi import FastAPI, Request, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader
+from foundry_contract import HEALTH_PATH, INTERNAL_API_KEY_HEADER, READY_PATH
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
+
+from foundry_ai.core.config import Settings
+from foundry_ai.core.errors import error_response, request_id_of
+from foundry_ai.core.metrics import Metrics
+from foundry_ai.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from foundry_ai.core.security import InternalApiKeyMiddleware
+from foundry_ai.routes import complete, health
+from foundry_ai.upstream.breaker import CircuitBreaker
+from foundry_ai.upstream.client import UpstreamClient
+from foundry_ai.upstream.errors import CompletionError
+from foundry_ai.upstream.gateway import CompletionGateway, RetrySettings
+
+log = structlog.stdlib.get_logger(__name__)
+
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/openapi.json"})
+# JSON escapes a character in at most 6 bytes (\uXXXX); the rest of the body is small.
+_BODY_OVERHEAD_BYTES = 4096
+
+# Only documents the header in OpenAPI (the Authorize button); InternalApiKeyMiddleware enforces it.
+_documented_key = APIKeyHeader(name=INTERNAL_API_KEY_HEADER, auto_error=False)
+
+
+@dataclass(slots=True)
+class Lifecycle:
+    """Shared between the app and the server: `draining` flips on SIGTERM (see __main__)."""
+
+    draining: bool = False
+
+
+def build_gateway(
+    settings: Settings, *, metrics: Metrics, transport: httpx.AsyncBaseTransport | None = None
+) -> CompletionGateway:
+    client = UpstreamClient(
+        base_url=settings.ai_upstream_base_url,
+        model=settings.ai_upstream_model,
+        api_key=settings.ai_upstream_api_key.get_secret_value() if settings.ai_upstream_api_key else None,
+        timeout=httpx.Timeout(
+            connect=settings.ai_connect_timeout_seconds,
+            read=settings.ai_read_timeout_seconds,
+            write=settings.ai_write_timeout_seconds,
+            pool=settings.ai_pool_timeout_seconds,
+        ),
+        max_connections=settings.ai_max_concurrency,
+        transport=transport,
+    )
+    return CompletionGateway(
+        client=client,
+        breaker=CircuitBreaker(
+            failure_threshold=settings.ai_breaker_failure_threshold,
+            reset_seconds=settings.ai_breaker_reset_seconds,
+        ),
+        metrics=metrics,
+        retry=RetrySettings(
+            max_attempts=settings.ai_max_attempts,
+            backoff_initial=settings.ai_retry_backoff_initial_seconds,
+            backoff_max=settings.ai_retry_backoff_max_seconds,
+            jitter=settings.ai_retry_jitter_seconds,
+        ),
+        deadline_seconds=settings.ai_deadline_seconds,
+        max_concurrency=settings.ai_max_concurrency,
+        queue_timeout_seconds=settings.ai_queue_timeout_seconds,
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    lifecycle: Lifecycle | None = None,
+    metrics: Metrics | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    lifecycle = lifecycle or Lifecycle()
+    metrics = metrics or Metrics(environment=settings.foundry_env)
+    gateway = build_gateway(settings, metrics=metrics, transport=transport)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        log.info(
+            "ai_started",
+            env=settings.foundry_env,
+            upstream=settings.ai_upstream_base_url,
+            model=settings.ai_upstream_model,
+        )
+        try:
+            yield
+        finally:
+            lifecycle.draining = True
+            await gateway.aclose()
+            log.info("ai_stopped")
+
+    open_paths = {HEALTH_PATH, READY_PATH}
+    if settings.exposes_docs:
+        # Browsers cannot send the key when loading the docs page; the docs exist only in local/dev.
+        open_paths |= DOCS_PATHS
+    docs = settings.exposes_docs
+    app = FastAPI(
+        title="Foundry ai",
+        version="0.1.0",
+        description="Private completion service in front of an OpenAI-compatible upstream.",
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+        lifespan=lifespan,
+        middleware=[
+            Middleware(RequestContextMiddleware),
+            Middleware(
+                InternalApiKeyMiddleware,
+                api_key=settings.ai_internal_api_key.get_secret_value(),
+                open_paths=frozenset(open_paths),
+            ),
+            Middleware(
+                BodySizeLimitMiddleware, max_bytes=6 * settings.ai_prompt_max_chars + _BODY_OVERHEAD_BYTES
+            ),
+        ],
+    )
+    app.state.settings = settings
+    app.state.lifecycle = lifecycle
+    app.state.gateway = gateway
+    app.include_router(health.router)
+    app.include_router(complete.router, dependencies=[Security(_documented_key)])
+    _install_error_handlers(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CompletionError)
+    async def completion_failed(request: Request, exc: CompletionError) -> JSONResponse:
+        return error_response(
+            exc.http_status,
+            exc.code.value,
+            exc.message,
+            request_id_of(request.scope),
+            retry_after=exc.retry_after,
+        )
+
+    @app.exception_handler(complete.PromptLimitError)
+    async def over_limit(request: Request, exc: complete.PromptLimitError) -> JSONResponse:
+        return error_response(422, "INVALID_REQUEST", exc.message, request_id_of(request.scope))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Field paths and reasons only: the submitted values (the prompt) are never echoed back.
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', 'invalid')}"
+            for err in exc.errors()
+        )
+        return error_response(
+            422, "INVALID_REQUEST", problems or "invalid request", request_id_of(request.scope)
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+        return error_response(
+            exc.status_code,
+            codes.get(exc.status_code, f"HTTP_{exc.status_code}"),
+            str(exc.detail),
+            request_id_of(request.scope),
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled_error", error_type=type(exc).__name__)
+        return error_response(500, "INTERNAL_ERROR", "internal error", request_id_of(request.scope))

@@ -1,0 +1,178 @@
+"""One attempt at an OpenAI-compatible chat completion over the shared httpx client.
+
+Every failure leaves as a CompletionError that says whether it may be retried; retrying, the
+deadline and the breaker live in gateway.py, so this file is only the wire protocol.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import time
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+import httpx
+
+from foundry_ai.upstream.errors import CompletionError, ErrorCode
+
+# Longest Retry-After we take seriously; anything beyond exceeds any deadline we would allow anyway.
+MAX_RETRY_AFTER_SECONDS = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamAnswer:
+    answer: str
+    model: str
+    usage: Usage
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP-date); None when absent or unusable."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        current = now if now is not None else time.time()
+        seconds = when.timestamp() - current
+    if not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+def _usage_of(body: dict[str, Any]) -> Usage:
+    raw = body.get("usage")
+    raw = raw if isinstance(raw, dict) else {}
+
+    def count(key: str) -> int:
+        value = raw.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+    prompt, completion = count("prompt_tokens"), count("completion_tokens")
+    return Usage(prompt, completion, count("total_tokens") or prompt + completion)
+
+
+def parse_chat_completion(body: Any, *, default_model: str) -> UpstreamAnswer:
+    if not isinstance(body, dict):
+        raise ValueError("body is not a JSON object")
+    choices = body.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise ValueError("no choices")
+    message = choices[0].get("message")
+    content = message.get("content") if isinstance(message, dict) else None
+    if not isinstance(content, str):
+        raise ValueError("choices[0].message.content is not a string")
+    model = body.get("model")
+    return UpstreamAnswer(
+        answer=content,
+        model=model if isinstance(model, str) and model else default_model,
+        usage=_usage_of(body),
+    )
+
+
+class UpstreamClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        model: str,
+        api_key: str | None,
+        timeout: httpx.Timeout,
+        max_connections: int,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._url = base_url.rstrip("/") + "/chat/completions"
+        self.model = model
+        headers = {"Accept": "application/json"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self._http = httpx.AsyncClient(
+            headers=headers,
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            # Retries happen at one layer only: the gateway's (reference §7).
+            transport=transport or httpx.AsyncHTTPTransport(retries=0),
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def chat(
+        self, *, prompt: str, max_tokens: int, user: str | None, request_id: str | None
+    ) -> UpstreamAnswer:
+        payload: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": "user", "content": prompt}],
+            "max_tokens": max_tokens,
+        }
+        if user:
+            payload["user"] = user
+        headers = {"X-Request-Id": request_id} if request_id else {}
+        try:
+            response = await self._http.post(self._url, json=payload, headers=headers)
+        except httpx.TimeoutException as exc:
+            raise CompletionError(
+                ErrorCode.UPSTREAM_TIMEOUT,
+                f"the AI provider did not answer in time ({type(exc).__name__})",
+                retryable=True,
+            ) from exc
+        except httpx.ConnectError as exc:
+            raise CompletionError(
+                ErrorCode.UPSTREAM_ERROR, "cannot connect to the AI provider", retryable=True
+            ) from exc
+        except httpx.HTTPError as exc:
+            # The request may have reached the provider: not retried (not known to be idempotent).
+            raise CompletionError(
+                ErrorCode.UPSTREAM_ERROR, f"the AI provider connection failed ({type(exc).__name__})"
+            ) from exc
+        return self._answer_from(response)
+
+    def _answer_from(self, response: httpx.Response) -> UpstreamAnswer:
+        status = response.status_code
+        if status == 429:
+            raise CompletionError(
+                ErrorCode.UPSTREAM_RATE_LIMITED,
+                "the AI provider is rate limiting us",
+                upstream_status=status,
+                retryable=True,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if status >= 500:
+            raise CompletionError(
+                ErrorCode.UPSTREAM_ERROR,
+                f"the AI provider failed (HTTP {status})",
+                upstream_status=status,
+                retryable=True,
+            )
+        if status != 200:
+            raise CompletionError(
+                ErrorCode.UPSTREAM_REJECTED,
+                f"the AI provider refused the request (HTTP {status})",
+                upstream_status=status,
+                counts_as_failure=False,
+            )
+        try:
+            return parse_chat_completion(response.json(), default_model=self.model)
+        except ValueError as exc:
+            raise CompletionError(
+                ErrorCode.UPSTREAM_ERROR,
+                "the AI provider sent an unreadable answer",
+                upstream_status=status,
+            ) from exc
