@@ -31,12 +31,15 @@ class Context:
     request: Request
     response: Response
     services: Services
-    principal: Principal
+    # None only for the GraphQL IDE page in development, which AuthMiddleware lets through.
+    principal: Principal | None
     request_id: str
     _viewer: UserRecord | None = field(default=None, repr=False)
 
     async def viewer(self) -> UserRecord:
         """The signed-in user's row, created on first sight of their `sub` and cached per request."""
+        if self.principal is None:
+            raise PermissionError("not signed in")
         if self._viewer is None:
             self._viewer = await get_or_create_user(self.services.pool, clerk_sub=self.principal.sub)
         return self._viewer

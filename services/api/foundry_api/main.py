@@ -11,7 +11,7 @@ import anyio.to_thread
 import httpx
 import psycopg
 import structlog
-from foundry_contract import ORIGIN_VERIFY_HEADER
+from foundry_contract import HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -61,7 +61,7 @@ class FoundryGraphQL(GraphQL[Context, None]):
             request=request,
             response=response,
             services=self._services,
-            principal=state["principal"],
+            principal=state.get("principal"),
             request_id=state.get("request_id", ""),
         )
 
@@ -172,10 +172,10 @@ def create_app(settings: Settings, *, lifecycle: Lifecycle | None = None) -> Sta
     ]
     app = Starlette(
         routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
+            Route(HEALTH_PATH, healthz, methods=["GET"]),
+            Route(READY_PATH, readyz, methods=["GET"]),
             # CloudFront forwards /api/* here; the external health check goes through the edge.
-            Route("/api/healthz", healthz, methods=["GET"]),
+            Route("/api" + HEALTH_PATH, healthz, methods=["GET"]),
             Route(GRAPHQL_PATH, graphql_app, methods=["GET", "POST"]),
         ],
         middleware=middleware,

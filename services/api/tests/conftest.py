@@ -43,6 +43,7 @@ SERVER_START_SECONDS = 20.0
 class AiStub:
     url: str
     requests: list[dict[str, Any]] = field(default_factory=list)
+    api_key: str = AI_KEY
 
 
 def _ai_handler(stub_requests: list[dict[str, Any]]) -> type[BaseHTTPRequestHandler]:
@@ -298,6 +299,21 @@ def gql(api: RunningApi, issuer: LocalIssuer) -> Iterator[GraphQLClient]:
     client = GraphQLClient(base_url=api.url, issuer=issuer)
     yield client
     client.http.close()
+
+
+@pytest.fixture(scope="session")
+def uploads_bucket() -> str:
+    return BUCKET
+
+
+@pytest.fixture(scope="session")
+def graphql_client_class() -> type[GraphQLClient]:
+    """The client class itself, for tests that talk to extra api instances.
+
+    Test modules never import this conftest: with --import-mode=importlib every service's
+    tests/conftest.py is a module named `tests.conftest`, so such imports would collide.
+    """
+    return GraphQLClient
 
 
 @pytest.fixture

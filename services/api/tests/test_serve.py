@@ -9,18 +9,21 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from foundry_tools.twin.issuer import LocalIssuer
 from foundry_tools.twin.postgres import PostgresServer, free_port
-from tests.conftest import AI_KEY, BUCKET, WEB_ORIGIN, AiStub
+
+if TYPE_CHECKING:
+    from tests.conftest import AiStub
+
 
 ASK = 'mutation { askAi(input: {prompt: "[slow] drain me"}) { __typename ... on AskAiPayload { aiRequest { answer } } } }'
 
 
 def test_sigterm_drains_in_flight_requests(
-    postgres: PostgresServer, issuer: LocalIssuer, s3_endpoint: str, ai_stub: AiStub
+    postgres: PostgresServer, issuer: LocalIssuer, s3_endpoint: str, ai_stub: AiStub, uploads_bucket: str
 ) -> None:
     port = free_port()
     env = {
@@ -29,13 +32,13 @@ def test_sigterm_drains_in_flight_requests(
         "FOUNDRY_ENV": "local",
         "DATABASE_URL": postgres.create_database("serve_drain"),
         "DATABASE_SSLMODE": "disable",
-        "UPLOADS_BUCKET": BUCKET,
+        "UPLOADS_BUCKET": uploads_bucket,
         "S3_ENDPOINT_URL": s3_endpoint,
         "CLERK_JWKS_URL": issuer.jwks_url,
         "CLERK_ISSUER": issuer.issuer,
-        "CLERK_AUTHORIZED_PARTIES": WEB_ORIGIN,
+        "CLERK_AUTHORIZED_PARTIES": issuer.default_azp,
         "AI_SERVICE_URL": ai_stub.url,
-        "AI_INTERNAL_API_KEY": AI_KEY,
+        "AI_INTERNAL_API_KEY": ai_stub.api_key,
         "AI_REQUEST_TIMEOUT_SECONDS": "10",
     }
     process = subprocess.Popen(
@@ -60,7 +63,7 @@ def test_sigterm_drains_in_flight_requests(
         result: dict[str, Any] = {}
 
         def ask() -> None:
-            token = issuer.mint(sub="user_drain", azp=WEB_ORIGIN)
+            token = issuer.mint(sub="user_drain", azp=issuer.default_azp)
             response = httpx.post(
                 base + "/graphql",
                 json={"query": ASK},

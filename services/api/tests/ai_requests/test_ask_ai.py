@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import pytest
 from foundry_api.ai_requests.client import AiCallError, AiClient
 from foundry_tools.twin.postgres import free_port
-from tests.conftest import AI_KEY, AiStub, GraphQLClient
+
+if TYPE_CHECKING:
+    from tests.conftest import AiStub, GraphQLClient
+
 
 ASK = """
 mutation Ask($prompt: String!) {
@@ -30,7 +34,7 @@ def test_ask_ai_stores_the_answer(gql: GraphQLClient, sub: str, ai_stub: AiStub)
     sent = ai_stub.requests[-1]
     assert sent["path"] == "/v1/complete"
     assert sent["body"] == {"prompt": "What is 2 + 2?", "user": sub}
-    assert sent["headers"]["X-Internal-Api-Key"] == AI_KEY
+    assert sent["headers"]["X-Internal-Api-Key"] == ai_stub.api_key
 
     listed = gql.data(LIST, sub=sub)["viewer"]["aiRequests"]["edges"]
     assert [edge["node"]["id"] for edge in listed] == [ai_request["id"]]

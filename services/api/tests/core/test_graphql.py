@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from foundry_api.schema import build_schema
-from tests.conftest import GraphQLClient
+
+if TYPE_CHECKING:
+    from tests.conftest import GraphQLClient
+
 
 CREATE = """
 mutation Create($input: CreateUploadInput!) {
@@ -138,8 +141,10 @@ ORIGIN_HEADER = "X-Origin-Verify"
 EDGE_SECRET = "edge-secret-" + "x" * 20
 
 
-def test_introspection_is_off_in_prod(prod_api: Any, issuer: Any) -> None:
-    with GraphQLClient(base_url=prod_api.url, issuer=issuer, headers={ORIGIN_HEADER: EDGE_SECRET}) as client:
+def test_introspection_is_off_in_prod(prod_api: Any, issuer: Any, graphql_client_class: Any) -> None:
+    with graphql_client_class(
+        base_url=prod_api.url, issuer=issuer, headers={ORIGIN_HEADER: EDGE_SECRET}
+    ) as client:
         errors = client.errors("{ __schema { queryType { name } } }", sub="user_prod")
     assert "introspection" in errors[0]["message"].lower()
 
@@ -178,3 +183,13 @@ def test_edge_secret_lets_requests_through_to_auth(prod_api: Any) -> None:
         headers={ORIGIN_HEADER: EDGE_SECRET},
     )
     assert response.status_code == 401
+
+
+def test_graphql_ide_is_served_in_development(api_http: httpx.Client) -> None:
+    page = api_http.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+    smuggled = api_http.get(
+        "/graphql", params={"query": "{ viewer { id } }"}, headers={"Accept": "text/html"}
+    )
+    assert '"data"' not in smuggled.text

@@ -172,5 +172,5 @@ def test_unknown_kids_do_not_hammer_the_jwks(api_http: httpx.Client, issuer: Loc
             "/graphql", json={"query": VIEWER_QUERY}, headers={"Authorization": f"Bearer {token}"}
         )
         assert response.status_code == 401
-    # The keys were fetched moments ago, inside the cooldown: no request may trigger a refetch.
-    assert issuer.jwks_requests == before
+    # Ten unknown kids may cause at most one refetch (none if the last fetch is inside the cooldown).
+    assert issuer.jwks_requests - before <= 1

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlparse
 
 import boto3
 import httpx
 import psycopg
 import pytest
-from tests.conftest import BUCKET, GraphQLClient
+
+if TYPE_CHECKING:
+    from tests.conftest import GraphQLClient
+
 
 UPLOAD_FIELDS = "id filename contentType size status createdAt downloadUrl"
 CREATE = f"""
@@ -105,12 +108,12 @@ def test_complete_refuses_a_missing_object(gql: GraphQLClient, sub: str) -> None
 
 
 def test_complete_refuses_a_size_mismatch(
-    gql: GraphQLClient, sub: str, api_database_url: str, s3_endpoint: str
+    gql: GraphQLClient, sub: str, api_database_url: str, s3_endpoint: str, uploads_bucket: str
 ) -> None:
     ticket = create(gql, sub, size=11)
     key = object_key(api_database_url, ticket["upload"]["id"], gql, sub)
     boto3.client("s3", region_name="us-east-1", endpoint_url=s3_endpoint).put_object(
-        Bucket=BUCKET, Key=key, Body=b"twelve bytes", ContentType="text/plain"
+        Bucket=uploads_bucket, Key=key, Body=b"twelve bytes", ContentType="text/plain"
     )
     result = gql.data(COMPLETE, {"id": ticket["upload"]["id"]}, sub=sub)["completeUpload"]
     assert result["__typename"] == "UserError"
@@ -118,12 +121,12 @@ def test_complete_refuses_a_size_mismatch(
 
 
 def test_complete_refuses_a_type_mismatch(
-    gql: GraphQLClient, sub: str, api_database_url: str, s3_endpoint: str
+    gql: GraphQLClient, sub: str, api_database_url: str, s3_endpoint: str, uploads_bucket: str
 ) -> None:
     ticket = create(gql, sub, size=5)
     key = object_key(api_database_url, ticket["upload"]["id"], gql, sub)
     boto3.client("s3", region_name="us-east-1", endpoint_url=s3_endpoint).put_object(
-        Bucket=BUCKET, Key=key, Body=b"<svg>", ContentType="text/html"
+        Bucket=uploads_bucket, Key=key, Body=b"<svg>", ContentType="text/html"
     )
     result = gql.data(COMPLETE, {"id": ticket["upload"]["id"]}, sub=sub)["completeUpload"]
     assert result["code"] == "UPLOAD_TYPE_MISMATCH"
