@@ -1,4 +1,4 @@
-"""Synthesize each scenario once per test session, through the real `foundry synth` entry point.
+"""Shared test fixtures: each synthesized scenario, built once per session through the real `foundry synth`.
 
 All scenarios start together (one process each) so the session pays for the slowest synth, not for
 their sum; tests then read the written templates as plain JSON.
