@@ -178,7 +178,7 @@ def test_hanging_upstream_times_out_within_the_deadline(start_ai: StartAi, stub:
 
 
 def test_read_timeouts_are_retried_within_the_deadline(start_ai: StartAi, stub: AiStub) -> None:
-    ai = start_ai(ai_deadline_seconds=5.0, ai_read_timeout_seconds=0.2)
+    ai = start_ai(ai_deadline_seconds=5.0, ai_read_timeout_seconds=0.5)
     stub.configure(script=[HANG, 200], hang_seconds=5.0)
     response = ai.complete()
     assert response.status_code == 200
@@ -217,10 +217,10 @@ def test_breaker_half_opens_after_reset_and_a_successful_trial_closes_it(
 
 
 def test_failed_trial_reopens_the_breaker(start_ai: StartAi, stub: AiStub) -> None:
-    ai = start_ai(ai_max_attempts=1, ai_breaker_failure_threshold=1, ai_breaker_reset_seconds=0.3)
+    ai = start_ai(ai_max_attempts=1, ai_breaker_failure_threshold=1, ai_breaker_reset_seconds=1.0)
     stub.configure(failure_rate=1.0)
     assert ai.complete().status_code == 502
-    time.sleep(0.4)
+    time.sleep(1.1)
     assert ai.complete().status_code == 502  # the trial reached upstream and failed
     assert ai.gateway.breaker.state is BreakerState.OPEN
     assert _error(ai.complete())["code"] == "CIRCUIT_OPEN"
