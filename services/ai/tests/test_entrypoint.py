@@ -1,7 +1,9 @@
-"""`foundry-ai` through its real entry point: one-line config errors, serving on $PORT, SIGTERM drain."""
+"""`foundry-ai` through its real entry point: one-line config errors, JSON logs and EMF lines on
+stdout, serving on $PORT, SIGTERM drain."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -10,7 +12,8 @@ import sys
 import time
 
 import httpx
-from foundry_contract import Service, env_vars_for
+from foundry_contract import INTERNAL_API_KEY_HEADER, Service, env_vars_for
+from foundry_tools.twin.ai_stub import AiStub
 
 START_TIMEOUT_SECONDS = 20.0
 
@@ -36,42 +39,60 @@ def test_missing_configuration_exits_2_with_one_line() -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_serves_on_port_and_drains_on_sigterm() -> None:
+def test_serves_on_port_logs_json_and_metrics_and_drains_on_sigterm() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = _clean_env(
-        PORT=str(port),
-        FOUNDRY_ENV="local",
-        AI_INTERNAL_API_KEY="local-key",
-        AI_UPSTREAM_BASE_URL="http://127.0.0.1:9/v1",
-        AI_UPSTREAM_MODEL="stub",
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "foundry_ai"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while True:
-            try:
-                assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, "foundry-ai exited early"
-                assert time.monotonic() < deadline, "foundry-ai did not start"
-                time.sleep(0.05)
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate(timeout=10)
+    with AiStub(script=[500, 200]) as stub:
+        env = _clean_env(
+            PORT=str(port),
+            HOST="127.0.0.1",
+            FOUNDRY_ENV="local",
+            AI_INTERNAL_API_KEY="local-key",
+            AI_UPSTREAM_BASE_URL=stub.base_url,
+            AI_UPSTREAM_MODEL="stub",
+            AI_RETRY_BACKOFF_INITIAL_SECONDS="0.01",
+            AI_RETRY_JITTER_SECONDS="0",
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "foundry_ai"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + START_TIMEOUT_SECONDS
+            while True:
+                try:
+                    assert httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+                    break
+                except httpx.TransportError:
+                    assert process.poll() is None, "foundry-ai exited early"
+                    assert time.monotonic() < deadline, "foundry-ai did not start"
+                    time.sleep(0.05)
+            response = httpx.post(
+                f"{base}/v1/complete",
+                json={"prompt": "hi"},
+                headers={INTERNAL_API_KEY_HEADER: "local-key", "X-Request-Id": "entry-1"},
+                timeout=10,
+            )
+            assert response.status_code == 200
+            assert stub.call_count == 2
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate(timeout=10)
     # uvicorn finishes its graceful shutdown, then re-raises the signal it caught (so exit by SIGTERM).
     assert process.returncode in (0, -signal.SIGTERM)
-    lines = [line for line in output.splitlines() if line.startswith("{")]
-    assert any('"event": "ai_started"' in line for line in lines), lines
-    assert any('"event": "ai_stopped"' in line for line in lines), lines
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    events = {record.get("event") for record in records}
+    assert {"ai_started", "upstream_error", "completion", "request", "ai_stopped"} <= events
+    upstream_error = next(r for r in records if r.get("event") == "upstream_error")
+    assert upstream_error["request_id"] == "entry-1"
+    assert upstream_error["level"] == "warning"
+    emf = [r for r in records if "_aws" in r and "UpstreamErrors" in r]
+    assert [(r["ErrorCode"], r["request_id"]) for r in emf] == [("UPSTREAM_ERROR", "entry-1")]

@@ -199,7 +199,7 @@ class AiStub:
                 return self._error(400, "messages must be a list of {role, content} objects", behaviour)
             return self._completion(body, prompt, behaviour)
         assert isinstance(outcome, int)
-        return self._error(outcome, "scripted failure", behaviour)
+        return self._error(outcome, "scripted failure" if authorized else "invalid API key", behaviour)
 
     async def _hang(self, request: Request, behaviour: StubBehaviour) -> Response:
         deadline = time.monotonic() + behaviour.hang_seconds
