@@ -1,0 +1,1 @@
+"""Monthly cost estimates read from synthesized templates (`foundry cost`)."""

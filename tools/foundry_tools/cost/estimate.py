@@ -1,0 +1,475 @@
+"""Monthly cost rows from templates, a traffic profile and the price table: pure functions, no I/O.
+
+Each resource type found in the templates has a pricer; types that cost nothing at this scale are
+listed in FREE_TYPES, and anything else is reported as unpriced so a new resource is never silently
+free. Prices are list prices without free tiers (performance-cost.md §A3 does the same).
+"""
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from foundry_infra.synthesized import Template
+
+from foundry_tools.cost.prices import PriceTable
+from foundry_tools.cost.templates import ref_target
+from foundry_tools.cost.traffic import Traffic
+
+Kind = Literal["fixed", "usage"]
+
+
+@dataclass(frozen=True)
+class Row:
+    resource: str
+    resource_type: str
+    item: str
+    kind: Kind
+    quantity: float
+    unit: str
+    unit_price_usd: float
+    price_key: str
+
+    @property
+    def usd_month(self) -> float:
+        return self.quantity * self.unit_price_usd
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "resource": self.resource,
+            "resource_type": self.resource_type,
+            "item": self.item,
+            "kind": self.kind,
+            "quantity": round(self.quantity, 6),
+            "unit": self.unit,
+            "unit_price_usd": self.unit_price_usd,
+            "usd_month": round(self.usd_month, 4),
+            "price_key": self.price_key,
+        }
+
+
+@dataclass(frozen=True)
+class Estimate:
+    rows: list[Row]
+    unpriced: list[str] = field(default_factory=list)
+
+    @property
+    def total_usd_month(self) -> float:
+        return sum(row.usd_month for row in self.rows)
+
+    def total(self, kind: Kind) -> float:
+        return sum(row.usd_month for row in self.rows if row.kind == kind)
+
+    def top(self, count: int) -> list[Row]:
+        return sorted(self.rows, key=lambda row: row.usd_month, reverse=True)[:count]
+
+
+# Types that cost nothing by themselves, or whose cost is counted elsewhere (flow logs in log GB,
+# AWS Backup snapshots in db_backup_gb, App Runner's connector and ingress in the endpoint ENIs;
+# Cost Anomaly Detection has no charge).
+FREE_TYPES = frozenset(
+    {
+        "AWS::AppRunner::AutoScalingConfiguration",
+        "AWS::AppRunner::ObservabilityConfiguration",
+        "AWS::AppRunner::VpcConnector",
+        "AWS::AppRunner::VpcIngressConnection",
+        "AWS::Backup::BackupPlan",
+        "AWS::Backup::BackupSelection",
+        "AWS::Backup::BackupVault",
+        "AWS::CDK::Metadata",
+        "AWS::CE::AnomalyMonitor",
+        "AWS::CE::AnomalySubscription",
+        "AWS::CertificateManager::Certificate",
+        "AWS::CloudFront::CachePolicy",
+        "AWS::CloudFront::CloudFrontOriginAccessIdentity",
+        "AWS::CloudFront::Function",
+        "AWS::CloudFront::OriginAccessControl",
+        "AWS::CloudFront::OriginRequestPolicy",
+        "AWS::CloudFront::ResponseHeadersPolicy",
+        "AWS::EC2::FlowLog",
+        "AWS::EC2::InternetGateway",
+        "AWS::EC2::LaunchTemplate",
+        "AWS::EC2::Route",
+        "AWS::EC2::RouteTable",
+        "AWS::EC2::SecurityGroup",
+        "AWS::EC2::SecurityGroupEgress",
+        "AWS::EC2::SecurityGroupIngress",
+        "AWS::EC2::Subnet",
+        "AWS::EC2::SubnetRouteTableAssociation",
+        "AWS::EC2::VPC",
+        "AWS::EC2::VPCGatewayAttachment",
+        "AWS::ECR::RegistryScanningConfiguration",
+        "AWS::ECS::Cluster",
+        "AWS::ECS::TaskDefinition",
+        "AWS::ElasticLoadBalancingV2::Listener",
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        "AWS::Events::Rule",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::IAM::OIDCProvider",
+        "AWS::IAM::Policy",
+        "AWS::IAM::Role",
+        "AWS::KMS::Alias",
+        "AWS::Lambda::Function",
+        "AWS::Lambda::Permission",
+        "AWS::Logs::LogGroup",
+        "AWS::Logs::MetricFilter",
+        "AWS::RDS::DBParameterGroup",
+        "AWS::RDS::DBProxyTargetGroup",
+        "AWS::RDS::DBSubnetGroup",
+        "AWS::Route53::RecordSet",
+        "AWS::Route53::RecordSetGroup",
+        "AWS::S3::Bucket",
+        "AWS::S3::BucketPolicy",
+        "AWS::SNS::Subscription",
+        "AWS::SNS::TopicPolicy",
+        "AWS::SecretsManager::ResourcePolicy",
+        "AWS::SecretsManager::RotationSchedule",
+        "AWS::SecretsManager::SecretTargetAttachment",
+        "AWS::Serverless::Application",
+        "AWS::SSM::Parameter",
+        "AWS::WAFv2::WebACLAssociation",
+    }
+)
+
+# vCPUs per RDS class, for RDS Proxy (billed per database vCPU, 2 at least).
+DB_VCPUS = {"db.t4g.micro": 2, "db.t4g.small": 2, "db.t4g.medium": 2, "db.m7g.large": 2, "db.m7g.xlarge": 4}
+
+
+@dataclass(frozen=True)
+class Context:
+    templates: Mapping[str, Template]
+    traffic: Traffic
+    prices: PriceTable
+
+    @property
+    def hours(self) -> float:
+        return self.prices.hours_per_month
+
+    def resources(self, resource_type: str) -> Iterator[tuple[Template, str, dict[str, Any]]]:
+        for template in self.templates.values():
+            for logical_id, resource in template.of_type(resource_type).items():
+                yield template, logical_id, resource.get("Properties", {})
+
+    def count(self, resource_type: str) -> int:
+        return sum(1 for _ in self.resources(resource_type))
+
+    def row(
+        self, resource: str, resource_type: str, item: str, kind: Kind, quantity: float, price_key: str
+    ) -> Row:
+        price = self.prices[price_key]
+        return Row(resource, resource_type, item, kind, quantity, price.unit, price.usd, price_key)
+
+
+Pricer = Callable[[Context], Iterator[Row]]
+PRICERS: dict[str, Pricer] = {}
+
+
+def prices(resource_type: str) -> Callable[[Pricer], Pricer]:
+    def register(pricer: Pricer) -> Pricer:
+        PRICERS[resource_type] = pricer
+        return pricer
+
+    return register
+
+
+@prices("AWS::EC2::NatGateway")
+def _nat(ctx: Context) -> Iterator[Row]:
+    nats = list(ctx.resources("AWS::EC2::NatGateway"))
+    for _, logical_id, _ in nats:
+        kind = "AWS::EC2::NatGateway"
+        yield ctx.row(logical_id, kind, "NAT gateway hours", "fixed", ctx.hours, "nat.hour")
+        share = ctx.traffic.nat_gb / len(nats)
+        yield ctx.row(logical_id, kind, "NAT GB processed", "usage", share, "nat.gb")
+
+
+@prices("AWS::EC2::EIP")
+def _eip(ctx: Context) -> Iterator[Row]:
+    for _, logical_id, _ in ctx.resources("AWS::EC2::EIP"):
+        yield ctx.row(
+            logical_id, "AWS::EC2::EIP", "public IPv4 address", "fixed", ctx.hours, "public_ipv4.hour"
+        )
+
+
+def _service_name(service_name: str) -> str:
+    return service_name.rsplit(".", 1)[-1] if "apprunner" not in service_name else "apprunner.requests"
+
+
+def endpoint_service(props: dict[str, Any]) -> str:
+    """The short AWS service name of a VPC endpoint (`secretsmanager`, `ecr.dkr`, `s3`, ...)."""
+    name = props.get("ServiceName")
+    if isinstance(name, dict) and "Fn::Join" in name:
+        name = "".join(part for part in name["Fn::Join"][1] if isinstance(part, str))
+    if not isinstance(name, str):
+        return "unknown"
+    parts = name.split(".")
+    # com.amazonaws.REGION.SERVICE[.SUB]; an unresolved region leaves "com.amazonaws..SERVICE"
+    return ".".join(part for part in parts[3:] if part) if len(parts) > 3 else name
+
+
+def interface_endpoints(ctx: Context) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (logical_id, props)
+        for _, logical_id, props in ctx.resources("AWS::EC2::VPCEndpoint")
+        if props.get("VpcEndpointType") == "Interface"
+    ]
+
+
+@prices("AWS::EC2::VPCEndpoint")
+def _endpoints(ctx: Context) -> Iterator[Row]:
+    endpoints = interface_endpoints(ctx)
+    for logical_id, props in endpoints:
+        enis = len(props.get("SubnetIds", [])) or 1
+        kind = "AWS::EC2::VPCEndpoint"
+        service = endpoint_service(props)
+        yield ctx.row(
+            logical_id, kind, f"{service} endpoint ENI hours ({enis} AZ)", "fixed", enis * ctx.hours,
+            "interface_endpoint.az_hour",
+        )  # fmt: skip
+        share = ctx.traffic.endpoint_gb / len(endpoints)
+        yield ctx.row(logical_id, kind, f"{service} endpoint GB", "usage", share, "interface_endpoint.gb")
+
+
+@prices("AWS::RDS::DBInstance")
+def _database(ctx: Context) -> Iterator[Row]:
+    for _, logical_id, props in ctx.resources("AWS::RDS::DBInstance"):
+        kind = "AWS::RDS::DBInstance"
+        db_class = str(props.get("DBInstanceClass", ""))
+        copies = 2 if props.get("MultiAZ") is True else 1
+        az = "Multi-AZ" if copies == 2 else "Single-AZ"
+        price_key = f"rds.{db_class}.hour"
+        if price_key not in ctx.prices:
+            raise KeyError(f"no price for RDS class {db_class!r}; add rds.{db_class}.hour to prices.toml")
+        yield ctx.row(logical_id, kind, f"{db_class} {az} hours", "fixed", copies * ctx.hours, price_key)
+        storage = float(props.get("AllocatedStorage", 20))
+        yield ctx.row(
+            logical_id, kind, f"gp3 storage, {copies} cop{'ies' if copies == 2 else 'y'}", "fixed",
+            storage * copies, "rds.gp3_gb_month",
+        )  # fmt: skip
+        billable_backup = max(0.0, ctx.traffic.db_backup_gb - storage)
+        yield ctx.row(
+            logical_id, kind, "backup storage beyond the provisioned size", "fixed", billable_backup,
+            "rds.backup_gb_month",
+        )  # fmt: skip
+
+
+@prices("AWS::RDS::DBProxy")
+def _proxy(ctx: Context) -> Iterator[Row]:
+    vcpus = max(
+        [
+            2,
+            *(
+                DB_VCPUS.get(str(p.get("DBInstanceClass")), 2)
+                for _, _, p in ctx.resources("AWS::RDS::DBInstance")
+            ),
+        ]
+    )
+    for _, logical_id, _ in ctx.resources("AWS::RDS::DBProxy"):
+        yield ctx.row(
+            logical_id, "AWS::RDS::DBProxy", f"RDS Proxy, {vcpus} database vCPU", "fixed", vcpus * ctx.hours,
+            "rds_proxy.vcpu_hour",
+        )  # fmt: skip
+
+
+def _apprunner_min_instances(template: Template, props: dict[str, Any]) -> int:
+    scaling = ref_target(props.get("AutoScalingConfigurationArn"))
+    if scaling and scaling in template.resources:
+        return int(template.props(scaling).get("MinSize", 1))
+    return 1
+
+
+def apprunner_services(ctx: Context) -> Iterator[tuple[str, str, float, float, int]]:
+    """(logical id, service name, vCPU, memory GB, min instances) of each App Runner service."""
+    for template, logical_id, props in ctx.resources("AWS::AppRunner::Service"):
+        instance = props.get("InstanceConfiguration", {})
+        vcpu = float(str(instance.get("Cpu", "1024")).split()[0]) / 1024
+        memory_gb = float(str(instance.get("Memory", "2048")).split()[0]) / 1024
+        name = str(props.get("ServiceName", logical_id))
+        yield logical_id, name, vcpu, memory_gb, _apprunner_min_instances(template, props)
+
+
+@prices("AWS::AppRunner::Service")
+def _apprunner(ctx: Context) -> Iterator[Row]:
+    kind = "AWS::AppRunner::Service"
+    for logical_id, name, vcpu, memory_gb, minimum in apprunner_services(ctx):
+        provisioned_hours = minimum * ctx.hours
+        yield ctx.row(
+            logical_id, kind, f"{name}: {minimum} × {memory_gb:g} GB provisioned", "fixed",
+            provisioned_hours * memory_gb, "apprunner.gb_hour",
+        )  # fmt: skip
+        active = ctx.traffic.apprunner_active_hours
+        yield ctx.row(
+            logical_id,
+            kind,
+            f"{name}: active vCPU ({vcpu:g} vCPU)",
+            "usage",
+            active * vcpu,
+            "apprunner.vcpu_hour",
+        )
+        # Active hours beyond what the provisioned instances can cover run on extra instances,
+        # which pay their memory too.
+        extra = max(0.0, active - provisioned_hours)
+        yield ctx.row(
+            logical_id, kind, f"{name}: active GB above provisioned", "usage", extra * memory_gb,
+            "apprunner.gb_hour",
+        )  # fmt: skip
+    for _, logical_id, props in ctx.resources(kind):
+        if props.get("SourceConfiguration", {}).get("AutoDeploymentsEnabled") is True:
+            yield ctx.row(
+                logical_id, kind, "automatic deployments", "fixed", 1, "apprunner.auto_deploy_month"
+            )
+
+
+def _task_size(template: Template, props: dict[str, Any]) -> tuple[float, float, bool]:
+    definition = ref_target(props.get("TaskDefinition"))
+    task = template.props(definition) if definition and definition in template.resources else {}
+    arm = task.get("RuntimePlatform", {}).get("CpuArchitecture") == "ARM64"
+    return float(task.get("Cpu", 256)) / 1024, float(task.get("Memory", 512)) / 1024, arm
+
+
+@prices("AWS::ECS::Service")
+def _fargate(ctx: Context) -> Iterator[Row]:
+    kind = "AWS::ECS::Service"
+    for template, logical_id, props in ctx.resources(kind):
+        providers = {str(p.get("CapacityProvider")) for p in props.get("CapacityProviderStrategy", [])}
+        if props.get("LaunchType") != "FARGATE" and not providers & {"FARGATE", "FARGATE_SPOT"}:
+            continue  # tasks on EC2 capacity are priced through the instances
+        vcpu, memory_gb, arm = _task_size(template, props)
+        tasks = int(props.get("DesiredCount", 1))
+        prefix = "fargate.arm_" if arm else "fargate."
+        hours = tasks * ctx.hours
+        yield ctx.row(
+            logical_id, kind, f"{tasks} Fargate task(s), vCPU", "fixed", hours * vcpu, f"{prefix}vcpu_hour"
+        )
+        yield ctx.row(
+            logical_id, kind, f"{tasks} Fargate task(s), GB", "fixed", hours * memory_gb, f"{prefix}gb_hour"
+        )
+        network = props.get("NetworkConfiguration", {}).get("AwsvpcConfiguration", {})
+        if network.get("AssignPublicIp") == "ENABLED":
+            yield ctx.row(logical_id, kind, "task public IPv4", "fixed", hours, "public_ipv4.hour")
+
+
+@prices("AWS::ElasticLoadBalancingV2::LoadBalancer")
+def _load_balancer(ctx: Context) -> Iterator[Row]:
+    kind = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+    for _, logical_id, props in ctx.resources(kind):
+        if props.get("Type", "application") != "application":
+            continue  # left unpriced below
+        yield ctx.row(logical_id, kind, "ALB hours", "fixed", ctx.hours, "alb.hour")
+        if props.get("Scheme", "internet-facing") == "internet-facing":
+            azs = len(props.get("Subnets", props.get("SubnetMappings", []))) or 2
+            yield ctx.row(
+                logical_id, kind, f"ALB public IPv4 ({azs} AZ)", "fixed", azs * ctx.hours, "public_ipv4.hour"
+            )
+
+
+def _instance_row(ctx: Context, logical_id: str, kind: str, instance_type: str, count: int) -> Iterator[Row]:
+    key = f"ec2.{instance_type}.hour"
+    if key in ctx.prices:
+        yield ctx.row(logical_id, kind, f"{count} × {instance_type}", "fixed", count * ctx.hours, key)
+
+
+@prices("AWS::EC2::Instance")
+def _instances(ctx: Context) -> Iterator[Row]:
+    for _, logical_id, props in ctx.resources("AWS::EC2::Instance"):
+        yield from _instance_row(ctx, logical_id, "AWS::EC2::Instance", str(props.get("InstanceType")), 1)
+
+
+@prices("AWS::AutoScaling::AutoScalingGroup")
+def _auto_scaling(ctx: Context) -> Iterator[Row]:
+    kind = "AWS::AutoScaling::AutoScalingGroup"
+    for template, logical_id, props in ctx.resources(kind):
+        launch = ref_target(props.get("LaunchTemplate", {}).get("LaunchTemplateId"))
+        data = template.props(launch).get("LaunchTemplateData", {}) if launch in template.resources else {}
+        count = int(props.get("DesiredCapacity", props.get("MinSize", 0)))
+        yield from _instance_row(ctx, logical_id, kind, str(data.get("InstanceType")), count)
+
+
+def _flat(resource_type: str, item: str, price_key: str) -> Pricer:
+    def pricer(ctx: Context) -> Iterator[Row]:
+        for _, logical_id, _ in ctx.resources(resource_type):
+            yield ctx.row(logical_id, resource_type, item, "fixed", 1, price_key)
+
+    return pricer
+
+
+for _type, _item, _key in [
+    ("AWS::KMS::Key", "KMS key", "kms.key_month"),
+    ("AWS::SecretsManager::Secret", "secret", "secretsmanager.secret_month"),
+    ("AWS::CloudWatch::Alarm", "alarm", "cloudwatch.alarm_month"),
+    ("AWS::CloudWatch::Dashboard", "dashboard", "cloudwatch.dashboard_month"),
+    ("AWS::Route53::HostedZone", "hosted zone", "route53.zone_month"),
+    ("AWS::Route53::HealthCheck", "health check", "route53.health_check_month"),
+    ("AWS::Budgets::Budget", "budget", "budgets.budget_month"),
+    ("AWS::SNS::Topic", "topic", "sns.topic_month"),
+]:
+    PRICERS[_type] = _flat(_type, _item, _key)
+
+
+@prices("AWS::WAFv2::WebACL")
+def _waf(ctx: Context) -> Iterator[Row]:
+    kind = "AWS::WAFv2::WebACL"
+    for _, logical_id, props in ctx.resources(kind):
+        rules = len(props.get("Rules", []))
+        yield ctx.row(logical_id, kind, "web ACL", "fixed", 1, "waf.web_acl_month")
+        yield ctx.row(logical_id, kind, f"{rules} rules", "fixed", rules, "waf.rule_month")
+        requests = ctx.traffic.cloudfront_requests_m
+        yield ctx.row(logical_id, kind, "WAF requests (M)", "usage", requests, "waf.million_requests")
+
+
+@prices("AWS::CloudFront::Distribution")
+def _cloudfront(ctx: Context) -> Iterator[Row]:
+    kind = "AWS::CloudFront::Distribution"
+    distributions = list(ctx.resources(kind))
+    for _, logical_id, _ in distributions:
+        gb = ctx.traffic.cloudfront_gb / len(distributions)
+        requests_10k = ctx.traffic.cloudfront_requests_m * 100 / len(distributions)
+        yield ctx.row(logical_id, kind, "CloudFront GB out", "usage", gb, "cloudfront.gb")
+        yield ctx.row(
+            logical_id, kind, "CloudFront requests (10k)", "usage", requests_10k, "cloudfront.10k_requests"
+        )
+
+
+def _aggregate_rows(ctx: Context) -> Iterator[Row]:
+    """Usage that belongs to a family of resources rather than one of them."""
+    traffic = ctx.traffic
+    if ctx.count("AWS::Logs::LogGroup") or ctx.count("AWS::AppRunner::Service"):
+        yield ctx.row(
+            "CloudWatch Logs",
+            "AWS::Logs::LogGroup",
+            "log GB ingested",
+            "usage",
+            traffic.log_gb,
+            "logs.ingest_gb",
+        )
+    if ctx.count("AWS::S3::Bucket"):
+        s3 = "S3 buckets"
+        yield ctx.row(s3, "AWS::S3::Bucket", "S3 GB stored", "usage", traffic.s3_gb, "s3.gb_month")
+        yield ctx.row(s3, "AWS::S3::Bucket", "S3 PUT requests (1k)", "usage", traffic.s3_put_k, "s3.1k_put")
+        yield ctx.row(s3, "AWS::S3::Bucket", "S3 GET requests (1k)", "usage", traffic.s3_get_k, "s3.1k_get")
+    if ctx.count("AWS::ECR::Repository"):
+        yield ctx.row(
+            "ECR repositories",
+            "AWS::ECR::Repository",
+            "image storage GB",
+            "fixed",
+            traffic.ecr_gb,
+            "ecr.gb_month",
+        )
+
+
+def estimate(templates: Mapping[str, Template], traffic: Traffic, prices: PriceTable) -> Estimate:
+    """One row per priced item of every resource in the templates, plus the types left unpriced."""
+    ctx = Context(templates=templates, traffic=traffic, prices=prices)
+    found = {resource["Type"] for template in templates.values() for resource in template.resources.values()}
+    rows: list[Row] = []
+    for resource_type in sorted(found & PRICERS.keys()):
+        rows.extend(PRICERS[resource_type](ctx))
+    rows.extend(_aggregate_rows(ctx))
+    handled = PRICERS.keys() | FREE_TYPES | {"AWS::ECR::Repository"}
+    unpriced = sorted(t for t in found - handled if not t.startswith("Custom::"))
+    unpriced += sorted(
+        f"AWS::ElasticLoadBalancingV2::LoadBalancer ({props.get('Type')})"
+        for _, _, props in ctx.resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
+        if props.get("Type", "application") != "application"
+    )
+    return Estimate(rows=rows, unpriced=unpriced)

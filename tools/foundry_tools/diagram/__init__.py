@@ -1,0 +1,1 @@
+"""The architecture picture, derived from the synthesized templates (`foundry diagram`)."""

@@ -1,0 +1,291 @@
+"""Nodes, clusters and edges of the architecture, derived from the synthesized templates only.
+
+Subnets are placed in an AZ by their AvailabilityZone and in a tier by their route table's default
+route (internet gateway: public; NAT: app; none: data). Security-group arrows come from every
+SecurityGroupIngress/Egress rule between two groups, drawn between the resources that use the groups.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from foundry_infra.synthesized import Template
+
+from foundry_tools.cost.estimate import endpoint_service
+from foundry_tools.cost.templates import ref_target, references
+
+EdgeStyle = Literal["flow", "sg", "attach"]
+TIER_ORDER = {"public": 0, "app": 1, "data": 2}
+
+
+@dataclass
+class Node:
+    id: str
+    label: str
+    kind: str
+    cluster: str | None = None
+
+
+@dataclass
+class Cluster:
+    id: str
+    label: str
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    label: str
+    style: EdgeStyle
+
+
+@dataclass
+class Diagram:
+    title: str
+    clusters: list[Cluster] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+
+    def add_edge(self, source: str, target: str, label: str, style: EdgeStyle) -> None:
+        edge = Edge(source, target, label, style)
+        if edge not in self.edges and source != target:
+            self.edges.append(edge)
+
+    def labels(self) -> list[str]:
+        return [node.label for node in self.nodes] + [cluster.label for cluster in self.clusters]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9]+", "_", text).strip("_").lower()
+
+
+def _short_service(name: str) -> str:
+    # foundry-dev-api -> api
+    return name.split("-", 2)[-1] if name.count("-") >= 2 else name
+
+
+def _merged(templates: Mapping[str, Template]) -> dict[str, dict[str, Any]]:
+    merged: dict[str, dict[str, Any]] = {}
+    for template in templates.values():
+        merged.update(template.resources)
+    return merged
+
+
+def _props(resource: dict[str, Any]) -> dict[str, Any]:
+    props: dict[str, Any] = resource.get("Properties", {})
+    return props
+
+
+def _of_type(resources: dict[str, dict[str, Any]], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {key: _props(value) for key, value in sorted(resources.items()) if value["Type"] == resource_type}
+
+
+def _subnet_tiers(resources: dict[str, dict[str, Any]]) -> dict[str, str]:
+    route_table_of = {
+        ref_target(p.get("SubnetId")): ref_target(p.get("RouteTableId"))
+        for p in _of_type(resources, "AWS::EC2::SubnetRouteTableAssociation").values()
+    }
+    default_route: dict[str | None, str] = {}
+    for p in _of_type(resources, "AWS::EC2::Route").values():
+        if p.get("DestinationCidrBlock") == "0.0.0.0/0":
+            default_route[ref_target(p.get("RouteTableId"))] = "app" if "NatGatewayId" in p else "public"
+    return {subnet: default_route.get(table, "data") for subnet, table in route_table_of.items() if subnet}
+
+
+def _subnet_nats(resources: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Subnet logical id -> the NAT gateway its default route goes to."""
+    route_table_of = {
+        ref_target(p.get("SubnetId")): ref_target(p.get("RouteTableId"))
+        for p in _of_type(resources, "AWS::EC2::SubnetRouteTableAssociation").values()
+    }
+    nat_of_table = {
+        ref_target(p.get("RouteTableId")): ref_target(p.get("NatGatewayId"))
+        for p in _of_type(resources, "AWS::EC2::Route").values()
+        if p.get("DestinationCidrBlock") == "0.0.0.0/0" and "NatGatewayId" in p
+    }
+    return {
+        subnet: nat
+        for subnet, table in route_table_of.items()
+        if subnet and (nat := nat_of_table.get(table)) is not None
+    }
+
+
+def build(templates: Mapping[str, Template], title: str) -> Diagram:
+    resources = _merged(templates)
+    diagram = Diagram(title=title)
+    node_of: dict[str, list[str]] = defaultdict(list)  # logical id -> diagram node ids
+
+    def node(node_id: str, label: str, kind: str, cluster: str | None, logical_id: str | None = None) -> str:
+        diagram.nodes.append(Node(node_id, label, kind, cluster))
+        if logical_id:
+            node_of[logical_id].append(node_id)
+        return node_id
+
+    # Edge: CloudFront (+ WAF) and the internet.
+    diagram.clusters.append(Cluster("edge", "Edge (global)"))
+    node("users", "Browser", "user", None)
+    node("internet", "External AI APIs", "external", None)
+    distributions = _of_type(resources, "AWS::CloudFront::Distribution")
+    acls = _of_type(resources, "AWS::WAFv2::WebACL")
+    for index, logical_id in enumerate(distributions):
+        waf = " + WAF" if acls else ""
+        cf = node(f"cloudfront{index or ''}", f"CloudFront{waf}", "edge", "edge", logical_id)
+        diagram.add_edge("users", cf, "HTTPS", "flow")
+
+    # VPC: AZs, tiers, subnets.
+    subnets = _of_type(resources, "AWS::EC2::Subnet")
+    tiers = _subnet_tiers(resources)
+    azs = sorted({str(p.get("AvailabilityZone")) for p in subnets.values()})
+    if subnets:
+        diagram.clusters.append(Cluster("vpc", "VPC"))
+    subnet_cluster: dict[str, str] = {}
+    for az in azs:
+        az_id = f"az_{_slug(az)}"
+        diagram.clusters.append(Cluster(az_id, az, "vpc"))
+        in_az = sorted(
+            (key for key, p in subnets.items() if p.get("AvailabilityZone") == az),
+            key=lambda key: TIER_ORDER.get(tiers.get(key, "data"), 3),
+        )
+        for key in in_az:
+            tier = tiers.get(key, "data")
+            cluster_id = f"{tier}_{_slug(az)}"
+            cidr = subnets[key].get("CidrBlock", "")
+            diagram.clusters.append(Cluster(cluster_id, f"{tier} subnet {cidr}", az_id))
+            subnet_cluster[key] = cluster_id
+
+    def az_suffix(subnet: str) -> str:
+        return subnet_cluster[subnet].split("_", 1)[1]
+
+    # NAT gateways in their public subnets, and which subnets route through them.
+    for logical_id, p in _of_type(resources, "AWS::EC2::NatGateway").items():
+        subnet = ref_target(p.get("SubnetId"))
+        if subnet in subnet_cluster:
+            nat = node(
+                f"nat_{az_suffix(subnet)}",
+                f"NAT gateway {subnets[subnet].get('AvailabilityZone')}",
+                "nat",
+                subnet_cluster[subnet],
+                logical_id,
+            )
+            diagram.add_edge(nat, "internet", "egress", "flow")
+
+    # Endpoints: one node per ENI (interface) in its subnet; gateway endpoints once in the VPC.
+    for logical_id, p in _of_type(resources, "AWS::EC2::VPCEndpoint").items():
+        service = endpoint_service(p)
+        if p.get("VpcEndpointType") == "Interface":
+            for subnet in (ref_target(s) for s in p.get("SubnetIds", [])):
+                if subnet in subnet_cluster:
+                    node(
+                        f"ep_{_slug(service)}_{az_suffix(subnet)}",
+                        f"{service} endpoint",
+                        "endpoint",
+                        subnet_cluster[subnet],
+                        logical_id,
+                    )
+        else:
+            node(f"ep_{_slug(service)}", f"{service} gateway endpoint", "endpoint", "vpc", logical_id)
+
+    # Data stores.
+    for logical_id, p in _of_type(resources, "AWS::RDS::DBInstance").items():
+        multi_az = "Multi-AZ" if p.get("MultiAZ") is True else "Single-AZ"
+        node("rds", f"RDS PostgreSQL {p.get('DBInstanceClass')} {multi_az}", "database", "vpc", logical_id)
+    for logical_id in _of_type(resources, "AWS::RDS::DBProxy"):
+        node("rds_proxy", "RDS Proxy", "database", "vpc", logical_id)
+    diagram.clusters.append(Cluster("storage", "S3 (regional)"))
+    for logical_id in _of_type(resources, "AWS::S3::Bucket"):
+        name = re.sub(r"^Buckets|[0-9A-F]{8}$", "", logical_id).lower() or logical_id
+        node(f"s3_{_slug(name)}", f"S3 {name}", "bucket", "storage", logical_id)
+
+    # Services and their exposure; VPC connector ENIs in the app subnets.
+    diagram.clusters.append(Cluster("apprunner", "App Runner (managed)"))
+    connectors = _of_type(resources, "AWS::AppRunner::VpcConnector")
+    ingress = {
+        ref_target(p.get("ServiceArn")): ref_target(p.get("IngressVpcConfiguration", {}).get("VpcEndpointId"))
+        for p in _of_type(resources, "AWS::AppRunner::VpcIngressConnection").values()
+    }
+    origins = {
+        ref_target(origin.get("DomainName")): logical_id
+        for logical_id, p in distributions.items()
+        for origin in p.get("DistributionConfig", {}).get("Origins", [])
+    }
+    for logical_id, p in _of_type(resources, "AWS::AppRunner::Service").items():
+        name = _short_service(str(p.get("ServiceName", logical_id)))
+        public = (
+            p.get("NetworkConfiguration", {})
+            .get("IngressConfiguration", {})
+            .get("IsPubliclyAccessible", True)
+        )
+        if logical_id in origins:
+            exposure = "public, behind CloudFront"
+        elif public:
+            exposure = "public"
+        else:
+            exposure = "private ingress"
+        service = node(f"svc_{_slug(name)}", f"{name} ({exposure})", "service", "apprunner", logical_id)
+        if logical_id in origins:
+            for cf in node_of[origins[logical_id]]:
+                diagram.add_edge(cf, service, "origin", "flow")
+        endpoint = ingress.get(logical_id)
+        if endpoint:
+            for eni in node_of.get(endpoint, []):
+                diagram.add_edge(eni, service, "private ingress", "flow")
+        connector = ref_target(
+            p.get("NetworkConfiguration", {}).get("EgressConfiguration", {}).get("VpcConnectorArn")
+        )
+        if connector in connectors:
+            node_of[connector].append(service)
+            for subnet in (ref_target(s) for s in connectors[connector].get("Subnets", [])):
+                if subnet in subnet_cluster:
+                    eni = node(
+                        f"conn_{_slug(name)}_{az_suffix(subnet)}",
+                        f"{name} VPC connector",
+                        "connector",
+                        subnet_cluster[subnet],
+                    )
+                    diagram.add_edge(service, eni, "", "attach")
+    for origin, distribution in origins.items():
+        if origin and origin.startswith("Buckets") and origin in node_of:
+            for cf in node_of[distribution]:
+                for bucket in node_of[origin]:
+                    diagram.add_edge(cf, bucket, "origin (OAC)", "flow")
+
+    # Anything else that sits behind a security group (e.g. the secret-rotation Lambda).
+    groups = set(_of_type(resources, "AWS::EC2::SecurityGroup"))
+    owners: dict[str, list[str]] = defaultdict(list)
+    for logical_id, resource in sorted(resources.items()):
+        if resource["Type"].startswith("AWS::EC2::SecurityGroup"):
+            continue
+        for group in sorted(references(_props(resource)) & groups):
+            if logical_id not in node_of:
+                label = re.sub(r"[0-9A-F]{8}$", "", logical_id)
+                label = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", label).lower()
+                node(f"res_{_slug(logical_id)}", label, "other", "vpc", logical_id)
+            owners[group].extend(node_of[logical_id])
+
+    def rule_edge(source_group: str | None, target_group: str | None, p: dict[str, Any]) -> None:
+        port = p.get("FromPort")
+        label = f"tcp {port}" if isinstance(port, int) else "db port"
+        for source in owners.get(source_group or "", []):
+            for target in owners.get(target_group or "", []):
+                if not source.startswith("conn_") and not target.startswith("conn_"):
+                    diagram.add_edge(source, target, label, "sg")
+
+    for p in _of_type(resources, "AWS::EC2::SecurityGroupIngress").values():
+        rule_edge(ref_target(p.get("SourceSecurityGroupId")), ref_target(p.get("GroupId")), p)
+    for p in _of_type(resources, "AWS::EC2::SecurityGroupEgress").values():
+        rule_edge(ref_target(p.get("GroupId")), ref_target(p.get("DestinationSecurityGroupId")), p)
+    for group, p in _of_type(resources, "AWS::EC2::SecurityGroup").items():
+        for rule in p.get("SecurityGroupIngress", []):
+            rule_edge(ref_target(rule.get("SourceSecurityGroupId")), group, rule)
+
+    # Egress to the internet: each connector ENI leaves through the NAT its subnet routes to.
+    nat_of_subnet = _subnet_nats(resources)
+    for subnet, cluster_id in subnet_cluster.items():
+        for nat in node_of.get(nat_of_subnet.get(subnet, ""), []):
+            for eni in (n.id for n in diagram.nodes if n.cluster == cluster_id and n.kind == "connector"):
+                diagram.add_edge(eni, nat, "0.0.0.0/0", "flow")
+    return diagram

@@ -1,0 +1,42 @@
+"""Rewrite the README's architecture picture from dev's templates.
+
+    python -m foundry_tools.diagram.readme README.md [TEMPLATES_DIR]
+
+Without TEMPLATES_DIR it synthesizes dev into a temporary folder first (`foundry synth`, ~12 s).
+"""
+
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from foundry_tools.cost.templates import read_templates
+from foundry_tools.diagram.mermaid import render
+from foundry_tools.diagram.model import build
+
+BLOCK = re.compile(r"<!-- diagram:start -->\n.*?<!-- diagram:end -->", re.DOTALL)
+
+
+def replace_block(readme: str, mermaid: str) -> str:
+    block = f"<!-- diagram:start -->\n```mermaid\n{mermaid}```\n<!-- diagram:end -->"
+    if not BLOCK.search(readme):
+        raise ValueError("no <!-- diagram:start --> ... <!-- diagram:end --> block in the README")
+    return BLOCK.sub(lambda _: block, readme, count=1)
+
+
+def main(argv: list[str]) -> None:
+    readme = Path(argv[0])
+    if len(argv) > 1:
+        templates_dir = Path(argv[1])
+    else:
+        templates_dir = Path(tempfile.mkdtemp(prefix="foundry-diagram-")) / "dev"
+        foundry = Path(sys.executable).with_name("foundry")
+        subprocess.run([str(foundry), "synth", "--env", "dev", "--out", str(templates_dir)], check=True)  # noqa: S603
+    mermaid = render(build(read_templates(templates_dir), "Foundry dev"))
+    readme.write_text(replace_block(readme.read_text(), mermaid))
+    print(f"updated {readme}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,167 @@
+"""Arithmetic of the estimate on hand-written templates, and on the synthesized environments."""
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from foundry_infra.synthesized import SynthesizedEnvironment as Synth
+from foundry_infra.synthesized import Template
+from foundry_tools.cost.advice import advise
+from foundry_tools.cost.estimate import estimate
+from foundry_tools.cost.prices import PRICES_FILE, load_prices
+from foundry_tools.cost.templates import read_templates
+from foundry_tools.cost.traffic import DEFAULTS, Traffic, load_traffic
+
+PRICES = load_prices()
+ZERO = Traffic(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+TINY: dict[str, Any] = {
+    "Resources": {
+        "Eip": {"Type": "AWS::EC2::EIP", "Properties": {"Domain": "vpc"}},
+        "Nat": {
+            "Type": "AWS::EC2::NatGateway",
+            "Properties": {"AllocationId": {"Fn::GetAtt": ["Eip", "AllocationId"]}},
+        },
+        "Logs": {
+            "Type": "AWS::EC2::VPCEndpoint",
+            "Properties": {
+                "ServiceName": "com.amazonaws.us-east-1.logs",
+                "VpcEndpointType": "Interface",
+                "SubnetIds": [{"Ref": "A"}, {"Ref": "B"}],
+            },
+        },
+        "Db": {
+            "Type": "AWS::RDS::DBInstance",
+            "Properties": {"DBInstanceClass": "db.t4g.micro", "MultiAZ": True, "AllocatedStorage": "20"},
+        },
+        "Scaling": {"Type": "AWS::AppRunner::AutoScalingConfiguration", "Properties": {"MinSize": 2}},
+        "Api": {
+            "Type": "AWS::AppRunner::Service",
+            "Properties": {
+                "ServiceName": "foundry-t-api",
+                "InstanceConfiguration": {"Cpu": "1024", "Memory": "2048"},
+                "AutoScalingConfigurationArn": {"Fn::GetAtt": ["Scaling", "AutoScalingConfigurationArn"]},
+            },
+        },
+        "Key": {"Type": "AWS::KMS::Key", "Properties": {}},
+        "Secret": {"Type": "AWS::SecretsManager::Secret", "Properties": {}},
+        "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {}},
+        "Acl": {"Type": "AWS::WAFv2::WebACL", "Properties": {"Rules": [{}, {}, {}]}},
+    }
+}
+
+
+def test_tiny_template_fixed_costs_match_hand_arithmetic() -> None:
+    result = estimate({"tiny": Template(TINY)}, ZERO, PRICES)
+    hand = {
+        "nat": 730 * 0.045,  # 32.85
+        "eip": 730 * 0.005,  # 3.65
+        "endpoint": 2 * 730 * 0.01,  # 14.60
+        "rds": 2 * 730 * 0.016,  # 23.36, Multi-AZ doubles
+        "gp3": 2 * 20 * 0.115,  # 4.60, Multi-AZ doubles
+        "apprunner": 2 * 2 * 730 * 0.007,  # 20.44, two provisioned 2 GB instances, memory only
+        "kms": 1.0,
+        "secret": 0.40,
+        "alarm": 0.10,
+        "waf": 5 + 3 * 1.0,
+    }
+    assert sum(hand.values()) == pytest.approx(109.00)
+    assert result.total_usd_month == pytest.approx(109.00)
+    assert result.total("usage") == 0
+    assert result.unpriced == []
+
+
+def test_tiny_template_usage_costs_match_hand_arithmetic() -> None:
+    traffic = Traffic(
+        nat_gb=100, endpoint_gb=50, cloudfront_gb=0, cloudfront_requests_m=2, log_gb=10, s3_gb=0,
+        s3_put_k=0, s3_get_k=0, apprunner_active_hours=100, db_backup_gb=30, ecr_gb=0,
+    )  # fmt: skip
+    usage = estimate({"tiny": Template(TINY)}, traffic, PRICES).total("usage")
+    # NAT 100 × 0.045 + endpoint 50 × 0.01 + WAF 2M × 0.60 + logs 10 × 0.50 + active 100 h × 1 vCPU × 0.064
+    assert usage == pytest.approx(4.5 + 0.5 + 1.2 + 5.0 + 6.4)
+    backup = estimate({"tiny": Template(TINY)}, traffic, PRICES).total("fixed") - 109.00
+    assert backup == pytest.approx((30 - 20) * 0.095)
+
+
+def test_unknown_resource_types_are_reported_not_silently_free() -> None:
+    body = {"Resources": {"Thing": {"Type": "AWS::Neptune::DBCluster", "Properties": {}}}}
+    assert estimate({"x": Template(body)}, ZERO, PRICES).unpriced == ["AWS::Neptune::DBCluster"]
+
+
+def test_every_price_has_a_source_and_a_date() -> None:
+    import tomllib
+
+    raw = tomllib.loads(PRICES_FILE.read_text())["prices"]
+    assert raw
+    for key, entry in raw.items():
+        assert entry.get("source", "").strip(), f"{key} has no source"
+        assert str(entry.get("date", "")).startswith("20"), f"{key} has no date"
+        assert entry.get("unit"), f"{key} has no unit"
+        assert entry["usd"] >= 0
+
+
+def _without_one_nat(out_dir: Path) -> dict[str, Template]:
+    templates = read_templates(out_dir)
+    platform = next(name for name in templates if name.endswith("-platform"))
+    body = copy.deepcopy(templates[platform].body)
+    nat_id = sorted(k for k, v in body["Resources"].items() if v["Type"] == "AWS::EC2::NatGateway")[-1]
+    eip_id = body["Resources"][nat_id]["Properties"]["AllocationId"]["Fn::GetAtt"][0]
+    del body["Resources"][nat_id], body["Resources"][eip_id]
+    return {**templates, platform: Template(body)}
+
+
+def test_one_nat_fewer_saves_exactly_its_hours_and_its_public_ipv4(prod: Synth) -> None:
+    traffic = load_traffic("prod")
+    two = estimate(read_templates(prod.out_dir), traffic, PRICES).total_usd_month
+    one = estimate(_without_one_nat(prod.out_dir), traffic, PRICES).total_usd_month
+    assert two - one == pytest.approx(730 * 0.045 + 730 * 0.005, abs=1e-9)
+
+
+def test_scale_multiplies_usage_rows_only(dev: Synth) -> None:
+    templates = read_templates(dev.out_dir)
+    base = estimate(templates, load_traffic("dev"), PRICES)
+    doubled = estimate(templates, load_traffic("dev", scale=2), PRICES)
+    assert doubled.total("fixed") == pytest.approx(base.total("fixed"))
+    linear = [row for row in base.rows if row.kind == "usage" and "above provisioned" not in row.item]
+    assert linear
+    for row, scaled in zip(base.rows, doubled.rows, strict=True):
+        if row in linear:
+            assert scaled.usd_month == pytest.approx(2 * row.usd_month)
+
+
+def test_environments_price_every_resource_type(each_env: Synth) -> None:
+    result = estimate(read_templates(each_env.out_dir), load_traffic("dev"), PRICES)
+    assert result.unpriced == []
+    assert result.total("fixed") > 100
+
+
+def test_prod_fixed_items_follow_the_reference_arithmetic(prod: Synth) -> None:
+    result = estimate(read_templates(prod.out_dir), DEFAULTS["prod"], PRICES)
+    by_item = {row.item: row.usd_month for row in result.rows}
+    assert by_item["db.t4g.medium Multi-AZ hours"] == pytest.approx(94.90)
+    assert by_item["gp3 storage, 2 copies"] == pytest.approx(4.60)
+    nat_hours = [row for row in result.rows if row.item == "NAT gateway hours"]
+    assert len(nat_hours) == 2
+    endpoint_hours = sum(
+        row.usd_month for row in result.rows if row.item.endswith("endpoint ENI hours (2 AZ)")
+    )
+    assert endpoint_hours == pytest.approx(6 * 14.60)  # five endpoints + apprunner.requests, two AZs each
+
+
+def test_advice_has_computed_break_evens(dev: Synth) -> None:
+    lines = advise(read_templates(dev.out_dir), load_traffic("dev"), PRICES)
+    text = "\n".join(lines)
+    # 1-AZ endpoint in dev: $7.30 / ($0.045 - $0.01) = 209 GB
+    assert "endpoint secretsmanager (1 AZ, $7.30/month) beats NAT processing above 209 GB/month" in text
+    assert "apprunner.requests" in text and "NAT cannot replace it" in text
+    # api 1 vCPU/2 GB: (36.04 - 10.22) / 0.064 = 403 active hours
+    assert "foundry-dev-api (1 vCPU/2 GB × 1)" in text and "break-even at 403 active h/month" in text
+    assert "flat-rate Free $0.00" in text
+
+
+def test_json_shape_is_stable() -> None:
+    row = estimate({"tiny": Template(TINY)}, ZERO, PRICES).rows[0].as_json()
+    assert {"resource", "quantity", "unit_price_usd", "usd_month"} <= set(row)
+    json.dumps(row)
