@@ -14,6 +14,8 @@ from foundry_contract.edge import (
     SECURITY_HEADERS,
     SPA_FALLBACK_DOCUMENT,
     STATIC_ASSETS_PATTERN,
+    UPLOAD_CORS_RULE,
+    CorsRule,
 )
 from foundry_contract.env import ENV_VARS, EnvVar, Service, env_vars_for
 
@@ -27,6 +29,8 @@ __all__ = [
     "SECURITY_HEADERS",
     "SPA_FALLBACK_DOCUMENT",
     "STATIC_ASSETS_PATTERN",
+    "UPLOAD_CORS_RULE",
+    "CorsRule",
     "EnvVar",
     "Service",
     "env_vars_for",

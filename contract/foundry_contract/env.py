@@ -34,6 +34,12 @@ ENV_VARS: tuple[EnvVar, ...] = (
     # -- every service
     EnvVar(name="PORT", services=_ALL, default="8080", description="TCP port the HTTP server listens on."),
     EnvVar(
+        name="HOST",
+        services=(Service.API, Service.AI),
+        default="0.0.0.0",  # noqa: S104 - a container's only interface; the local twin binds 127.0.0.1
+        description="Interface the HTTP server binds; the local twin sets 127.0.0.1.",
+    ),
+    EnvVar(
         name="FOUNDRY_ENV",
         services=_ALL,
         default="dev",

@@ -5,6 +5,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
+from foundry_contract import UPLOAD_CORS_RULE
 
 from foundry_infra.defaults import private_bucket
 from foundry_infra.nag import acknowledge
@@ -91,9 +92,9 @@ class Buckets(Construct):
     def allow_uploads_from(self, *, origins: list[str]) -> None:
         """Browsers PUT the bytes straight to S3 from the site's origin only (pre-signed URLs)."""
         self.uploads.add_cors_rule(
-            allowed_methods=[s3.HttpMethods.PUT, s3.HttpMethods.GET],
+            allowed_methods=[s3.HttpMethods(method) for method in UPLOAD_CORS_RULE.methods],
             allowed_origins=origins,
-            allowed_headers=["content-type", "content-length"],
-            exposed_headers=["etag"],
-            max_age=3000,
+            allowed_headers=list(UPLOAD_CORS_RULE.headers),
+            exposed_headers=list(UPLOAD_CORS_RULE.expose),
+            max_age=UPLOAD_CORS_RULE.max_age_seconds,
         )

@@ -33,7 +33,7 @@ class DrainingServer(uvicorn.Server):
 def uvicorn_config(settings: Settings, lifecycle: Lifecycle) -> uvicorn.Config:
     return uvicorn.Config(
         create_app(settings, lifecycle=lifecycle),
-        host="0.0.0.0",  # noqa: S104 - the container's only interface; App Runner/ECS route to it
+        host=settings.host,
         port=settings.port,
         log_config=None,
         access_log=False,

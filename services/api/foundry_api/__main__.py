@@ -33,7 +33,7 @@ def serve(settings: Settings) -> int:
     app = create_app(settings, lifecycle=lifecycle)
     config = uvicorn.Config(
         app,
-        host="0.0.0.0",  # noqa: S104 - the container's only interface; App Runner/ECS route to it
+        host=settings.host,
         port=settings.port,
         log_config=None,
         access_log=False,

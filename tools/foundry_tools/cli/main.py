@@ -14,6 +14,7 @@ import tomli_w
 import typer
 
 from foundry_tools.aws import NoCredentialsError, require_credentials
+from foundry_tools.cli import cost_cmd, diagram_cmd, twin_cmd
 from foundry_tools.cli.options import ConfigFileOption, EnvOption, SetOption, UserError, resolve_config
 
 app = typer.Typer(
@@ -148,6 +149,12 @@ def deploy(
         config_file=config_file,
         overrides=overrides,
     )
+
+
+twin_cmd.register(app)
+
+cost_cmd.register(app)
+diagram_cmd.register(app)
 
 
 def main() -> None:

@@ -663,6 +663,28 @@ class EdgeServer:
         self.stop()
 
 
+DEV_TOKEN_PATH = "/__dev/token"  # noqa: S105 - a URL path, not a secret
+
+
+def dev_token_forwarder(token_url: str) -> RequestHandler:
+    """POST /__dev/token on the edge → the twin's issuer (the web app's dev sign-in; local only)."""
+
+    async def forward(request: Request) -> Response:
+        if request.method != "POST":
+            return JSONResponse({"error": 'POST a JSON body {"user": NAME}'}, status_code=405)
+        body = await request.body()
+        async with httpx.AsyncClient(timeout=5, trust_env=False) as client:
+            try:
+                answer = await client.post(
+                    token_url, content=body, headers={"Content-Type": "application/json"}
+                )
+            except httpx.HTTPError:
+                return JSONResponse({"error": "the dev sign-in issuer is not answering"}, status_code=502)
+        return Response(answer.content, status_code=answer.status_code, media_type="application/json")
+
+    return forward
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m foundry_tools.twin.edge",
@@ -680,6 +702,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="file holding the origin-verify secret (a file, so the secret never shows in ps)",
     )
     parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
+    parser.add_argument(
+        "--dev-token-url",
+        help="the twin's issuer token endpoint, served at /__dev/token for the web app's dev sign-in",
+    )
     args = parser.parse_args(argv)
     try:
         secret = args.origin_verify_secret_file.read_text(encoding="utf-8").strip()
@@ -688,6 +714,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             web_root=args.web_root,
             origin_verify_secret=secret,
             max_body_bytes=args.max_body_bytes,
+            extra_routes={DEV_TOKEN_PATH: dev_token_forwarder(args.dev_token_url)}
+            if args.dev_token_url
+            else {},
         )
     except (OSError, ValueError) as error:
         print(f"edge: {error}", file=sys.stderr)

@@ -7,11 +7,18 @@ api verifies these exactly as it verifies Clerk's, so tests and the twin exercis
 
 from __future__ import annotations
 
+import argparse
+import base64
+import hashlib
 import json
+import os
+import re
 import secrets
+import signal
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -22,16 +29,55 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 JWKS_PATH = "/.well-known/jwks.json"
 
 
+USER_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+TOKEN_PATH = "/token"  # noqa: S105 - a URL path, not a secret
+DEV_TOKEN_LIFETIME = 600
+
+
 class LocalIssuer:
-    def __init__(self, *, issuer: str | None = None, default_azp: str = "http://127.0.0.1:8080") -> None:
-        self.kid = f"local-{secrets.token_hex(6)}"
-        self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    def __init__(
+        self,
+        *,
+        issuer: str | None = None,
+        default_azp: str = "http://127.0.0.1:8080",
+        private_key: rsa.RSAPrivateKey | None = None,
+    ) -> None:
+        self.private_key = private_key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        # A key loaded from disk keeps its kid across restarts, so tokens minted by `foundry token`
+        # stay valid while the twin restarts.
+        self.kid = (
+            f"local-{_thumbprint(self.private_key)[:12]}" if private_key else f"local-{secrets.token_hex(6)}"
+        )
         self.default_azp = default_azp
         self._issuer = issuer
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.jwks_requests = 0
+
+    @classmethod
+    def from_key_file(cls, path: Path, *, issuer: str | None = None, default_azp: str) -> LocalIssuer:
+        """Load the twin's signing key, creating it (mode 0600) on first use."""
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            pem = key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(pem)
+        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(loaded, rsa.RSAPrivateKey):
+            raise ValueError(f"{path} does not hold an RSA private key")
+        return cls(issuer=issuer, default_azp=default_azp, private_key=loaded)
+
+    def mint_for_user(self, name: str, *, lifetime: int = DEV_TOKEN_LIFETIME) -> tuple[str, int]:
+        """A dev sign-in token for a user name; the same name always maps to the same `sub`."""
+        if not USER_NAME.match(name):
+            raise ValueError("user names are 1-64 letters, digits, '.', '_' or '-'")
+        claims = self.claims(sub=f"user_{name}", lifetime=lifetime)
+        return self.sign(claims), int(claims["exp"])
 
     # -- keys
 
@@ -88,6 +134,30 @@ class LocalIssuer:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def do_POST(self) -> None:
+                if self.path != TOKEN_PATH:
+                    self.send_error(404)
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    if length > 4096:
+                        raise ValueError("request too large")
+                    payload = json.loads(self.rfile.read(length) or b"{}")
+                    token, expires_at = issuer.mint_for_user(str(payload.get("user", "")))
+                except (ValueError, AttributeError) as error:
+                    self._json(400, {"error": str(error)})
+                    return
+                self._json(200, {"token": token, "expires_at": expires_at})
+
+            def _json(self, status: int, document: dict[str, Any]) -> None:
+                body = json.dumps(document).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
+
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
@@ -139,3 +209,33 @@ class LocalIssuer:
 
     def mint(self, *, sub: str, sid: str | None = None, azp: str | None = None, lifetime: int = 60) -> str:
         return self.sign(self.claims(sub=sub, sid=sid, azp=azp, lifetime=lifetime))
+
+
+def _thumbprint(key: rsa.RSAPrivateKey) -> str:
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.urlsafe_b64encode(hashlib.sha256(public).digest()).decode().rstrip("=").lower()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The local twin's Clerk-shaped token issuer.")
+    parser.add_argument("--key-file", type=Path, required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--azp", required=True, help="origin put in `azp` (the site's origin)")
+    args = parser.parse_args(argv)
+    issuer = LocalIssuer.from_key_file(args.key_file, default_azp=args.azp)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    issuer.start(port=args.port)
+    try:
+        print(f"issuer listening on {issuer.url} (JWKS {issuer.jwks_url})", flush=True)
+        stop.wait()
+    finally:
+        issuer.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

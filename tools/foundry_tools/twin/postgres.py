@@ -83,19 +83,54 @@ class PostgresServer:
 
     # -- lifecycle
 
-    def start(self) -> Self:
+    def prepare(self) -> None:
+        """Create the cluster on first use; later starts reuse it (the twin's data survive)."""
         self.base_dir.mkdir(parents=True, exist_ok=True)
+        self._check_reachable()
         self._hand_over(self.base_dir)
         if not (self.data_dir / "PG_VERSION").exists():
             self._initdb()
+
+    def _check_reachable(self) -> None:
+        """As root, the server runs as another account: every parent folder must let it through."""
+        if self._run_as is None:
+            return
+        for parent in self.base_dir.resolve().parents:
+            if not parent.stat().st_mode & 0o001:
+                raise PostgresError(
+                    f"Postgres runs as '{self._run_as}' (never as root) and cannot enter {parent}; "
+                    f"use a data folder whose parents are world-searchable (chmod o+x {parent})"
+                )
+
+    def server_options(self) -> list[str]:
         options = [
-            "-c listen_addresses=127.0.0.1",
-            f"-c port={self.port}",
-            "-c unix_socket_directories=''",
-            "-c max_connections=100",
+            "listen_addresses=127.0.0.1",
+            f"port={self.port}",
+            "unix_socket_directories=",
+            "max_connections=100",
         ]
         if self.ephemeral:
-            options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+            options += ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
+        return options
+
+    def foreground_argv(self) -> list[str]:
+        """The server as a foreground process, for a supervisor that owns its lifetime."""
+        argv = [self._bin("postgres"), "-D", str(self.data_dir)]
+        for option in self.server_options():
+            argv += ["-c", option]
+        return argv
+
+    @property
+    def run_as(self) -> str | None:
+        """The account the server runs as (Postgres refuses to run as root)."""
+        return self._run_as
+
+    def start(self) -> Self:
+        self.prepare()
+        # pg_ctl hands -o to a shell-like splitter, so an empty value needs explicit quotes.
+        options = [
+            f"-c {option}''" if option.endswith("=") else f"-c {option}" for option in self.server_options()
+        ]
         result = self._run(
             self._bin("pg_ctl"),
             "start",

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
 
     port: int = Field(default=8080, ge=1, le=65535)
+    host: str = "0.0.0.0"  # noqa: S104 - a container's only interface; the local twin binds 127.0.0.1
     foundry_env: Environment = "dev"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
