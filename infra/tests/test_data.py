@@ -10,7 +10,8 @@ from foundry_infra.synthesized import Template
 
 def test_customer_managed_keys_rotate(each_env: Synth) -> None:
     keys = each_env.platform.of_type("AWS::KMS::Key")
-    assert len(keys) == 3
+    # database, storage, secrets (spec §6), and the service-logs and alarm-topic keys (spec §10)
+    assert len(keys) == 5
     assert all(key["Properties"]["EnableKeyRotation"] is True for key in keys.values())
 
 

@@ -143,16 +143,62 @@ class WafConfig(_Model):
 
 
 class OpsConfig(_Model):
-    alarm_email: str | None = Field(None, description="E-mail subscribed to the alarm topic.")
+    alarm_email: str | None = Field(
+        None,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="E-mail subscribed to the alarm topics and the budget; none = no subscription.",
+    )
     monthly_budget_usd: int = Field(300, ge=1, description="AWS Budgets monthly limit.")
+    budget: bool = Field(True, description="Create this environment's monthly budget (filtered by its tag).")
+    cost_anomaly_monitor: bool = Field(
+        True, description="Own the account's Cost Anomaly Detection monitor (one environment per account)."
+    )
+    cost_anomaly_usd: int = Field(50, ge=1, description="Anomaly impact (USD) that notifies.")
     log_retention_days: int = Field(30, ge=1, description="Service log retention.")
+    tracing: bool = Field(True, description="X-Ray tracing for api and ai (App Runner observability).")
+    api_5xx_percent: float = Field(5.0, gt=0, le=100, description="API 5xx share of requests that alarms.")
+    ai_upstream_error_percent: float = Field(
+        20.0, gt=0, le=100, description="AI upstream error share of attempts that alarms."
+    )
+    cloudfront_5xx_percent: float = Field(5.0, gt=0, le=100, description="CloudFront 5xx error rate alarm.")
+    rds_cpu_percent: int = Field(80, ge=1, le=100, description="RDS CPU that alarms (spec §10: 80).")
+    rds_free_storage_gib: int = Field(5, ge=1, description="RDS free storage below which it alarms.")
+    rds_connections_percent: int = Field(
+        80, ge=1, le=100, description="Connections, as a share of max_connections, that alarm."
+    )
+    nat_egress_band_stddev: float = Field(
+        3.0, gt=0, description="Width of the NAT BytesOutToDestination anomaly band (standard deviations)."
+    )
+    waf_blocked_per_5min: int = Field(
+        1000, ge=1, description="WAF blocked requests per 5 minutes that alarm."
+    )
+    health_check: bool = Field(True, description="Route 53 health check on the site's /api/healthz.")
+
+
+# GitHub's OIDC `sub` claim is matched with StringEquals: only literal names, never patterns.
+_GITHUB_NAME = r"^[A-Za-z0-9_.-]+$"
 
 
 class DeliveryConfig(_Model):
     github_repo: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")] = Field(
-        "universal-ai-foundry/foundry", description="owner/name allowed to deploy through GitHub OIDC."
+        "universal-ai-foundry/foundry",
+        description="owner/name allowed to deploy through GitHub OIDC (literal: no * or patterns).",
     )
-    github_environment: str = Field("dev", description="GitHub environment the deploy job runs in.")
+    github_environment: Annotated[str, Field(pattern=_GITHUB_NAME)] | None = Field(
+        "dev", description="GitHub environment the deploy job runs in (the trusted `sub`)."
+    )
+    github_branch: Annotated[str, Field(pattern=r"^[A-Za-z0-9_./-]+$")] | None = Field(
+        None, description="Trust this branch instead, when github_environment is empty."
+    )
+    create_oidc_provider: bool = Field(
+        True, description="Create the account's GitHub OIDC provider (else import it; one per account)."
+    )
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> "DeliveryConfig":
+        if (self.github_environment is None) == (self.github_branch is None):
+            raise ValueError("set exactly one of github_environment and github_branch")
+        return self
 
 
 class EnvironmentConfig(_Model):

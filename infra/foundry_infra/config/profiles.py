@@ -22,7 +22,9 @@ def dev() -> EnvironmentConfig:
         name="dev",
         network=NetworkConfig(nat_gateways=1, interface_endpoint_azs=1, flow_log_retention_days=14),
         database=DatabaseConfig(instance_class="t4g.micro", multi_az=False, backup_retention_days=7),
-        ops=OpsConfig(monthly_budget_usd=250, log_retention_days=14),
+        ops=OpsConfig(
+            alarm_email="foundry-dev-alerts@example.com", monthly_budget_usd=250, log_retention_days=14
+        ),
         delivery=DeliveryConfig(github_environment="dev"),
     )
 
@@ -33,7 +35,7 @@ def staging() -> EnvironmentConfig:
         network=NetworkConfig(nat_gateways=1, interface_endpoint_azs=2),
         database=DatabaseConfig(instance_class="t4g.small", multi_az=True, backup_retention_days=7),
         waf=WafConfig(block_introspection=True),
-        ops=OpsConfig(monthly_budget_usd=400),
+        ops=OpsConfig(alarm_email="foundry-staging-alerts@example.com", monthly_budget_usd=400),
         delivery=DeliveryConfig(github_environment="staging"),
     )
 
@@ -55,7 +57,15 @@ def prod() -> EnvironmentConfig:
             ai=ServiceConfig(cpu=512, memory=1024, min_instances=1, max_instances=6),
         ),
         waf=WafConfig(block_introspection=True),
-        ops=OpsConfig(monthly_budget_usd=600, log_retention_days=90),
+        # Prod pages earlier: a smaller share of 5xx is already an incident there.
+        ops=OpsConfig(
+            alarm_email="foundry-prod-alerts@example.com",
+            monthly_budget_usd=600,
+            log_retention_days=90,
+            api_5xx_percent=2.0,
+            cloudfront_5xx_percent=2.0,
+            ai_upstream_error_percent=10.0,
+        ),
         delivery=DeliveryConfig(github_environment="prod"),
     )
 

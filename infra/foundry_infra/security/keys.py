@@ -1,6 +1,7 @@
 """Customer-managed KMS keys, one per data class (spec §6, §13: KMS everywhere)."""
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
@@ -35,3 +36,48 @@ class Keys(Construct):
         self.secrets = customer_managed_key(
             self, "Secrets", alias=f"alias/{prefix}/secrets", description="Secrets Manager secrets"
         )
+
+
+# The services that publish to the alarm topics: CloudWatch alarms, AWS Budgets and Cost Anomaly Detection.
+ALERT_PUBLISHERS = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com")
+
+
+def alerts_key(scope: Construct, id_: str, *, alias: str) -> kms.Key:
+    """The key of an SNS alarm topic: each publishing service must be able to encrypt with it, or SNS
+    drops its messages silently (spec §10, §14)."""
+    key = customer_managed_key(scope, id_, alias=alias, description="SNS alarm and budget topics")
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AlertPublishersEncrypt",
+            principals=[iam.ServicePrincipal(service) for service in ALERT_PUBLISHERS],
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+            resources=["*"],
+            conditions={"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}},
+        )
+    )
+    return key
+
+
+def logs_key(scope: Construct, id_: str, *, alias: str, log_group_arn_pattern: str) -> kms.Key:
+    """The key of the services' log groups. CloudWatch Logs may use it only for the groups the
+    pattern names: the encryption-context condition (spec §10)."""
+    region = Stack.of(scope).region
+    key = customer_managed_key(
+        scope, id_, alias=alias, description=f"CloudWatch Logs {log_group_arn_pattern}"
+    )
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="CloudWatchLogsForServiceGroups",
+            principals=[iam.ServicePrincipal(f"logs.{region}.amazonaws.com")],
+            actions=[
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            resources=["*"],
+            conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_group_arn_pattern}},
+        )
+    )
+    return key

@@ -1,5 +1,6 @@
 """What CloudFront requires in us-east-1 whatever the environment's region: the web ACL and the
-certificate. The platform stack reads them through cross-region references."""
+certificate, which the platform stack reads through cross-region references; and the alarms on
+metrics AWS publishes only there (WAF, a custom domain's Route 53 health check)."""
 
 from aws_cdk import Environment, Stack
 from aws_cdk import aws_certificatemanager as acm
@@ -8,6 +9,8 @@ from constructs import Construct
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.edge.dns import edge_certificate, hosted_zone
 from foundry_infra.edge.waf import EdgeWebAcl
+from foundry_infra.observability.alarms import EdgeAlarms
+from foundry_infra.observability.alerts import AlarmTopic
 
 EDGE_REGION = "us-east-1"
 
@@ -18,11 +21,31 @@ class EdgeGlobalStack(Stack):
             scope,
             id_,
             env=Environment(account=config.account, region=EDGE_REGION),
-            description=f"Foundry {config.name}: CloudFront web ACL and certificate (us-east-1)",
+            description=f"Foundry {config.name}: CloudFront web ACL, certificate and us-east-1 alarms",
         )
-        self.web_acl = EdgeWebAcl(self, "Waf", config=config.waf, name=f"foundry-{config.name}-edge")
+        # The web ACL's name is also its CloudWatch metric name (the WebACL dimension).
+        self.web_acl_name = f"foundry-{config.name}-edge"
+        self.web_acl = EdgeWebAcl(self, "Waf", config=config.waf, name=self.web_acl_name)
         self.certificate: acm.ICertificate | None = None
         edge = config.edge
         if edge.domain_name and edge.hosted_zone_id and edge.hosted_zone_name:
             zone = hosted_zone(self, "Zone", zone_id=edge.hosted_zone_id, zone_name=edge.hosted_zone_name)
             self.certificate = edge_certificate(self, "Certificate", domain_name=edge.domain_name, zone=zone)
+        # Spec §10: alarms on metrics published only in us-east-1 live here, with their own topic.
+        self.alerts = AlarmTopic(
+            self,
+            "Alerts",
+            name=f"foundry-{config.name}-edge-alarms",
+            alias_prefix=f"foundry/{config.name}/edge",
+            email=config.ops.alarm_email,
+        )
+        self.alarms = EdgeAlarms(
+            self,
+            "Alarms",
+            config=config.ops,
+            topic=self.alerts.topic,
+            prefix=f"foundry-{config.name}",
+            web_acl_metric_name=self.web_acl_name,
+        )
+        if config.ops.health_check and edge.domain_name:
+            self.alarms.site_health(domain_name=edge.domain_name)

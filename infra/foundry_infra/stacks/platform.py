@@ -13,10 +13,18 @@ from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.data.buckets import AI_PREFIX, UPLOADS_PREFIX, Buckets
 from foundry_infra.data.database import Database
 from foundry_infra.data.secrets import AppSecrets
+from foundry_infra.delivery.github import GithubDelivery
 from foundry_infra.edge.distribution import Distribution
 from foundry_infra.edge.dns import AliasRecords, hosted_zone
 from foundry_infra.network.security_groups import ServiceSecurityGroups
 from foundry_infra.network.vpc import Network
+from foundry_infra.observability.alarms import PlatformAlarms
+from foundry_infra.observability.alerts import AlarmTopic
+from foundry_infra.observability.cost import CostGuards
+from foundry_infra.observability.dashboard import Dashboard
+from foundry_infra.observability.logs import ServiceLogs
+from foundry_infra.observability.metrics import nat_gateway_ids
+from foundry_infra.observability.tracing import Tracing
 from foundry_infra.security.keys import Keys
 from foundry_infra.services.apprunner import AppRunnerService, PrivateIngress
 from foundry_infra.services.environment import ServiceEnvironment
@@ -43,7 +51,7 @@ class PlatformStack(Stack):
             id_,
             env=Environment(account=config.account, region=config.region),
             cross_region_references=config.region != EDGE_REGION,
-            description=f"Foundry {config.name}: network, data, services and edge (spec §1-7)",
+            description=f"Foundry {config.name}: network, data, services, edge, operations (spec §1-7, §10, §12, §14)",
         )
         self.config = config
         prefix, name = f"foundry/{config.name}", f"foundry-{config.name}"
@@ -143,6 +151,13 @@ class PlatformStack(Stack):
             statements=[put_metrics_statement(namespace="Foundry/web")],
         )
 
+        # Spec §10: api and ai send X-Ray traces through App Runner's observability configuration.
+        tracing = Tracing(self, "Tracing", name=f"{name}-tracing") if config.ops.tracing else None
+        if tracing is not None:
+            tracing.allow(ai_role.policy)
+            tracing.allow(api_role.policy)
+        tracing_arn = tracing.arn if tracing is not None else None
+
         ai = AppRunnerService(
             self,
             "Ai",
@@ -166,7 +181,7 @@ class PlatformStack(Stack):
             ),
             public=False,
             vpc_egress=(network.vpc.select_subnets(subnet_group_name="app"), groups.ai),
-            observability_configuration_arn=None,
+            observability_configuration_arn=tracing_arn,
         )
         ai_ingress = PrivateIngress(
             self,
@@ -244,7 +259,7 @@ class PlatformStack(Stack):
             ),
             public=True,
             vpc_egress=(network.vpc.select_subnets(subnet_group_name="app"), groups.api),
-            observability_configuration_arn=None,
+            observability_configuration_arn=tracing_arn,
         )
 
         distribution = Distribution(
@@ -271,9 +286,77 @@ class PlatformStack(Stack):
                 distribution=distribution.distribution,
             )
 
+        # Spec §10, §14: logs, dashboard, alarms and cost guards; spec §6, §12: delivery.
+        services = [service for service in (self.web_service, api, ai) if service is not None]
+        nats = nat_gateway_ids(network.vpc)
+        service_logs = ServiceLogs(
+            self,
+            "ServiceLogs",
+            alias_prefix=prefix,
+            service_name_prefix=f"{name}-",
+            retention_days=config.ops.log_retention_days,
+        )
+        alerts = AlarmTopic(
+            self, "Alerts", name=f"{name}-alarms", alias_prefix=prefix, email=config.ops.alarm_email
+        )
+        dashboard = Dashboard(
+            self,
+            "Dashboard",
+            name=name,
+            services=services,
+            nat_gateway_ids=nats,
+            database_instance_id=database.instance.instance_identifier,
+            distribution_id=distribution.distribution.distribution_id,
+            web_acl_metric_name=edge.web_acl_name,
+        )
+        alarms = PlatformAlarms(
+            self,
+            "Alarms",
+            config=config.ops,
+            topic=alerts.topic,
+            prefix=name,
+            api=api,
+            nat_gateway_ids=nats,
+            database_instance_id=database.instance.instance_identifier,
+            max_connections=database.max_connections,
+        )
+        # CloudFront and Route 53 publish metrics in us-east-1 only (observability/alarms.py).
+        if region == EDGE_REGION:
+            alarms.cloudfront(config=config.ops, distribution_id=distribution.distribution.distribution_id)
+            if config.ops.health_check and not config.edge.domain_name:
+                alarms.site_health(domain_name=distribution.domain_name)
+        CostGuards(
+            self, "CostGuards", config=config.ops, environment=config.name, topic=alerts.topic, name=name
+        )
+        delivery = GithubDelivery(
+            self,
+            "Delivery",
+            config=config.delivery,
+            repositories=list(registry.repositories.values()),
+            service_arns={service.name: service.arn for service in services},
+            log_group_arn_pattern=service_logs.log_group_arn_pattern,
+            stack_names=[self.stack_name],
+            regions=[region, EDGE_REGION],
+        )
+        self.tracing, self.service_logs, self.alerts, self.dashboard = (
+            tracing,
+            service_logs,
+            alerts,
+            dashboard,
+        )
+        self.alarms, self.delivery = alarms, delivery
+
         self.keys, self.network, self.groups, self.buckets = keys, network, groups, buckets
         self.secrets, self.database, self.registry = secrets, database, registry
         self.api, self.ai, self.ai_ingress, self.distribution = api, ai, ai_ingress, distribution
         CfnOutput(self, "SiteUrl", value=site_origin or f"https://{distribution.domain_name}")
         CfnOutput(self, "ApiServiceUrl", value=f"https://{api.url}")
         CfnOutput(self, "UploadsBucket", value=buckets.uploads.bucket_name)
+        # What the deploy workflow reads (.github/workflows/deploy.yml): services, roles, log settings.
+        for service in services:
+            CfnOutput(self, f"{service.name.rsplit('-', 1)[-1].capitalize()}ServiceArn", value=service.arn)
+        CfnOutput(self, "DeployRoleArn", value=delivery.deploy_role.role_arn)
+        CfnOutput(self, "DiffRoleArn", value=delivery.diff_role.role_arn)
+        CfnOutput(self, "ServiceLogsKeyArn", value=service_logs.key.key_arn)
+        CfnOutput(self, "ServiceLogRetentionDays", value=str(service_logs.retention_days))
+        CfnOutput(self, "AlarmTopicArn", value=alerts.topic.topic_arn)

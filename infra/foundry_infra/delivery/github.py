@@ -1,0 +1,217 @@
+"""GitHub OIDC and the roles GitHub Actions assumes (spec §6, §12).
+
+Trust is StringEquals on both claims: `aud` = sts.amazonaws.com and `sub` = one repository and one
+GitHub environment (or branch). No pattern is ever trusted, so a token from any other repository,
+branch or environment cannot assume the roles.
+"""
+
+import re
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from foundry_infra.config.model import DeliveryConfig
+from foundry_infra.nag import acknowledge
+
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+STS_AUDIENCE = "sts.amazonaws.com"
+# CDK's default bootstrap qualifier, and the roles `cdk deploy` assumes.
+CDK_QUALIFIER = "hnb659fds"
+CDK_BOOTSTRAP_ROLES = ("deploy-role", "file-publishing-role", "image-publishing-role", "lookup-role")
+ECR_PUSH_ACTIONS = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
+    "ecr:DescribeImages",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+]
+APPRUNNER_DEPLOY_ACTIONS = [
+    "apprunner:DescribeService",
+    "apprunner:ListOperations",
+    "apprunner:StartDeployment",
+    "apprunner:UpdateService",
+]
+_LITERAL = re.compile(r"^[A-Za-z0-9_.-]+$")
+_BRANCH = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
+
+
+class UntrustworthySubjectError(ValueError):
+    """A trust that would admit more than one repository, environment or branch."""
+
+
+def github_subject(*, repo: str, environment: str | None = None, branch: str | None = None) -> str:
+    """The exact `sub` claim of a workflow job: repo:OWNER/NAME:environment:ENV or :ref:refs/heads/B.
+
+    Refuses anything that is not a literal name, so `repo:*` or `repo:org/*` can never be trusted.
+    """
+    owner, _, name = repo.partition("/")
+    if not (_LITERAL.match(owner) and _LITERAL.match(name)) or owner in {".", ".."} or name in {".", ".."}:
+        raise UntrustworthySubjectError(f"delivery.github_repo must be a literal OWNER/NAME, not {repo!r}")
+    if (environment is None) == (branch is None):
+        raise UntrustworthySubjectError("trust exactly one GitHub environment or one branch")
+    if environment is not None:
+        if not _LITERAL.match(environment):
+            raise UntrustworthySubjectError(
+                f"delivery.github_environment must be a literal name, not {environment!r}"
+            )
+        return f"repo:{repo}:environment:{environment}"
+    assert branch is not None
+    if not _BRANCH.match(branch):
+        raise UntrustworthySubjectError(
+            f"delivery.github_branch must be a literal branch name, not {branch!r}"
+        )
+    return f"repo:{repo}:ref:refs/heads/{branch}"
+
+
+def github_trust(provider: iam.IOidcProvider, *, subject: str) -> iam.WebIdentityPrincipal:
+    if "*" in subject or "?" in subject:
+        raise UntrustworthySubjectError(f"refusing a wildcard OIDC subject: {subject!r}")
+    return iam.WebIdentityPrincipal(
+        provider.oidc_provider_arn,
+        conditions={
+            "StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE, f"{GITHUB_OIDC_HOST}:sub": subject}
+        },
+    )
+
+
+def bootstrap_role_arns(
+    *, account: str, regions: Sequence[str], roles: Sequence[str] = CDK_BOOTSTRAP_ROLES
+) -> list[str]:
+    return [
+        f"arn:aws:iam::{account}:role/cdk-{CDK_QUALIFIER}-{role}-{account}-{region}"
+        for region in dict.fromkeys(regions)
+        for role in roles
+    ]
+
+
+def stack_arn_pattern(*, region: str, account: str, name: str) -> str:
+    return f"arn:aws:cloudformation:{region}:{account}:stack/{name}/*"
+
+
+class GithubDelivery(Construct):
+    """The deploy role of one environment, and a read-only role for `cdk diff` on pull requests."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: DeliveryConfig,
+        repositories: Sequence[ecr.IRepository],
+        service_arns: Mapping[str, str],
+        log_group_arn_pattern: str,
+        stack_names: Sequence[str],
+        regions: Sequence[str],
+    ) -> None:
+        super().__init__(scope, id_)
+        stack = Stack.of(self)
+        account = stack.account
+        if config.create_oidc_provider:
+            self.provider: iam.IOidcProvider = iam.OidcProviderNative(
+                self,
+                "GithubOidc",
+                url=f"https://{GITHUB_OIDC_HOST}",
+                client_ids=[STS_AUDIENCE],
+                removal_policy=RemovalPolicy.RETAIN,
+            )
+        else:
+            # One provider per account and URL: another environment's stack owns it.
+            self.provider = iam.OidcProviderNative.from_oidc_provider_arn(
+                self,
+                "GithubOidc",
+                f"arn:{stack.partition}:iam::{account}:oidc-provider/{GITHUB_OIDC_HOST}",
+            )
+        self.subject = github_subject(
+            repo=config.github_repo, environment=config.github_environment, branch=config.github_branch
+        )
+        self.deploy_role = iam.Role(
+            self,
+            "DeployRole",
+            assumed_by=github_trust(self.provider, subject=self.subject),
+            description=f"GitHub Actions deploy role: {self.subject} (spec §12)",
+        )
+        self.deploy_policy = iam.Policy(
+            self,
+            "DeployPolicy",
+            statements=[
+                iam.PolicyStatement(
+                    sid="EcrLogin",
+                    actions=["ecr:GetAuthorizationToken"],
+                    # AWS requires "*": GetAuthorizationToken has no resource type.
+                    resources=["*"],
+                ),
+                iam.PolicyStatement(
+                    sid="PushImages",
+                    actions=ECR_PUSH_ACTIONS,
+                    resources=[repository.repository_arn for repository in repositories],
+                ),
+                iam.PolicyStatement(
+                    sid="DeployServices",
+                    actions=APPRUNNER_DEPLOY_ACTIONS,
+                    resources=list(service_arns.values()),
+                ),
+                iam.PolicyStatement(
+                    sid="CdkBootstrapRoles",
+                    actions=["sts:AssumeRole"],
+                    resources=bootstrap_role_arns(account=account, regions=regions),
+                ),
+                iam.PolicyStatement(
+                    sid="ReadStackOutputs",
+                    actions=["cloudformation:DescribeStacks"],
+                    resources=[
+                        stack_arn_pattern(region=stack.region, account=account, name=name)
+                        for name in stack_names
+                    ],
+                ),
+                iam.PolicyStatement(
+                    sid="ServiceLogGroupSettings",
+                    actions=["logs:AssociateKmsKey", "logs:PutRetentionPolicy"],
+                    resources=[log_group_arn_pattern],
+                ),
+            ],
+        )
+        self.deploy_policy.attach_to_role(self.deploy_role)
+        acknowledge(
+            self.deploy_policy,
+            "AwsSolutions-IAM5[Resource::*]",
+            reason="ecr:GetAuthorizationToken defines no resource type, so AWS accepts only '*'; pushing is "
+            "granted on the three repositories only.",
+        )
+        for name in stack_names:
+            acknowledge(
+                self.deploy_policy,
+                f"AwsSolutions-IAM5[Resource::{stack_arn_pattern(region=stack.region, account=account, name=name)}]",
+                reason="A stack ARN ends in an id CloudFormation assigns at creation; the name is fixed, "
+                "and DescribeStacks only reads the outputs the rollback needs.",
+            )
+        acknowledge(
+            self.deploy_policy,
+            f"AwsSolutions-IAM5[Resource::{log_group_arn_pattern}]",
+            reason="App Runner names its log groups after the service id it assigns at creation; the "
+            "pattern admits only this environment's services' groups, for retention and key settings.",
+        )
+        # Pull requests may read what a deploy would change, nothing more: the lookup role is read-only.
+        self.diff_subject = f"repo:{config.github_repo}:pull_request"
+        self.diff_role = iam.Role(
+            self,
+            "DiffRole",
+            assumed_by=github_trust(self.provider, subject=self.diff_subject),
+            description=f"GitHub Actions cdk diff on pull requests: {self.diff_subject} (read-only)",
+        )
+        self.diff_policy = iam.Policy(
+            self,
+            "DiffPolicy",
+            statements=[
+                iam.PolicyStatement(
+                    sid="CdkLookupRole",
+                    actions=["sts:AssumeRole"],
+                    resources=bootstrap_role_arns(account=account, regions=regions, roles=("lookup-role",)),
+                )
+            ],
+        )
+        self.diff_policy.attach_to_role(self.diff_role)

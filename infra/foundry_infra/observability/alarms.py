@@ -1,0 +1,203 @@
+"""The alarms of spec §10, each with its threshold from the profile (`ops.*`) and the SNS topic as
+alarm and OK action.
+
+CloudWatch alarms must sit in their metric's region. The platform's alarms (App Runner, ai, NAT,
+RDS) sit in the platform stack; WAF's and, with a custom domain, the Route 53 health check's sit in
+the edge stack (us-east-1). Without a custom domain the site's name is the distribution's, known only
+in the platform stack, so the health check and the CloudFront alarm are made there, and only when
+the platform itself is in us-east-1; elsewhere the dashboard still shows CloudFront cross-region and
+the runbook says to set edge.domain_name (which moves the health check to the edge stack).
+"""
+
+from collections.abc import Sequence
+
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+from foundry_contract import HEALTH_PATH
+
+from foundry_infra.config.model import OpsConfig
+from foundry_infra.observability import metrics
+from foundry_infra.services.apprunner import AppRunnerService
+
+# The api answers its health check under /api as well, so CloudFront routes it to api (spec §1).
+PUBLIC_HEALTH_PATH = "/api" + HEALTH_PATH
+GIB = 1024**3
+
+
+class _Alarms(Construct):
+    def __init__(self, scope: Construct, id_: str, *, topic: sns.ITopic, prefix: str) -> None:
+        super().__init__(scope, id_)
+        self.topic, self.prefix = topic, prefix
+        self.alarms: dict[str, cw.Alarm] = {}
+
+    def _notify(self, key: str, alarm: cw.Alarm) -> cw.Alarm:
+        alarm.add_alarm_action(actions.SnsAction(self.topic))
+        alarm.add_ok_action(actions.SnsAction(self.topic))
+        self.alarms[key] = alarm
+        return alarm
+
+    def threshold(
+        self,
+        key: str,
+        *,
+        metric: cw.IMetric,
+        threshold: float,
+        description: str,
+        comparison: cw.ComparisonOperator = cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluation_periods: int = 3,
+        datapoints_to_alarm: int = 2,
+        missing: cw.TreatMissingData = cw.TreatMissingData.NOT_BREACHING,
+    ) -> cw.Alarm:
+        return self._notify(
+            key,
+            cw.Alarm(
+                self,
+                key,
+                alarm_name=f"{self.prefix}-{key}",
+                alarm_description=description,
+                metric=metric,
+                threshold=threshold,
+                comparison_operator=comparison,
+                evaluation_periods=evaluation_periods,
+                datapoints_to_alarm=datapoints_to_alarm,
+                treat_missing_data=missing,
+            ),
+        )
+
+    def site_health(self, *, domain_name: str) -> route53.CfnHealthCheck:
+        """A Route 53 check of https://<site>/api/healthz through CloudFront (which adds the
+        origin-verify header api requires), and an alarm when it fails."""
+        check = route53.CfnHealthCheck(
+            self,
+            "SiteHealthCheck",
+            health_check_config=route53.CfnHealthCheck.HealthCheckConfigProperty(
+                type="HTTPS",
+                fully_qualified_domain_name=domain_name,
+                resource_path=PUBLIC_HEALTH_PATH,
+                port=443,
+                request_interval=30,
+                failure_threshold=3,
+                enable_sni=True,
+            ),
+            health_check_tags=[
+                route53.CfnHealthCheck.HealthCheckTagProperty(key="Name", value=f"{self.prefix}-site")
+            ],
+        )
+        self.threshold(
+            "site-health",
+            metric=metrics.health_check_status(check.attr_health_check_id),
+            threshold=1,
+            comparison=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            description=f"https://<site>{PUBLIC_HEALTH_PATH} fails from Route 53's checkers. Runbook: CloudFront 502s.",
+            # A check that stops reporting is as bad as a failing one.
+            missing=cw.TreatMissingData.BREACHING,
+        )
+        return check
+
+
+class PlatformAlarms(_Alarms):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: OpsConfig,
+        topic: sns.ITopic,
+        prefix: str,
+        api: AppRunnerService,
+        nat_gateway_ids: Sequence[str],
+        database_instance_id: str,
+        max_connections: int,
+    ) -> None:
+        super().__init__(scope, id_, topic=topic, prefix=prefix)
+        self.threshold(
+            "api-5xx-rate",
+            metric=metrics.api_5xx_rate(api),
+            threshold=config.api_5xx_percent,
+            description=f"api answers more than {config.api_5xx_percent}% of requests with 5xx. "
+            "Runbook: CloudFront 502s.",
+        )
+        self.threshold(
+            "ai-upstream-error-rate",
+            metric=metrics.ai_upstream_error_rate(),
+            threshold=config.ai_upstream_error_percent,
+            description=f"More than {config.ai_upstream_error_percent}% of ai's upstream calls fail "
+            "(ai's UpstreamErrors / UpstreamRequests). Runbook: AI upstream errors.",
+        )
+        self.threshold(
+            "rds-cpu",
+            metric=metrics.rds(database_instance_id, "CPUUtilization"),
+            threshold=config.rds_cpu_percent,
+            description=f"RDS CPU above {config.rds_cpu_percent}% for 10 of 15 minutes.",
+        )
+        self.threshold(
+            "rds-free-storage",
+            metric=metrics.rds(database_instance_id, "FreeStorageSpace", statistic="Minimum"),
+            threshold=config.rds_free_storage_gib * GIB,
+            comparison=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            description=f"RDS free storage below {config.rds_free_storage_gib} GiB (autoscaling at its ceiling?).",
+        )
+        connections = int(max_connections * config.rds_connections_percent / 100)
+        self.threshold(
+            "rds-connections",
+            metric=metrics.rds(database_instance_id, "DatabaseConnections", statistic="Maximum"),
+            threshold=connections,
+            description=f"More than {connections} connections ({config.rds_connections_percent}% of "
+            f"max_connections={max_connections}). Runbook: RDS connection exhaustion.",
+        )
+        for index, nat in enumerate(nat_gateway_ids):
+            key = f"nat-egress-spike-{index + 1}"
+            self._notify(
+                key,
+                cw.AnomalyDetectionAlarm(
+                    self,
+                    key,
+                    alarm_name=f"{prefix}-{key}",
+                    alarm_description=f"NAT gateway {index + 1} sends more than its usual band "
+                    f"({config.nat_egress_band_stddev} standard deviations). Runbook: High NAT bill.",
+                    metric=metrics.nat_bytes_out(nat, label=f"NAT {index + 1}"),
+                    std_devs=config.nat_egress_band_stddev,
+                    comparison_operator=cw.ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD,
+                    evaluation_periods=3,
+                    datapoints_to_alarm=2,
+                    treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                ),
+            )
+
+    def cloudfront(self, *, config: OpsConfig, distribution_id: str) -> None:
+        self.threshold(
+            "cloudfront-5xx-rate",
+            metric=metrics.cloudfront(distribution_id, "5xxErrorRate"),
+            threshold=config.cloudfront_5xx_percent,
+            description=f"CloudFront answers more than {config.cloudfront_5xx_percent}% with 5xx. "
+            "Runbook: CloudFront 502s.",
+        )
+
+
+class EdgeAlarms(_Alarms):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: OpsConfig,
+        topic: sns.ITopic,
+        prefix: str,
+        web_acl_metric_name: str,
+    ) -> None:
+        super().__init__(scope, id_, topic=topic, prefix=prefix)
+        self.threshold(
+            "waf-blocked-spike",
+            metric=metrics.waf_blocked(web_acl_metric_name),
+            threshold=config.waf_blocked_per_5min,
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            description=f"The web ACL blocked more than {config.waf_blocked_per_5min} requests in 5 minutes.",
+        )

@@ -1,0 +1,116 @@
+"""One CloudWatch dashboard per environment (spec §10), a row per part of the spec's diagram.
+
+The dashboard lives in the platform's region; CloudFront and WAF rows read us-east-1 (cross-region
+widgets), because those services publish their metrics only there.
+"""
+
+from collections.abc import Sequence
+
+from aws_cdk import aws_cloudwatch as cw
+from constructs import Construct
+
+from foundry_infra.observability import metrics
+from foundry_infra.services.apprunner import AppRunnerService
+
+WIDTH = 24
+
+
+def _graph(
+    title: str, left: Sequence[cw.IMetric], *, right: Sequence[cw.IMetric] = (), width: int = 8
+) -> cw.GraphWidget:
+    return cw.GraphWidget(title=title, left=list(left), right=list(right), width=width, height=6)
+
+
+class Dashboard(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name: str,
+        services: Sequence[AppRunnerService],
+        nat_gateway_ids: Sequence[str],
+        database_instance_id: str,
+        distribution_id: str,
+        web_acl_metric_name: str,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=name)
+        self.dashboard.add_widgets(
+            cw.TextWidget(markdown=f"# {name}\nSpec §10. Runbooks: docs/runbooks.md", width=WIDTH, height=2)
+        )
+        for service in services:
+            short = service.name.rsplit("-", 1)[-1]
+            self.dashboard.add_widgets(
+                _graph(
+                    f"{short}: latency p50/p95/p99 (ms)",
+                    [
+                        metrics.apprunner(service, "RequestLatency", statistic=p)
+                        for p in ("p50", "p95", "p99")
+                    ],
+                    width=6,
+                ),
+                _graph(
+                    f"{short}: responses 2xx/4xx/5xx",
+                    [metrics.apprunner(service, f"{code}StatusResponses") for code in ("2xx", "4xx", "5xx")],
+                    width=6,
+                ),
+                _graph(
+                    f"{short}: CPU and memory (%)",
+                    [
+                        metrics.apprunner(service, "CPUUtilization", statistic="Average"),
+                        metrics.apprunner(service, "MemoryUtilization", statistic="Average"),
+                    ],
+                    width=6,
+                ),
+                _graph(
+                    f"{short}: active instances and concurrency",
+                    [metrics.apprunner(service, "ActiveInstances", statistic="Maximum")],
+                    right=[metrics.apprunner(service, "Concurrency", statistic="Maximum")],
+                    width=6,
+                ),
+            )
+        self.dashboard.add_widgets(
+            _graph(
+                "NAT: BytesOutToDestination per gateway",
+                [
+                    metrics.nat_bytes_out(nat, label=f"NAT {index + 1}")
+                    for index, nat in enumerate(nat_gateway_ids)
+                ],
+            ),
+            _graph("AI: upstream error rate (%)", [metrics.ai_upstream_error_rate()]),
+            _graph("WAF: blocked requests (us-east-1)", [metrics.waf_blocked(web_acl_metric_name)]),
+        )
+        self.dashboard.add_widgets(
+            _graph(
+                "RDS: CPU (%) and connections",
+                [metrics.rds(database_instance_id, "CPUUtilization")],
+                right=[metrics.rds(database_instance_id, "DatabaseConnections", statistic="Maximum")],
+            ),
+            _graph(
+                "RDS: read/write IOPS",
+                [
+                    metrics.rds(database_instance_id, "ReadIOPS"),
+                    metrics.rds(database_instance_id, "WriteIOPS"),
+                ],
+            ),
+            _graph(
+                "RDS: free storage (bytes)",
+                [metrics.rds(database_instance_id, "FreeStorageSpace", statistic="Minimum")],
+            ),
+        )
+        self.dashboard.add_widgets(
+            _graph(
+                "CloudFront: requests (us-east-1)",
+                [metrics.cloudfront(distribution_id, "Requests", statistic="Sum")],
+                width=12,
+            ),
+            _graph(
+                "CloudFront: error rates (%)",
+                [
+                    metrics.cloudfront(distribution_id, metric)
+                    for metric in ("4xxErrorRate", "5xxErrorRate", "TotalErrorRate")
+                ],
+                width=12,
+            ),
+        )

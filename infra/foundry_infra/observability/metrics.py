@@ -1,0 +1,121 @@
+"""The metrics the dashboard draws and the alarms watch, each in the namespace and region AWS puts it."""
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_ec2 as ec2
+from foundry_contract.metrics import (
+    AI_METRICS_NAMESPACE,
+    AI_SERVICE_DIMENSION_VALUE,
+    SERVICE_DIMENSION,
+    UPSTREAM_ERRORS,
+    UPSTREAM_REQUESTS,
+)
+
+from foundry_infra.services.apprunner import AppRunnerService
+
+FIVE_MINUTES = Duration.minutes(5)
+# CloudFront and Route 53 publish only in us-east-1; so does WAF for a CLOUDFRONT-scope web ACL.
+GLOBAL_METRICS_REGION = "us-east-1"
+
+
+def apprunner(service: AppRunnerService, metric: str, *, statistic: str = "Sum") -> cw.Metric:
+    return cw.Metric(
+        namespace="AWS/AppRunner",
+        metric_name=metric,
+        dimensions_map={"ServiceName": service.name, "ServiceID": service.service.attr_service_id},
+        statistic=statistic,
+        period=FIVE_MINUTES,
+        label=f"{service.name.rsplit('-', 1)[-1]} {metric} {statistic}",
+    )
+
+
+def error_rate(*, errors: cw.IMetric, total: cw.IMetric, label: str) -> cw.MathExpression:
+    """Errors as a percentage of the total; 0 when there was no traffic (idle is not an incident)."""
+    return cw.MathExpression(
+        expression="IF(total > 0, 100 * errors / total, 0)",
+        using_metrics={"errors": errors, "total": total},
+        label=label,
+        period=FIVE_MINUTES,
+    )
+
+
+def api_5xx_rate(api: AppRunnerService) -> cw.MathExpression:
+    return error_rate(
+        errors=apprunner(api, "5xxStatusResponses"), total=apprunner(api, "Requests"), label="api 5xx %"
+    )
+
+
+def ai_metric(metric: str) -> cw.Metric:
+    return cw.Metric(
+        namespace=AI_METRICS_NAMESPACE,
+        metric_name=metric,
+        dimensions_map={SERVICE_DIMENSION: AI_SERVICE_DIMENSION_VALUE},
+        statistic="Sum",
+        period=FIVE_MINUTES,
+    )
+
+
+def ai_upstream_error_rate() -> cw.MathExpression:
+    return error_rate(
+        errors=ai_metric(UPSTREAM_ERRORS), total=ai_metric(UPSTREAM_REQUESTS), label="ai upstream error %"
+    )
+
+
+def nat_bytes_out(nat_gateway_id: str, *, label: str) -> cw.Metric:
+    return cw.Metric(
+        namespace="AWS/NATGateway",
+        metric_name="BytesOutToDestination",
+        dimensions_map={"NatGatewayId": nat_gateway_id},
+        statistic="Sum",
+        period=FIVE_MINUTES,
+        label=label,
+    )
+
+
+def rds(instance_id: str, metric: str, *, statistic: str = "Average") -> cw.Metric:
+    return cw.Metric(
+        namespace="AWS/RDS",
+        metric_name=metric,
+        dimensions_map={"DBInstanceIdentifier": instance_id},
+        statistic=statistic,
+        period=FIVE_MINUTES,
+    )
+
+
+def cloudfront(distribution_id: str, metric: str, *, statistic: str = "Average") -> cw.Metric:
+    return cw.Metric(
+        namespace="AWS/CloudFront",
+        metric_name=metric,
+        dimensions_map={"DistributionId": distribution_id, "Region": "Global"},
+        statistic=statistic,
+        period=FIVE_MINUTES,
+        region=GLOBAL_METRICS_REGION,
+    )
+
+
+def waf_blocked(web_acl_metric_name: str) -> cw.Metric:
+    return cw.Metric(
+        namespace="AWS/WAFV2",
+        metric_name="BlockedRequests",
+        dimensions_map={"WebACL": web_acl_metric_name, "Rule": "ALL"},
+        statistic="Sum",
+        period=FIVE_MINUTES,
+        region=GLOBAL_METRICS_REGION,
+    )
+
+
+def health_check_status(health_check_id: str) -> cw.Metric:
+    return cw.Metric(
+        namespace="AWS/Route53",
+        metric_name="HealthCheckStatus",
+        dimensions_map={"HealthCheckId": health_check_id},
+        statistic="Minimum",
+        period=Duration.minutes(1),
+        region=GLOBAL_METRICS_REGION,
+    )
+
+
+def nat_gateway_ids(vpc: ec2.Vpc) -> list[str]:
+    """The ids of the VPC's NAT gateways (one per public subnet that holds one)."""
+    gateways = (subnet.node.try_find_child("NATGateway") for subnet in vpc.public_subnets)
+    return [gateway.ref for gateway in gateways if isinstance(gateway, ec2.CfnNatGateway)]

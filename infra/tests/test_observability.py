@@ -1,0 +1,321 @@
+"""Spec §10 and §14: tracing, service logs key, dashboard, alarms with their SNS actions, cost guards."""
+
+import json
+from typing import Any
+
+import pytest
+from foundry_contract.metrics import AI_METRICS_NAMESPACE, UPSTREAM_ERRORS, UPSTREAM_REQUESTS
+from foundry_infra.config import load_config
+from foundry_infra.data.database import default_max_connections
+from foundry_infra.synthesized import SynthesizedEnvironment as Synth
+from foundry_infra.synthesized import Template
+
+GIB = 1024**3
+
+
+def _alarms(template: Template) -> dict[str, dict[str, Any]]:
+    return {
+        a["Properties"]["AlarmName"]: a["Properties"]
+        for a in template.of_type("AWS::CloudWatch::Alarm").values()
+    }
+
+
+def _topic_ref(template: Template) -> dict[str, str]:
+    (topic_id,) = template.of_type("AWS::SNS::Topic")
+    return {"Ref": topic_id}
+
+
+def _metric(props: dict[str, Any], name: str) -> dict[str, Any]:
+    """The MetricStat of one metric of a metric-math alarm."""
+    for query in props["Metrics"]:
+        stat = query.get("MetricStat")
+        if stat and stat["Metric"]["MetricName"] == name:
+            return dict(stat)
+    raise LookupError(name)
+
+
+PLATFORM_ALARMS = {
+    "api-5xx-rate",
+    "ai-upstream-error-rate",
+    "rds-cpu",
+    "rds-free-storage",
+    "rds-connections",
+    "cloudfront-5xx-rate",
+    "site-health",
+}
+
+
+@pytest.mark.parametrize(("scenario", "nats"), [("dev", 1), ("staging", 1), ("prod", 2)])
+def test_every_platform_alarm_notifies_the_encrypted_topic(
+    synths: dict[str, Synth], scenario: str, nats: int
+) -> None:
+    template = synths[scenario].platform
+    alarms = _alarms(template)
+    expected = PLATFORM_ALARMS | {f"nat-egress-spike-{n + 1}" for n in range(nats)}
+    assert set(alarms) == {f"foundry-{scenario}-{key}" for key in expected}
+    topic = _topic_ref(template)
+    for props in alarms.values():
+        assert props["AlarmActions"] == [topic] and props["OKActions"] == [topic]
+    (topic_props,) = (r["Properties"] for r in template.of_type("AWS::SNS::Topic").values())
+    assert "Fn::GetAtt" in topic_props["KmsMasterKeyId"]
+    (subscription,) = template.of_type("AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == load_config(env=scenario).ops.alarm_email
+
+
+def test_api_5xx_rate_alarm(dev: Synth, prod: Synth) -> None:
+    for synth, threshold in ((dev, 5.0), (prod, 2.0)):
+        props = _alarms(synth.platform)[f"foundry-{synth.out_dir.name}-api-5xx-rate"]
+        assert props["Threshold"] == threshold
+        assert props["ComparisonOperator"] == "GreaterThanThreshold"
+        (expression,) = [q["Expression"] for q in props["Metrics"] if "Expression" in q]
+        assert expression == "IF(total > 0, 100 * errors / total, 0)"
+        errors = _metric(props, "5xxStatusResponses")
+        assert errors["Stat"] == "Sum" and errors["Metric"]["Namespace"] == "AWS/AppRunner"
+        dimensions = {d["Name"]: d["Value"] for d in errors["Metric"]["Dimensions"]}
+        assert dimensions["ServiceName"].endswith("-api")
+        assert dimensions["ServiceID"]["Fn::GetAtt"][1] == "ServiceId"
+        assert _metric(props, "Requests")["Stat"] == "Sum"
+
+
+def test_ai_upstream_error_rate_alarm_reads_the_metrics_ai_emits(dev: Synth) -> None:
+    props = _alarms(dev.platform)["foundry-dev-ai-upstream-error-rate"]
+    assert props["Threshold"] == load_config(env="dev").ops.ai_upstream_error_percent
+    for name in (UPSTREAM_ERRORS, UPSTREAM_REQUESTS):
+        stat = _metric(props, name)
+        assert stat["Metric"]["Namespace"] == AI_METRICS_NAMESPACE and stat["Stat"] == "Sum"
+        assert stat["Metric"]["Dimensions"] == [{"Name": "Service", "Value": "ai"}]
+
+
+def test_rds_alarms(each_env: Synth) -> None:
+    name = each_env.out_dir.name
+    config = load_config(env=name)
+    alarms = _alarms(each_env.platform)
+    cpu = alarms[f"foundry-{name}-rds-cpu"]
+    assert (cpu["Namespace"], cpu["MetricName"], cpu["Statistic"]) == ("AWS/RDS", "CPUUtilization", "Average")
+    assert cpu["Threshold"] == 80 and cpu["ComparisonOperator"] == "GreaterThanThreshold"
+    storage = alarms[f"foundry-{name}-rds-free-storage"]
+    assert (storage["MetricName"], storage["Statistic"]) == ("FreeStorageSpace", "Minimum")
+    assert storage["Threshold"] == 5 * GIB and storage["ComparisonOperator"] == "LessThanThreshold"
+    connections = alarms[f"foundry-{name}-rds-connections"]
+    assert (connections["MetricName"], connections["Statistic"]) == ("DatabaseConnections", "Maximum")
+    assert connections["Threshold"] == int(default_max_connections(config.database.instance_class) * 0.8)
+    for props in (cpu, storage, connections):
+        assert props["Dimensions"][0]["Name"] == "DBInstanceIdentifier"
+
+
+def test_nat_egress_alarm_is_an_anomaly_band_per_gateway(prod: Synth) -> None:
+    template = prod.platform
+    nat_ids = {f"{key}" for key in template.of_type("AWS::EC2::NatGateway")}
+    seen = set()
+    for index in (1, 2):
+        props = _alarms(template)[f"foundry-prod-nat-egress-spike-{index}"]
+        assert props["ComparisonOperator"] == "GreaterThanUpperThreshold"
+        band = next(q for q in props["Metrics"] if "Expression" in q)
+        assert band["Id"] == props["ThresholdMetricId"]
+        assert band["Expression"].startswith("ANOMALY_DETECTION_BAND(") and band["Expression"].endswith(
+            ", 3)"
+        )
+        stat = _metric(props, "BytesOutToDestination")
+        assert stat["Metric"]["Namespace"] == "AWS/NATGateway" and stat["Stat"] == "Sum"
+        seen.add(stat["Metric"]["Dimensions"][0]["Value"]["Ref"])
+    assert seen == nat_ids
+
+
+def test_site_health_check_through_cloudfront(dev: Synth) -> None:
+    (check,) = dev.platform.of_type("AWS::Route53::HealthCheck").values()
+    config = check["Properties"]["HealthCheckConfig"]
+    assert (config["Type"], config["ResourcePath"], config["Port"]) == ("HTTPS", "/api/healthz", 443)
+    assert config["FullyQualifiedDomainName"]["Fn::GetAtt"][1] == "DomainName"
+    props = _alarms(dev.platform)["foundry-dev-site-health"]
+    assert (props["Namespace"], props["MetricName"], props["Statistic"]) == (
+        "AWS/Route53",
+        "HealthCheckStatus",
+        "Minimum",
+    )
+    assert props["Threshold"] == 1 and props["ComparisonOperator"] == "LessThanThreshold"
+    assert props["TreatMissingData"] == "breaching"
+
+
+def test_cloudfront_5xx_alarm(dev: Synth) -> None:
+    props = _alarms(dev.platform)["foundry-dev-cloudfront-5xx-rate"]
+    assert (props["Namespace"], props["MetricName"], props["Statistic"]) == (
+        "AWS/CloudFront",
+        "5xxErrorRate",
+        "Average",
+    )
+    assert props["Threshold"] == 5.0
+    assert {d["Name"]: d.get("Value") for d in props["Dimensions"]}["Region"] == "Global"
+
+
+def test_edge_alarms_live_in_us_east_1_with_their_own_topic(each_env: Synth, complete: Synth) -> None:
+    edge = each_env.edge
+    name = each_env.out_dir.name
+    alarms = _alarms(edge)
+    waf = alarms[f"foundry-{name}-waf-blocked-spike"]
+    assert (waf["Namespace"], waf["MetricName"], waf["Statistic"]) == ("AWS/WAFV2", "BlockedRequests", "Sum")
+    assert {d["Name"]: d["Value"] for d in waf["Dimensions"]} == {
+        "WebACL": f"foundry-{name}-edge",
+        "Rule": "ALL",
+    }
+    assert waf["Threshold"] == 1000 and waf["AlarmActions"] == [_topic_ref(edge)]
+    # With a custom domain (complete, eu-west-1) the health check moves to the edge stack, and the
+    # platform keeps no alarm on a us-east-1-only metric.
+    complete_edge = _alarms(complete.edge)
+    assert set(complete_edge) == {"foundry-prod-waf-blocked-spike", "foundry-prod-site-health"}
+    (check,) = complete.edge.of_type("AWS::Route53::HealthCheck").values()
+    assert check["Properties"]["HealthCheckConfig"]["FullyQualifiedDomainName"] == "app.example.com"
+    platform = _alarms(complete.platform)
+    assert not any(key.endswith(("site-health", "cloudfront-5xx-rate")) for key in platform)
+    assert not complete.platform.of_type("AWS::Route53::HealthCheck")
+
+
+def test_alarm_topics_accept_their_publishers(each_env: Synth) -> None:
+    for template in (each_env.platform, each_env.edge):
+        (policy,) = template.of_type("AWS::SNS::TopicPolicy").values()
+        (statement,) = [
+            s
+            for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            if s.get("Sid") == "AlertPublishers"
+        ]
+        assert set(statement["Principal"]["Service"]) == {
+            "cloudwatch.amazonaws.com",
+            "budgets.amazonaws.com",
+            "costalerts.amazonaws.com",
+        }
+        key_statements = [
+            s
+            for key in template.of_type("AWS::KMS::Key").values()
+            for s in key["Properties"]["KeyPolicy"]["Statement"]
+            if s.get("Sid") == "AlertPublishersEncrypt"
+        ]
+        assert len(key_statements) == 1
+
+
+DASHBOARD_METRICS = [
+    '"AWS/AppRunner","RequestLatency"',
+    '"stat":"p50"',
+    '"stat":"p95"',
+    '"stat":"p99"',
+    '"2xxStatusResponses"',
+    '"4xxStatusResponses"',
+    '"5xxStatusResponses"',
+    '"CPUUtilization"',
+    '"MemoryUtilization"',
+    '"ActiveInstances"',
+    '"Concurrency"',
+    '"AWS/NATGateway","BytesOutToDestination"',
+    '"AWS/RDS","CPUUtilization"',
+    '"ReadIOPS"',
+    '"WriteIOPS"',
+    '"DatabaseConnections"',
+    '"FreeStorageSpace"',
+    '"AWS/CloudFront","Requests"',
+    '"5xxErrorRate"',
+    '"4xxErrorRate"',
+    '"AWS/WAFV2","BlockedRequests"',
+    f'"{AI_METRICS_NAMESPACE}","{UPSTREAM_ERRORS}"',
+]
+
+
+def _dashboard_body(template: Template) -> str:
+    (dashboard,) = template.of_type("AWS::CloudWatch::Dashboard").values()
+    parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
+    return "".join(part if isinstance(part, str) else "<token>" for part in parts)
+
+
+@pytest.mark.parametrize("scenario", ["dev", "prod", "complete"])
+def test_dashboard_has_every_widget_group(synths: dict[str, Synth], scenario: str) -> None:
+    body = _dashboard_body(synths[scenario].platform)
+    missing = [metric for metric in DASHBOARD_METRICS if metric not in body]
+    assert missing == []
+    titles = [w["properties"].get("title") for w in json.loads(body.replace("<token>", "x"))["widgets"]]
+    for service in ("web", "api", "ai"):
+        assert f"{service}: latency p50/p95/p99 (ms)" in titles
+    # CloudFront and WAF metrics are read from us-east-1 whatever the dashboard's region.
+    widgets = json.loads(body.replace("<token>", "x"))["widgets"]
+    edge_widgets = [w for w in widgets if "(us-east-1)" in str(w["properties"].get("title"))]
+    assert len(edge_widgets) == 2
+    for widget in edge_widgets:
+        assert all(metric[-1]["region"] == "us-east-1" for metric in widget["properties"]["metrics"])
+
+
+def test_prod_dashboard_draws_each_nat_gateway(prod: Synth) -> None:
+    assert _dashboard_body(prod.platform).count('"BytesOutToDestination"') == 2
+
+
+def test_budget_with_actual_and_forecast_notifications(each_env: Synth) -> None:
+    template = each_env.platform
+    name = each_env.out_dir.name
+    config = load_config(env=name)
+    (budget,) = template.of_type("AWS::Budgets::Budget").values()
+    data = budget["Properties"]["Budget"]
+    assert data["BudgetLimit"] == {"Amount": config.ops.monthly_budget_usd, "Unit": "USD"}
+    assert (data["BudgetType"], data["TimeUnit"]) == ("COST", "MONTHLY")
+    assert data["CostFilters"] == {"TagKeyValue": [f"user:environment${name}"]}
+    notifications = budget["Properties"]["NotificationsWithSubscribers"]
+    assert sorted(
+        (n["Notification"]["NotificationType"], n["Notification"]["Threshold"]) for n in notifications
+    ) == [("ACTUAL", 80), ("ACTUAL", 100), ("FORECASTED", 80), ("FORECASTED", 100)]
+    for n in notifications:
+        assert n["Notification"]["ThresholdType"] == "PERCENTAGE"
+        assert {s["SubscriptionType"]: s["Address"] for s in n["Subscribers"]} == {
+            "SNS": _topic_ref(template),
+            "EMAIL": config.ops.alarm_email,
+        }
+
+
+def test_cost_anomaly_monitor_and_subscription(dev: Synth) -> None:
+    template = dev.platform
+    (monitor_id, monitor) = next(iter(template.of_type("AWS::CE::AnomalyMonitor").items()))
+    assert (monitor["Properties"]["MonitorType"], monitor["Properties"]["MonitorDimension"]) == (
+        "DIMENSIONAL",
+        "SERVICE",
+    )
+    (subscription,) = template.of_type("AWS::CE::AnomalySubscription").values()
+    props = subscription["Properties"]
+    assert props["MonitorArnList"] == [{"Fn::GetAtt": [monitor_id, "MonitorArn"]}]
+    assert props["Subscribers"] == [{"Type": "SNS", "Address": _topic_ref(template)}]
+    threshold = json.loads(props["ThresholdExpression"])["Dimensions"]
+    assert threshold["Key"] == "ANOMALY_TOTAL_IMPACT_ABSOLUTE" and threshold["Values"] == ["50"]
+
+
+def test_api_and_ai_send_xray_traces_web_does_not(each_env: Synth) -> None:
+    template = each_env.platform
+    (config_id, config) = next(iter(template.of_type("AWS::AppRunner::ObservabilityConfiguration").items()))
+    assert config["Properties"]["TraceConfiguration"] == {"Vendor": "AWSXRAY"}
+    for name, traced in (("Api", True), ("Ai", True), ("Web", False)):
+        service = template.props(template.logical_id(f"{name}Service", "AWS::AppRunner::Service"))
+        observability = service["ObservabilityConfiguration"]
+        assert observability["ObservabilityEnabled"] is traced
+        if traced:
+            assert observability["ObservabilityConfigurationArn"]["Fn::GetAtt"][0] == config_id
+    for role in ("ApiRole", "AiRole"):
+        policy = template.props(template.logical_id(f"{role}Policy", "AWS::IAM::Policy"))
+        actions = [s["Action"] for s in policy["PolicyDocument"]["Statement"] if s.get("Sid") == "SendTraces"]
+        assert actions == [["xray:PutTraceSegments", "xray:PutTelemetryRecords"]]
+
+
+@pytest.mark.parametrize(("scenario", "region"), [("dev", "us-east-1"), ("complete", "eu-west-1")])
+def test_service_logs_key_is_usable_by_cloudwatch_logs_for_the_service_groups_only(
+    synths: dict[str, Synth], scenario: str, region: str
+) -> None:
+    template = synths[scenario].platform
+    statements = [
+        s
+        for key in template.of_type("AWS::KMS::Key").values()
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Sid") == "CloudWatchLogsForServiceGroups"
+    ]
+    (statement,) = statements
+    assert statement["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
+    env = "prod" if scenario == "complete" else scenario
+    assert statement["Condition"] == {
+        "ArnLike": {
+            "kms:EncryptionContext:aws:logs:arn": (
+                f"arn:aws:logs:{region}:123456789012:log-group:/aws/apprunner/foundry-{env}-*"
+            )
+        }
+    }
+    outputs = template.body["Outputs"]
+    assert outputs["ServiceLogRetentionDays"]["Value"] == str(load_config(env=env).ops.log_retention_days)
