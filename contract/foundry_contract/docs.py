@@ -28,12 +28,17 @@ def env_table(service: Service) -> str:
     return "\n".join(rows)
 
 
+def replace_between(text: str, *, start: str, end: str, body: str) -> str:
+    """Replace what lies between two marker lines of a generated section (README tables, pictures)."""
+    head, found_start, rest = text.partition(start)
+    _, found_end, tail = rest.partition(end)
+    if not found_start or not found_end:
+        raise ValueError(f"markers {start} / {end} not found")
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
 def render_into(text: str, service: Service) -> str:
-    head, start, rest = text.partition(START_MARKER)
-    _, end, tail = rest.partition(END_MARKER)
-    if not start or not end:
-        raise ValueError(f"markers {START_MARKER} / {END_MARKER} not found")
-    return f"{head}{START_MARKER}\n{env_table(service)}\n{END_MARKER}{tail}"
+    return replace_between(text, start=START_MARKER, end=END_MARKER, body=env_table(service))
 
 
 def main(argv: list[str]) -> int:

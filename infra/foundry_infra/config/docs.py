@@ -6,6 +6,7 @@
 import sys
 from pathlib import Path
 
+from foundry_contract.docs import replace_between
 from pydantic import BaseModel
 
 from foundry_infra.config.model import EnvironmentConfig
@@ -49,9 +50,7 @@ def config_table() -> str:
 
 
 def render_into(text: str) -> str:
-    before, _, rest = text.partition(START)
-    _, _, after = rest.partition(END)
-    return f"{before}{START}\n{config_table()}\n{END}{after}"
+    return replace_between(text, start=START, end=END, body=config_table())
 
 
 if __name__ == "__main__":

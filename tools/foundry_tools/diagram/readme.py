@@ -5,24 +5,22 @@
 Without TEMPLATES_DIR it synthesizes dev into a temporary folder first (`foundry synth`, ~12 s).
 """
 
-import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from foundry_contract.docs import replace_between
+
 from foundry_tools.cost.templates import read_templates
 from foundry_tools.diagram.mermaid import render
 from foundry_tools.diagram.model import build
 
-BLOCK = re.compile(r"<!-- diagram:start -->\n.*?<!-- diagram:end -->", re.DOTALL)
-
 
 def replace_block(readme: str, mermaid: str) -> str:
-    block = f"<!-- diagram:start -->\n```mermaid\n{mermaid}```\n<!-- diagram:end -->"
-    if not BLOCK.search(readme):
-        raise ValueError("no <!-- diagram:start --> ... <!-- diagram:end --> block in the README")
-    return BLOCK.sub(lambda _: block, readme, count=1)
+    return replace_between(
+        readme, start="<!-- diagram:start -->", end="<!-- diagram:end -->", body=f"```mermaid\n{mermaid}```"
+    )
 
 
 def main(argv: list[str]) -> None:
