@@ -14,7 +14,7 @@ import tomli_w
 import typer
 
 from foundry_tools.aws import NoCredentialsError, require_credentials
-from foundry_tools.cli import cost_cmd, diagram_cmd, twin_cmd
+from foundry_tools.cli import cost_cmd, diagram_cmd, migrate_cmd, twin_cmd
 from foundry_tools.cli.options import ConfigFileOption, EnvOption, SetOption, UserError, resolve_config
 
 app = typer.Typer(
@@ -151,10 +151,8 @@ def deploy(
     )
 
 
-twin_cmd.register(app)
-
-cost_cmd.register(app)
-diagram_cmd.register(app)
+for command_module in (twin_cmd, cost_cmd, diagram_cmd, migrate_cmd):
+    command_module.register(app)
 
 
 def main() -> None:

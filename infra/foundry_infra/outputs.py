@@ -1,0 +1,12 @@
+"""Names of the stack outputs that tools read after a deploy (`foundry migrate`, `foundry verify --live`).
+
+Kept in one module so the stack that writes an output and the tool that reads it cannot disagree.
+"""
+
+MIGRATIONS_CLUSTER = "MigrationsClusterArn"
+MIGRATIONS_TASK_DEFINITION = "MigrationsTaskDefinitionArn"
+MIGRATIONS_SUBNETS = "MigrationsSubnetIds"
+MIGRATIONS_SECURITY_GROUP = "MigrationsSecurityGroupId"
+MIGRATIONS_LOG_GROUP = "MigrationsLogGroupName"
+MIGRATIONS_CONTAINER = "migrations"
+DATABASE_INSTANCE_ID = "DatabaseInstanceId"
