@@ -105,3 +105,24 @@ def test_actions_are_pinned_to_a_major_version(name: str) -> None:
     for line in text.splitlines():
         if "uses: " in line and not line.strip().startswith("uses: ./"):
             assert "@v" in line, line
+
+
+def test_migrations_run_inside_the_vpc_before_the_new_api_takes_traffic() -> None:
+    (job,) = _load("deploy-environment.yml")["jobs"].values()
+    names = [step.get("name", step.get("uses", "")) for step in job["steps"]]
+    steps = {step.get("name", ""): step for step in job["steps"]}
+    staged = steps["Stage the migration runner on the new image"]["run"]
+    assert '--set database.migrations_image_tag="$IMAGE_TAG"' in staged
+    assert '--set services.api.image_tag="$API_TAG"' in staged, "services keep their running image"
+    migrate = steps["Migrations plan, then apply"]["run"]
+    assert migrate.index("foundry migrate plan") < migrate.index("foundry migrate apply")
+    assert names.index("Migrations plan, then apply") < names.index("Deploy")
+    assert names.index("First deploy - apply the migrations the new database needs") > names.index("Deploy")
+
+
+def test_pull_requests_get_the_sql_of_their_migrations() -> None:
+    job = _load("ci.yml")["jobs"]["migrations-plan"]
+    posting = _runs(job)
+    assert "services/api/foundry_api/migrations/*.sql" in posting
+    assert "gh pr comment" in posting
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
