@@ -10,7 +10,7 @@ import psycopg
 import uvicorn
 
 from foundry_api.core import migrate
-from foundry_api.core.config import ConfigError, Settings, load_settings
+from foundry_api.core.config import ConfigError, DatabaseSettings, Settings, load_settings
 from foundry_api.core.db import connection_kwargs
 from foundry_api.core.logging import configure_logging
 
@@ -46,7 +46,7 @@ def serve(settings: Settings) -> int:
     return 0
 
 
-def migrate_command(settings: Settings, action: str) -> int:
+def migrate_command(settings: DatabaseSettings, action: str) -> int:
     kwargs = connection_kwargs(settings)
     kwargs.pop("options", None)
     conninfo = str(kwargs.pop("conninfo", ""))
@@ -75,14 +75,15 @@ def main(argv: list[str] | None = None) -> int:
     migrate_parser.add_argument("action", choices=["plan", "apply"])
     args = parser.parse_args(argv)
     try:
-        settings = load_settings()
+        # The migration runner gets the database secret only, so it must not ask for anything else.
+        settings = load_settings(Settings if args.command == "serve" else DatabaseSettings)
     except ConfigError as exc:
         # One line, no traceback: this is what an operator reads in the service's log stream.
         print(f"foundry-api: {exc}", file=sys.stderr)
         return 2
     configure_logging(level=settings.log_level)
     try:
-        if args.command == "serve":
+        if isinstance(settings, Settings):
             return serve(settings)
         return migrate_command(settings, args.action)
     except psycopg.OperationalError as exc:

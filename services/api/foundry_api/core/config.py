@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, overload
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["local", "dev", "staging", "prod"]
+SettingsT = TypeVar("SettingsT", bound="DatabaseSettings")
 
 # Values people paste while wiring things up; seen outside local/dev they mean "not configured".
 _PLACEHOLDERS = frozenset(
@@ -26,11 +27,11 @@ class ConfigError(Exception):
     """The environment does not describe a runnable api; the message is one line for the operator."""
 
 
-class Settings(BaseSettings):
+class DatabaseSettings(BaseSettings):
+    """What the migration runner needs: the database and nothing else (it runs with only that secret)."""
+
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
 
-    port: int = Field(default=8080, ge=1, le=65535)
-    host: str = "0.0.0.0"  # noqa: S104 - a container's only interface; the local twin binds 127.0.0.1
     foundry_env: Environment = "dev"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -40,6 +41,57 @@ class Settings(BaseSettings):
     database_sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = "prefer"
     db_pool_max_size: int = Field(default=10, ge=1, le=100)
     db_statement_timeout_ms: int = Field(default=5000, ge=100)
+
+    @model_validator(mode="after")
+    def _database_is_configured(self) -> DatabaseSettings:
+        if self.database_secret is None and self.database_url is None:
+            raise ValueError("set DATABASE_SECRET (JSON) or, locally, DATABASE_URL")
+        if not self.is_development:
+            if self.database_secret is None:
+                raise ValueError("DATABASE_SECRET is required outside local/dev (DATABASE_URL is local-only)")
+            if self.database_sslmode in ("disable", "allow", "prefer"):
+                raise ValueError(
+                    "DATABASE_SSLMODE must be require, verify-ca or verify-full outside local/dev"
+                )
+        try:
+            self.database_params()
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.foundry_env in ("local", "dev")
+
+    def database_params(self) -> dict[str, Any]:
+        """psycopg connection keywords: the RDS JSON secret wins over DATABASE_URL."""
+        params: dict[str, Any] = {}
+        if self.database_secret is not None:
+            try:
+                secret = json.loads(self.database_secret.get_secret_value())
+                params.update(
+                    user=str(secret["username"]),
+                    password=str(secret["password"]),
+                    host=str(self.database_host or secret["host"]),
+                    port=int(secret.get("port", 5432)),
+                    dbname=str(secret.get("dbname", "postgres")),
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ConfigError(
+                    "DATABASE_SECRET must be JSON with username, password, host, port, dbname"
+                ) from exc
+        else:
+            assert self.database_url is not None
+            params["conninfo"] = self.database_url.get_secret_value()
+            if self.database_host:
+                params["host"] = self.database_host
+        params["sslmode"] = self.database_sslmode
+        return params
+
+
+class Settings(DatabaseSettings):
+    port: int = Field(default=8080, ge=1, le=65535)
+    host: str = "0.0.0.0"  # noqa: S104 - a container's only interface; the local twin binds 127.0.0.1
 
     uploads_bucket: str = Field(min_length=3)
     uploads_bucket_region: str = "us-east-1"
@@ -71,29 +123,11 @@ class Settings(BaseSettings):
     def _secrets_are_real_outside_development(self) -> Settings:
         if self.is_development:
             return self
-        if self.database_secret is None:
-            raise ValueError("DATABASE_SECRET is required outside local/dev (DATABASE_URL is local-only)")
         for name in ("ai_internal_api_key", "origin_verify_secret"):
             value: SecretStr | None = getattr(self, name)
             if value is None or value.get_secret_value().strip().lower() in _PLACEHOLDERS:
                 raise ValueError(f"{name.upper()} is missing or a placeholder")
-        if self.database_sslmode in ("disable", "allow", "prefer"):
-            raise ValueError("DATABASE_SSLMODE must be require, verify-ca or verify-full outside local/dev")
         return self
-
-    @model_validator(mode="after")
-    def _database_is_configured(self) -> Settings:
-        if self.database_secret is None and self.database_url is None:
-            raise ValueError("set DATABASE_SECRET (JSON) or, locally, DATABASE_URL")
-        try:
-            self.database_params()
-        except ConfigError as exc:
-            raise ValueError(str(exc)) from None
-        return self
-
-    @property
-    def is_development(self) -> bool:
-        return self.foundry_env in ("local", "dev")
 
     @property
     def exposes_schema(self) -> bool:
@@ -108,36 +142,15 @@ class Settings(BaseSettings):
     def allowed_upload_types(self) -> frozenset[str]:
         return frozenset(t.strip().lower() for t in self.upload_allowed_types.split(",") if t.strip())
 
-    def database_params(self) -> dict[str, Any]:
-        """psycopg connection keywords: the RDS JSON secret wins over DATABASE_URL."""
-        params: dict[str, Any] = {}
-        if self.database_secret is not None:
-            try:
-                secret = json.loads(self.database_secret.get_secret_value())
-                params.update(
-                    user=str(secret["username"]),
-                    password=str(secret["password"]),
-                    host=str(self.database_host or secret["host"]),
-                    port=int(secret.get("port", 5432)),
-                    dbname=str(secret.get("dbname", "postgres")),
-                )
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ConfigError(
-                    "DATABASE_SECRET must be JSON with username, password, host, port, dbname"
-                ) from exc
-        else:
-            assert self.database_url is not None
-            params["conninfo"] = self.database_url.get_secret_value()
-            if self.database_host:
-                params["host"] = self.database_host
-        params["sslmode"] = self.database_sslmode
-        return params
 
-
-def load_settings() -> Settings:
+@overload
+def load_settings() -> Settings: ...
+@overload
+def load_settings(kind: type[SettingsT]) -> SettingsT: ...
+def load_settings(kind: type[DatabaseSettings] = Settings) -> DatabaseSettings:
     """Settings from the environment, or a ConfigError whose message fits on one log line."""
     try:
-        return Settings()
+        return kind()
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: {err['msg']}"

@@ -8,7 +8,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from foundry_api.core.config import Settings
+from foundry_api.core.config import DatabaseSettings, Settings
 
 Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
 
@@ -21,7 +21,7 @@ CONNECT_TIMEOUT_SECONDS = 5
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000
 
 
-def connection_kwargs(settings: Settings) -> dict[str, Any]:
+def connection_kwargs(settings: DatabaseSettings) -> dict[str, Any]:
     """Keywords for psycopg.connect: the settings' target plus per-session guards sent on connect."""
     params = settings.database_params()
     params["connect_timeout"] = CONNECT_TIMEOUT_SECONDS

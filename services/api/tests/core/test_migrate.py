@@ -132,15 +132,10 @@ def test_shipped_migrations_are_well_formed() -> None:
 
 
 def _cli(args: list[str], database_url: str) -> subprocess.CompletedProcess[str]:
+    # Only the database: the AWS migration runner gets the database secret and nothing else.
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith(("CLERK_", "AI_", "UPLOADS_", "ORIGIN_"))},
         "DATABASE_URL": database_url,
-        "UPLOADS_BUCKET": "bucket",
-        "CLERK_JWKS_URL": "http://127.0.0.1:9/.well-known/jwks.json",
-        "CLERK_ISSUER": "http://127.0.0.1:9",
-        "CLERK_AUTHORIZED_PARTIES": "http://127.0.0.1:5173",
-        "AI_SERVICE_URL": "http://127.0.0.1:9",
-        "AI_INTERNAL_API_KEY": "k" * 20,
         "FOUNDRY_ENV": "dev",
         "DATABASE_SSLMODE": "disable",
     }
@@ -164,6 +159,21 @@ def test_cli_plan_then_apply(fresh_database_url: str) -> None:
     assert applied.returncode == 0, applied.stderr
     assert "0003_ai_requests" in applied.stdout
     assert "nothing to apply" in _cli(["plan"], fresh_database_url).stdout
+
+
+def test_cli_outside_development_needs_the_secret_and_tls(fresh_database_url: str) -> None:
+    env = {"PATH": os.environ["PATH"], "DATABASE_URL": fresh_database_url, "FOUNDRY_ENV": "prod"}
+    result = subprocess.run(
+        [sys.executable, "-m", "foundry_api", "migrate", "plan"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "DATABASE_SECRET is required outside local/dev" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_api_refuses_an_older_schema(fresh_database_url: str, start_api_with: Callable[..., Any]) -> None:
