@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +38,17 @@ class RunningTwin:
     url: str
     data_dir: Path
     output: list[str]
+    _state_at_start: dict[str, Any] = field(default_factory=dict)
 
     @property
     def state(self) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads((self.data_dir / "state.json").read_text())
         return loaded
+
+    @property
+    def state_at_start(self) -> dict[str, Any]:
+        """The state as published when the twin came up (state.json is removed when it stops)."""
+        return self._state_at_start
 
     def stop(self, timeout: float = 60.0) -> int:
         self.process.send_signal(signal.SIGTERM)
@@ -80,9 +86,11 @@ def start_twin(data_dir: Path, *, extra: tuple[str, ...] = ()) -> RunningTwin:
             break
         output.append(line)
         if "Foundry is up" in line:
-            return RunningTwin(
+            running = RunningTwin(
                 process=process, url=f"http://127.0.0.1:{port}", data_dir=data_dir, output=output
             )
+            running._state_at_start = running.state
+            return running
     process.kill()
     rest, _ = process.communicate(timeout=30)
     raise AssertionError("foundry up did not come up:\n" + "".join(output) + rest)
@@ -241,6 +249,19 @@ def test_a_second_up_on_the_same_data_is_refused(data_dir: Path) -> None:
         assert "Traceback" not in result.stderr
     finally:
         first.stop()
+
+
+def test_a_part_that_dies_stops_the_twin_with_its_last_log_lines(data_dir: Path) -> None:
+    running = start_twin(data_dir)
+    api_pid = running.state["pids"]["api"]
+    os.kill(api_pid, signal.SIGKILL)
+    rest, _ = running.process.communicate(timeout=60)
+    assert running.process.returncode == 1
+    assert "error: api: exited with code -9" in rest
+    assert "its last log lines" in rest
+    assert "stopped: every part is down" in rest
+    for name, pid in running.state_at_start["pids"].items():
+        assert not _alive(pid), f"{name} (pid {pid}) outlived the failure"
 
 
 def test_port_in_use_is_one_line_with_the_fix(data_dir: Path) -> None:
