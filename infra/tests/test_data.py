@@ -65,13 +65,14 @@ def _ingress_sources(template: Template, group: str) -> list[str]:
     )
 
 
-def test_database_admits_only_api_and_its_rotation_function(each_env: Synth) -> None:
+def test_database_admits_only_api_its_rotation_function_and_the_migration_runner(each_env: Synth) -> None:
     template = each_env.platform
     sg_rds = template.logical_id("SecurityGroupsDatabase", "AWS::EC2::SecurityGroup")
     assert _ingress_sources(template, sg_rds) == sorted(
         [
             template.logical_id("SecurityGroupsApi", "AWS::EC2::SecurityGroup"),
             template.logical_id("DatabaseInstanceRotationSingleUserSecurityGroup", "AWS::EC2::SecurityGroup"),
+            template.logical_id("MigrationsSg", "AWS::EC2::SecurityGroup"),
         ]
     )
 
@@ -83,6 +84,7 @@ def test_ai_reaches_database_only_when_the_profile_says_so(complete: Synth) -> N
         [
             template.logical_id("SecurityGroupsApi", "AWS::EC2::SecurityGroup"),
             template.logical_id("SecurityGroupsAi", "AWS::EC2::SecurityGroup"),
+            template.logical_id("MigrationsSg", "AWS::EC2::SecurityGroup"),
         ]
     )
     (proxy,) = template.of_type("AWS::RDS::DBProxy").values()

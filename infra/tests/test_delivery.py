@@ -82,6 +82,12 @@ def test_deploy_permissions_are_the_three_repositories_services_and_bootstrap_ro
         "CdkBootstrapRoles",
         "ReadStackOutputs",
         "ServiceLogGroupSettings",
+        # foundry migrate (issue 10): run and follow the runner task, read its log, snapshot first.
+        "RunMigrationTask",
+        "FollowMigrationTask",
+        "PassMigrationRoles",
+        "ReadMigrationLog",
+        "SnapshotBeforeMigrating",
     }
     assert statements["EcrLogin"]["Action"] == "ecr:GetAuthorizationToken"
     assert statements["PushImages"]["Action"] == ECR_PUSH_ACTIONS

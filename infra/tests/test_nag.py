@@ -26,6 +26,7 @@ def test_acknowledgments_in_dev_are_the_reviewed_set(dev: Synth) -> None:
     assert rules == [
         "AwsSolutions-CFR1",
         "AwsSolutions-CFR4",
+        "AwsSolutions-ECS2",
         "AwsSolutions-IAM4",
         "AwsSolutions-IAM5",
         "AwsSolutions-RDS10",

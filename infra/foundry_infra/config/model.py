@@ -53,6 +53,9 @@ class DatabaseConfig(_Model):
     statement_timeout_ms: int = Field(15000, ge=0, description="Server-side statement_timeout.")
     idle_in_transaction_timeout_ms: int = Field(60000, ge=0, description="Kill idle-in-transaction sessions.")
     log_min_duration_ms: int = Field(500, ge=-1, description="Log statements slower than this.")
+    migrations_image_tag: str | None = Field(
+        None, description="api image the migration runner uses; default services.api.image_tag."
+    )
 
     @field_validator("engine_version")
     @classmethod

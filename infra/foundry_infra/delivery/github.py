@@ -215,3 +215,67 @@ class GithubDelivery(Construct):
             ],
         )
         self.diff_policy.attach_to_role(self.diff_role)
+
+    def allow_migrations(
+        self,
+        *,
+        task_definition_arn: str,
+        cluster_arn: str,
+        cluster_name: str,
+        passed_role_arns: Sequence[str],
+        log_group_arn: str,
+        database_instance_arn: str,
+        snapshot_prefix: str,
+    ) -> None:
+        """Let the deploy job run `foundry migrate`: start the runner task, follow it, read its log and,
+        in prod, snapshot the database first (spec §12, §13)."""
+        stack = Stack.of(self)
+        snapshots = f"arn:{stack.partition}:rds:{stack.region}:{stack.account}:snapshot:{snapshot_prefix}*"
+        tasks = f"arn:{stack.partition}:ecs:{stack.region}:{stack.account}:task/{cluster_name}/*"
+        self.deploy_policy.add_statements(
+            iam.PolicyStatement(
+                sid="RunMigrationTask",
+                actions=["ecs:RunTask"],
+                resources=[task_definition_arn],
+                conditions={"ArnEquals": {"ecs:cluster": cluster_arn}},
+            ),
+            iam.PolicyStatement(sid="FollowMigrationTask", actions=["ecs:DescribeTasks"], resources=[tasks]),
+            iam.PolicyStatement(
+                sid="PassMigrationRoles",
+                actions=["iam:PassRole"],
+                resources=list(passed_role_arns),
+                conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            ),
+            iam.PolicyStatement(
+                sid="ReadMigrationLog", actions=["logs:GetLogEvents"], resources=[log_group_arn]
+            ),
+            iam.PolicyStatement(
+                sid="SnapshotBeforeMigrating",
+                actions=["rds:CreateDBSnapshot", "rds:DescribeDBSnapshots", "rds:AddTagsToResource"],
+                resources=[database_instance_arn, snapshots],
+            ),
+        )
+        # cdk-nag names tokens as <AWS::Partition> and <LogicalId> in its finding ids.
+        cluster_ref = stack.resolve(cluster_name)["Ref"]
+        for finding, reason in (
+            (
+                f"arn:<AWS::Partition>:ecs:{stack.region}:{stack.account}:task/<{cluster_ref}>/*",
+                "Task ids are assigned when the task starts; the pattern admits this cluster's tasks only.",
+            ),
+            (
+                f"arn:<AWS::Partition>:rds:{stack.region}:{stack.account}:snapshot:{snapshot_prefix}*",
+                "Snapshot names carry the time they are taken; the prefix admits this environment's "
+                "pre-migration snapshots only.",
+            ),
+        ):
+            acknowledge(self.deploy_policy, f"AwsSolutions-IAM5[Resource::{finding}]", reason=reason)
+        resolved = stack.resolve(log_group_arn)
+        logical = (
+            resolved["Fn::GetAtt"][0] if isinstance(resolved, dict) and "Fn::GetAtt" in resolved else None
+        )
+        if logical is not None:
+            acknowledge(
+                self.deploy_policy,
+                f"AwsSolutions-IAM5[Resource::<{logical}.Arn>]",
+                reason="A log group ARN ends in ':*' (its streams); the group is the migration runner's own.",
+            )

@@ -1,7 +1,7 @@
 """The regional platform of one environment, composed as the spec draws it:
 edge → services → data, inside a VPC whose security groups carry the spec's arrows."""
 
-from aws_cdk import CfnOutput, Environment, Stack
+from aws_cdk import CfnOutput, Environment, Fn, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_ec2 as ec2
@@ -9,9 +9,11 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 from foundry_contract import Service
 
+from foundry_infra import outputs
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.data.buckets import AI_PREFIX, UPLOADS_PREFIX, Buckets
 from foundry_infra.data.database import Database
+from foundry_infra.data.migrations import MigrationRunner
 from foundry_infra.data.secrets import AppSecrets
 from foundry_infra.delivery.github import GithubDelivery
 from foundry_infra.edge.distribution import Distribution
@@ -345,6 +347,43 @@ class PlatformStack(Stack):
             dashboard,
         )
         self.alarms, self.delivery = alarms, delivery
+
+        migrations = MigrationRunner(
+            self,
+            "Migrations",
+            cluster=None,
+            vpc=network.vpc,
+            database_security_group=database.proxy_security_group or groups.database,
+            database_secret=database.secret,
+            database_host=database.endpoint_address,
+            repository=registry.repositories[Service.API],
+            image_tag=config.database.migrations_image_tag or config.services.api.image_tag,
+            environment_name=config.name,
+            log_retention_days=config.ops.log_retention_days,
+        )
+        delivery.allow_migrations(
+            task_definition_arn=migrations.task_definition_arn,
+            cluster_arn=migrations.cluster.cluster_arn,
+            cluster_name=migrations.cluster.cluster_name,
+            passed_role_arns=[
+                migrations.task_role.role_arn,
+                migrations.task_definition.obtain_execution_role().role_arn,
+            ],
+            log_group_arn=migrations.log_group.log_group_arn,
+            database_instance_arn=database.instance.instance_arn,
+            snapshot_prefix=f"foundry-{config.name}-pre-migrate-",
+        )
+        self.migrations = migrations
+        app_subnets = network.vpc.select_subnets(subnet_group_name="app").subnet_ids
+        for key, value in {
+            outputs.MIGRATIONS_CLUSTER: migrations.cluster.cluster_arn,
+            outputs.MIGRATIONS_TASK_DEFINITION: migrations.task_definition_arn,
+            outputs.MIGRATIONS_SUBNETS: Fn.join(",", app_subnets),
+            outputs.MIGRATIONS_SECURITY_GROUP: migrations.security_group.security_group_id,
+            outputs.MIGRATIONS_LOG_GROUP: migrations.log_group.log_group_name,
+            outputs.DATABASE_INSTANCE_ID: database.instance.instance_identifier,
+        }.items():
+            CfnOutput(self, key, value=value)
 
         self.keys, self.network, self.groups, self.buckets = keys, network, groups, buckets
         self.secrets, self.database, self.registry = secrets, database, registry

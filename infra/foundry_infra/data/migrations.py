@@ -1,0 +1,109 @@
+"""The database migration runner (spec §12 "DB migrations gated by plan/apply review").
+
+A Fargate task definition from the `api` image, run one-off by `foundry migrate`: in the private-app
+subnets, with a security group that may reach PostgreSQL and HTTPS endpoints only, and roles that can
+read the database secret (and its key) and nothing else. The database is private, so this is the
+only way a migration reaches it.
+"""
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as sm
+from constructs import Construct
+
+from foundry_infra import outputs
+from foundry_infra.defaults import log_retention
+from foundry_infra.nag import acknowledge
+
+
+class MigrationRunner(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        cluster: ecs.ICluster | None,
+        vpc: ec2.IVpc,
+        database_security_group: ec2.ISecurityGroup,
+        database_secret: sm.ISecret,
+        database_host: str,
+        repository: ecr.IRepository,
+        image_tag: str,
+        environment_name: str,
+        log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, id_)
+        # A cluster costs nothing by itself; the runner brings one when no service runs on ECS.
+        self.cluster = cluster or ecs.Cluster(
+            self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
+        )
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "Sg",
+            vpc=vpc,
+            description="Migration runner - PostgreSQL and HTTPS endpoints only",
+            allow_all_outbound=False,
+        )
+        self.security_group.add_egress_rule(database_security_group, ec2.Port.tcp(5432), "PostgreSQL")
+        self.security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "ECR, CloudWatch Logs and Secrets Manager endpoints"
+        )
+        database_security_group.add_ingress_rule(self.security_group, ec2.Port.tcp(5432), "Migration runner")
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=log_retention(log_retention_days), removal_policy=RemovalPolicy.DESTROY
+        )
+        # The task role has no permissions: the runner talks to PostgreSQL only. The execution role
+        # pulls the image, writes the log and injects the database secret.
+        self.task_role = iam.Role(
+            self,
+            "TaskRole",
+            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description="Migration runner: no AWS permissions (it talks to PostgreSQL only)",
+        )
+        self.task_definition = ecs.FargateTaskDefinition(
+            self,
+            "Task",
+            family=f"foundry-{environment_name}-migrations",
+            cpu=256,
+            memory_limit_mib=512,
+            runtime_platform=ecs.RuntimePlatform(
+                cpu_architecture=ecs.CpuArchitecture.ARM64,
+                operating_system_family=ecs.OperatingSystemFamily.LINUX,
+            ),
+            task_role=self.task_role,
+        )
+        self.container = self.task_definition.add_container(
+            outputs.MIGRATIONS_CONTAINER,
+            image=ecs.ContainerImage.from_ecr_repository(repository, image_tag),
+            command=["foundry-api", "migrate", "plan"],
+            environment={
+                "FOUNDRY_ENV": environment_name,
+                "DATABASE_HOST": database_host,
+                "DATABASE_SSLMODE": "require",
+            },
+            secrets={"DATABASE_SECRET": ecs.Secret.from_secrets_manager(database_secret)},
+            logging=ecs.LogDrivers.aws_logs(stream_prefix="migrate", log_group=self.log_group),
+            readonly_root_filesystem=True,
+        )
+        acknowledge(
+            self.task_definition,
+            "AwsSolutions-ECS2",
+            reason="The plain environment holds only non-secret settings (environment name, database host, "
+            "TLS mode); the database credentials arrive through `secrets` from Secrets Manager.",
+        )
+        execution_policy = self.task_definition.execution_role.node.try_find_child("DefaultPolicy")  # type: ignore[union-attr]
+        if execution_policy is not None:
+            acknowledge(
+                execution_policy,
+                "AwsSolutions-IAM5[Resource::*]",
+                reason="ecr:GetAuthorizationToken has no resource type and must be granted on '*'; image "
+                "pulls are limited to the api repository.",
+            )
+
+    @property
+    def task_definition_arn(self) -> str:
+        return self.task_definition.task_definition_arn
