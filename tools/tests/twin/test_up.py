@@ -4,118 +4,16 @@ The module starts the real command once, runs the flow, stops it with SIGTERM an
 left behind, then starts it again on the same data to find the earlier upload still there.
 """
 
-import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-
-FOUNDRY = str(Path(sys.executable).with_name("foundry"))
-WEB_ROOT = Path(__file__).resolve().parents[3] / "services" / "web" / "dist"
-START_TIMEOUT = 120.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class RunningTwin:
-    process: subprocess.Popen[str]
-    url: str
-    data_dir: Path
-    output: list[str]
-    _state_at_start: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def state(self) -> dict[str, Any]:
-        loaded: dict[str, Any] = json.loads((self.data_dir / "state.json").read_text())
-        return loaded
-
-    @property
-    def state_at_start(self) -> dict[str, Any]:
-        """The state as published when the twin came up (state.json is removed when it stops)."""
-        return self._state_at_start
-
-    def stop(self, timeout: float = 60.0) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        rest, _ = self.process.communicate(timeout=timeout)
-        self.output.append(rest)
-        return self.process.returncode
-
-
-def start_twin(data_dir: Path, *, extra: tuple[str, ...] = ()) -> RunningTwin:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FOUNDRY_AI_"))}
-    process = subprocess.Popen(
-        [
-            FOUNDRY,
-            "up",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-            "--web-root",
-            str(WEB_ROOT),
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    output: list[str] = []
-    deadline = time.monotonic() + START_TIMEOUT
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        output.append(line)
-        if "Foundry is up" in line:
-            running = RunningTwin(
-                process=process, url=f"http://127.0.0.1:{port}", data_dir=data_dir, output=output
-            )
-            running._state_at_start = running.state
-            return running
-    process.kill()
-    rest, _ = process.communicate(timeout=30)
-    raise AssertionError("foundry up did not come up:\n" + "".join(output) + rest)
-
-
-class Client:
-    def __init__(self, base: str, user: str) -> None:
-        self.base = base
-        response = httpx.post(f"{base}/__dev/token", json={"user": user}, timeout=10)
-        assert response.status_code == 200, response.text
-        self.token = response.json()["token"]
-
-    def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
-        response = httpx.post(
-            f"{self.base}/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {self.token}"},
-            timeout=30,
-        )
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        assert "errors" not in body, body
-        data: dict[str, Any] = body["data"]
-        return data
-
+from foundry_tools.twin.testing import FOUNDRY, Client, RunningTwin, free_port, start_twin, twin_data_dir
 
 CREATE = """mutation($input: CreateUploadInput!) { createUpload(input: $input) {
   __typename ... on CreateUploadPayload { upload { id status } uploadUrl uploadHeaders { name value } }
@@ -131,11 +29,8 @@ NODE = "query($id: ID!) { node(id: $id) { id } }"
 
 @pytest.fixture(scope="module")
 def data_dir() -> Iterator[Path]:
-    # Not under pytest's 0700 temp root: as root, Postgres runs as 'postgres' and must reach it.
-    path = Path(tempfile.mkdtemp(prefix="foundry-twin-"))
-    path.chmod(0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+    with twin_data_dir() as path:
+        yield path
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +133,7 @@ def test_a_second_up_on_the_same_data_is_refused(data_dir: Path) -> None:
     first = start_twin(data_dir)
     try:
         result = subprocess.run(
-            [FOUNDRY, "up", "--port", str(_free_port()), "--data-dir", str(data_dir)],
+            [FOUNDRY, "up", "--port", str(free_port()), "--data-dir", str(data_dir)],
             capture_output=True,
             text=True,
             timeout=60,
