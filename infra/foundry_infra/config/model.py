@@ -17,6 +17,8 @@ Compute = Literal["apprunner", "ecs"]
 PriceClass = Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"]
 
 PLACEHOLDER_ACCOUNT = "123456789012"
+PLACEHOLDER_ZONE_NAME = "foundry.example"
+PLACEHOLDER_ZONE_ID = "Z0PLACEHOLDER0FOUNDRY0"
 
 
 class _Model(BaseModel):

@@ -3,8 +3,11 @@
 from collections.abc import Callable
 
 from foundry_infra.config.model import (
+    PLACEHOLDER_ZONE_ID,
+    PLACEHOLDER_ZONE_NAME,
     DatabaseConfig,
     DeliveryConfig,
+    EdgeConfig,
     EnvironmentConfig,
     EnvironmentName,
     NetworkConfig,
@@ -55,6 +58,13 @@ def prod() -> EnvironmentConfig:
             web=ServiceConfig(cpu=256, memory=512, concurrency=200, min_instances=1, max_instances=4),
             api=ServiceConfig(min_instances=2, max_instances=10),
             ai=ServiceConfig(cpu=512, memory=1024, min_instances=1, max_instances=6),
+        ),
+        # Spec §15: prod serves under a custom domain with TLS. The reserved .example names keep synth
+        # working offline; `foundry deploy` refuses them until the real domain and zone are set.
+        edge=EdgeConfig(
+            domain_name=f"app.{PLACEHOLDER_ZONE_NAME}",
+            hosted_zone_id=PLACEHOLDER_ZONE_ID,
+            hosted_zone_name=PLACEHOLDER_ZONE_NAME,
         ),
         waf=WafConfig(block_introspection=True),
         # Prod pages earlier: a smaller share of 5xx is already an incident there.

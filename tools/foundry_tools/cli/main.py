@@ -14,7 +14,7 @@ import tomli_w
 import typer
 
 from foundry_tools.aws import NoCredentialsError, require_credentials
-from foundry_tools.cli import cost_cmd, diagram_cmd, migrate_cmd, twin_cmd
+from foundry_tools.cli import cost_cmd, diagram_cmd, migrate_cmd, twin_cmd, verify_cmd
 from foundry_tools.cli.options import ConfigFileOption, EnvOption, SetOption, UserError, resolve_config
 
 app = typer.Typer(
@@ -142,6 +142,11 @@ def deploy(
             "account is still the placeholder 123456789012; set the real one with --set account=ACCOUNT_ID "
             'or `account = "..."` in a --config file'
         )
+    if config.edge.domain_name and config.edge.domain_name.endswith(".example"):
+        raise UserError(
+            f"edge.domain_name is the placeholder {config.edge.domain_name}; set your domain and its Route 53 "
+            "zone (edge.domain_name, edge.hosted_zone_id, edge.hosted_zone_name) in a --config file"
+        )
     approval = "never" if yes else "broadening"
     _run_cdk(
         action=["deploy", "--require-approval", approval],
@@ -151,7 +156,7 @@ def deploy(
     )
 
 
-for command_module in (twin_cmd, cost_cmd, diagram_cmd, migrate_cmd):
+for command_module in (twin_cmd, cost_cmd, diagram_cmd, migrate_cmd, verify_cmd):
     command_module.register(app)
 
 

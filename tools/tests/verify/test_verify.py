@@ -1,0 +1,244 @@
+"""`foundry verify` offline: prod passes, dev deviates only, and each deliberate breakage of the
+synthesized templates turns exactly its own check to FAIL with evidence naming the resource."""
+
+import copy
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pytest
+from foundry_infra.config import load_config
+from foundry_infra.synthesized import SynthesizedEnvironment, Template
+from foundry_tools.verify.checks import Status, run_checks
+from foundry_tools.verify.model import EnvironmentModel
+from foundry_tools.verify.report import as_json, junit, table
+
+Templates = dict[str, dict[str, Any]]
+
+
+def _results(platform: dict[str, Any], edge: dict[str, Any], env: str = "prod") -> dict[str, Any]:
+    model = EnvironmentModel.from_templates(platform=Template(platform), edge=Template(edge))
+    return {result.name: result for result in run_checks(model, load_config(env=env))}
+
+
+def _find(template: dict[str, Any], resource_type: str, prefix: str = "") -> tuple[str, dict[str, Any]]:
+    (found,) = [
+        (key, value)
+        for key, value in template["Resources"].items()
+        if value["Type"] == resource_type and key.startswith(prefix)
+    ]
+    return found
+
+
+def test_prod_passes_every_check(prod: SynthesizedEnvironment) -> None:
+    results = _results(prod.platform.body, prod.edge.body)
+    assert {name: r.status for name, r in results.items() if r.status is not Status.PASS} == {}
+    assert len(results) == 13
+
+
+def test_dev_passes_or_deviates_naming_the_setting(dev: SynthesizedEnvironment) -> None:
+    results = _results(dev.platform.body, dev.edge.body, env="dev")
+    assert not [name for name, r in results.items() if r.status is Status.FAIL]
+    deviations = {name: " ".join(r.evidence) for name, r in results.items() if r.status is Status.DEVIATION}
+    assert "network.nat_gateways=1" in deviations["nat-and-s3-gateway"]
+    assert "database.multi_az=false" in deviations["rds-private-encrypted"]
+    assert "edge.domain_name" in deviations["edge-serves-web-and-api"]
+
+
+def _rds_public(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key, db = _find(p, "AWS::RDS::DBInstance")
+    db["Properties"]["PubliclyAccessible"] = True
+    return key
+
+
+def _ai_endpoint_open(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key, group = _find(p, "AWS::EC2::SecurityGroup", "AiIngressSg")
+    group["Properties"]["SecurityGroupIngress"] = [
+        {"CidrIp": "0.0.0.0/0", "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}
+    ]
+    return key
+
+
+def _ai_public(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key, ai = _find(p, "AWS::AppRunner::Service", "AiService")
+    ai["Properties"]["NetworkConfiguration"]["IngressConfiguration"]["IsPubliclyAccessible"] = True
+    return key
+
+
+def _data_default_route(p: dict[str, Any], e: dict[str, Any]) -> str:
+    table = next(
+        k for k, v in p["Resources"].items() if v["Type"] == "AWS::EC2::RouteTable" and "dataSubnet1" in k
+    )
+    nat = next(k for k, v in p["Resources"].items() if v["Type"] == "AWS::EC2::NatGateway")
+    p["Resources"]["BrokenDataDefault"] = {
+        "Type": "AWS::EC2::Route",
+        "Properties": {
+            "RouteTableId": {"Ref": table},
+            "DestinationCidrBlock": "0.0.0.0/0",
+            "NatGatewayId": {"Ref": nat},
+        },
+    }
+    return str(table)
+
+
+def _s3_gateway_removed(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key = next(
+        k
+        for k, v in p["Resources"].items()
+        if v["Type"] == "AWS::EC2::VPCEndpoint" and v["Properties"].get("VpcEndpointType") == "Gateway"
+    )
+    del p["Resources"][key]
+    return "S3 gateway endpoint"
+
+
+def _bucket_policy_star(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key = next(
+        k for k, v in p["Resources"].items() if v["Type"] == "AWS::S3::BucketPolicy" and "Uploads" in k
+    )
+    p["Resources"][key]["Properties"]["PolicyDocument"]["Statement"].append(
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}
+    )
+    return str(key)
+
+
+def _s3_star_action(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key = next(
+        k for k, v in p["Resources"].items() if v["Type"] == "AWS::IAM::Policy" and k.startswith("ApiRole")
+    )
+    statement = p["Resources"][key]["Properties"]["PolicyDocument"]["Statement"][0]
+    statement["Action"] = "s3:*"
+    return str(key)
+
+
+def _waf_detached(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key, dist = _find(p, "AWS::CloudFront::Distribution")
+    del dist["Properties"]["DistributionConfig"]["WebACLId"]
+    return key
+
+
+def _api_alarm_removed(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key = next(
+        k
+        for k, v in p["Resources"].items()
+        if v["Type"] == "AWS::CloudWatch::Alarm" and "api-5xx" in str(v["Properties"].get("AlarmName"))
+    )
+    del p["Resources"][key]
+    return "API 5xx"
+
+
+def _kms_rotation_off(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key, resource = _find(p, "AWS::KMS::Key", "KeysStorage")
+    resource["Properties"]["EnableKeyRotation"] = False
+    return key
+
+
+def _backups_off(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key, db = _find(p, "AWS::RDS::DBInstance")
+    db["Properties"]["BackupRetentionPeriod"] = 0
+    return key
+
+
+def _graphql_behavior_removed(p: dict[str, Any], e: dict[str, Any]) -> str:
+    _, dist = _find(p, "AWS::CloudFront::Distribution")
+    config = dist["Properties"]["DistributionConfig"]
+    config["CacheBehaviors"] = [b for b in config["CacheBehaviors"] if b["PathPattern"] != "/graphql"]
+    return "/graphql"
+
+
+def _database_open_to_internet(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key, group = _find(p, "AWS::EC2::SecurityGroup", "SecurityGroupsDatabase")
+    group["Properties"]["SecurityGroupIngress"] = [
+        {"CidrIp": "0.0.0.0/0", "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432}
+    ]
+    return key
+
+
+def _secret_as_plain_value(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key, api = _find(p, "AWS::AppRunner::Service", "ApiService")
+    image = api["Properties"]["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]
+    image["RuntimeEnvironmentSecrets"] = [
+        s for s in image["RuntimeEnvironmentSecrets"] if s["Name"] != "ORIGIN_VERIFY_SECRET"
+    ]
+    image["RuntimeEnvironmentVariables"].append({"Name": "ORIGIN_VERIFY_SECRET", "Value": "hunter2"})
+    return key
+
+
+Mutation = Callable[[dict[str, Any], dict[str, Any]], str]
+MUTATIONS: dict[str, tuple[Mutation, str | tuple[str, ...]]] = {
+    "RDS public": (_rds_public, "rds-private-encrypted"),
+    "ai endpoint SG open to 0.0.0.0/0": (_ai_endpoint_open, ("ai-private", "network-exposure")),
+    "ai publicly accessible": (_ai_public, "ai-private"),
+    "default route from the data tier to a NAT": (_data_default_route, "nat-and-s3-gateway"),
+    "S3 gateway endpoint removed": (_s3_gateway_removed, "nat-and-s3-gateway"),
+    "bucket policy allowing *": (_bucket_policy_star, "uploads-no-public-buckets"),
+    "s3:* action": (_s3_star_action, "iam-least-privilege"),
+    "WAF detached": (_waf_detached, "waf"),
+    "API 5xx alarm removed": (_api_alarm_removed, "alarms"),
+    "KMS rotation off": (_kms_rotation_off, "kms"),
+    "backup retention 0": (_backups_off, "rds-private-encrypted"),
+    "/graphql behavior removed": (_graphql_behavior_removed, "edge-serves-web-and-api"),
+    "sg-rds open to the internet": (
+        _database_open_to_internet,
+        ("rds-private-encrypted", "network-exposure"),
+    ),
+    "a secret passed as a plain value": (_secret_as_plain_value, "secrets-manager"),
+}
+
+
+@pytest.mark.parametrize("breakage", sorted(MUTATIONS))
+def test_each_breakage_fails_exactly_its_check(prod: SynthesizedEnvironment, breakage: str) -> None:
+    mutate, expected = MUTATIONS[breakage]
+    platform, edge = copy.deepcopy(prod.platform.body), copy.deepcopy(prod.edge.body)
+    evidence_names = mutate(platform, edge)
+    results = _results(platform, edge)
+    failed = {name for name, r in results.items() if r.status is Status.FAIL}
+    assert failed == ({expected} if isinstance(expected, str) else set(expected))
+    for name in failed:
+        assert any(evidence_names in line for line in results[name].evidence), results[name].evidence
+
+
+def test_reports_table_json_and_junit(dev: SynthesizedEnvironment) -> None:
+    model = EnvironmentModel.from_synth(dev)
+    results = run_checks(model, load_config(env="dev"))
+    text = table(results, environment="dev")
+    assert "DEVIATION nat-and-s3-gateway" in text
+    document = json.loads(as_json(results, environment="dev"))
+    assert document["summary"]["FAIL"] == 0
+    assert {c["name"] for c in document["checks"]} == {r.name for r in results}
+    suite = ET.fromstring(junit(results, environment="dev"))  # noqa: S314 - our own output
+    assert suite.get("tests") == str(len(results))
+    assert suite.get("skipped") == str(document["summary"]["DEVIATION"])
+
+
+def test_cli_exits_1_on_a_failure_and_0_otherwise(prod: SynthesizedEnvironment, tmp_path: Path) -> None:
+    foundry = str(Path(sys.executable).with_name("foundry"))
+    ok = subprocess.run(
+        [foundry, "verify", "--env", "prod", "--from", str(prod.out_dir), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["summary"] == {"PASS": 13, "FAIL": 0, "DEVIATION": 0}
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for template in prod.out_dir.glob("*.template.json"):
+        body = json.loads(template.read_text())
+        if "platform" in template.name:
+            _rds_public(body, {})
+        (broken / template.name).write_text(json.dumps(body))
+    failed = subprocess.run(
+        [foundry, "verify", "--env", "prod", "--from", str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert failed.returncode == 1
+    assert "FAIL      rds-private-encrypted" in failed.stdout
+    assert "PubliclyAccessible is True" in failed.stdout
