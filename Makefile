@@ -28,6 +28,7 @@ services/web/node_modules/.installed: services/web/package.json services/web/pac
 
 setup: $(VENV)/.installed node_modules/.installed services/web/dist/index.html ## install everything (venv, CDK CLI, web build, Postgres)
 	@scripts/ensure-system-packages
+	@scripts/bootstrap-checkov
 
 up: setup ## run the local twin (http://127.0.0.1:8080)
 	$(VENV)/bin/foundry up
@@ -53,4 +54,4 @@ lock: ## re-pin requirements.lock (and each service's requirements.txt) from the
 	@scripts/lock
 
 clean: ## remove generated files (keeps .foundry/ local data)
-	rm -rf cdk.out .mypy_cache .pytest_cache .ruff_cache services/web/dist
+	rm -rf cdk.out .mypy_cache .pytest_cache .ruff_cache services/web/dist test-results

@@ -10,9 +10,17 @@ from foundry_infra.synthesized import Template
 
 def test_customer_managed_keys_rotate(each_env: Synth) -> None:
     keys = each_env.platform.of_type("AWS::KMS::Key")
-    # database, storage, secrets (spec §6), and the service-logs and alarm-topic keys (spec §10)
-    assert len(keys) == 5
+    # database, storage, secrets (spec §6), the platform's and the services' log keys and the
+    # alarm-topic key (spec §10)
+    assert len(keys) == 6
     assert all(key["Properties"]["EnableKeyRotation"] is True for key in keys.values())
+
+
+def test_every_platform_log_group_is_encrypted_with_a_customer_managed_key(each_env: Synth) -> None:
+    groups = each_env.platform.of_type("AWS::Logs::LogGroup")
+    assert len(groups) >= 4  # flow logs, two RDS exports, the migration runner
+    unencrypted = [key for key, group in groups.items() if "KmsKeyId" not in group["Properties"]]
+    assert unencrypted == []
 
 
 @pytest.mark.parametrize(

@@ -305,7 +305,8 @@ def test_service_logs_key_is_usable_by_cloudwatch_logs_for_the_service_groups_on
     template = synths[scenario].platform
     statements = [
         s
-        for key in template.of_type("AWS::KMS::Key").values()
+        for logical, key in template.of_type("AWS::KMS::Key").items()
+        if logical.startswith("ServiceLogs")
         for s in key["Properties"]["KeyPolicy"]["Statement"]
         if s.get("Sid") == "CloudWatchLogsForServiceGroups"
     ]

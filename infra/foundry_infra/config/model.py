@@ -14,6 +14,8 @@ InterfaceEndpoint = Literal["secretsmanager", "ecr.api", "ecr.dkr", "logs", "sts
 AppRunnerCpu = Literal[256, 512, 1024, 2048, 4096]
 AppRunnerMemory = Literal[512, 1024, 2048, 3072, 4096, 6144, 8192, 10240, 12288]
 Compute = Literal["apprunner", "ecs"]
+CpuArchitecture = Literal["arm64", "x86_64"]
+GpuInstanceType = Literal["g5.xlarge", "g5.2xlarge", "g6.xlarge", "g6.2xlarge", "g6e.xlarge", "g6e.2xlarge"]
 PriceClass = Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"]
 
 PLACEHOLDER_ACCOUNT = "123456789012"
@@ -74,6 +76,41 @@ class DatabaseConfig(_Model):
         return self
 
 
+# The CPU/memory pairs each backend accepts (MiB per CPU units); the two differ, so a profile that moves
+# a service between backends is checked against the one it moves to.
+APP_RUNNER_SIZES: dict[int, tuple[int, ...]] = {
+    256: (512, 1024),
+    512: (1024,),
+    1024: (2048, 3072, 4096),
+    2048: (4096,),
+    4096: (8192, 10240, 12288),
+}
+FARGATE_SIZES: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+}
+SIZES: dict[Compute, dict[int, tuple[int, ...]]] = {"apprunner": APP_RUNNER_SIZES, "ecs": FARGATE_SIZES}
+
+# CloudFront's origin-facing managed prefix list (com.amazonaws.global.cloudfront.origin-facing) has a
+# different id in each region. Synth never looks it up; check a region's with
+# `aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.global.cloudfront.origin-facing`.
+CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS: dict[str, str] = {
+    "us-east-1": "pl-3b927c52",
+    "us-east-2": "pl-b6a144df",
+    "us-west-1": "pl-4ea04527",
+    "us-west-2": "pl-82a045eb",
+    "eu-west-1": "pl-4fa04526",
+    "eu-west-2": "pl-93a247fa",
+    "eu-central-1": "pl-a3a144ca",
+    "ap-southeast-1": "pl-31a34658",
+    "ap-southeast-2": "pl-b8a742d1",
+    "ap-northeast-1": "pl-58a04531",
+}
+
+
 class ServiceConfig(_Model):
     compute: Compute = Field("apprunner", description="Compute backend: App Runner (spec) or ECS Fargate.")
     cpu: AppRunnerCpu = Field(1024, description="CPU units (1024 = 1 vCPU).")
@@ -91,6 +128,24 @@ class ServiceConfig(_Model):
             raise ValueError("min_instances must not exceed max_instances")
         return self
 
+    @model_validator(mode="after")
+    def _size_fits_backend(self) -> "ServiceConfig":
+        allowed = SIZES[self.compute][self.cpu]
+        if self.memory not in allowed:
+            backend = "App Runner" if self.compute == "apprunner" else "Fargate"
+            raise ValueError(
+                f"memory={self.memory} does not fit cpu={self.cpu} on {backend} (compute={self.compute}); "
+                f"memory must be one of {', '.join(map(str, allowed))}"
+            )
+        return self
+
+    @property
+    def requests_per_target_per_minute(self) -> int:
+        """The ALB RequestCountPerTarget that ECS scales on, from `concurrency`: a target that serves
+        `concurrency` requests at once at about a second each answers 60 × concurrency a minute. Faster
+        requests reach that rate at a lower concurrency, so the estimate scales out early, not late."""
+        return 60 * self.concurrency
+
 
 class ServicesConfig(_Model):
     web: ServiceConfig = Field(
@@ -103,6 +158,42 @@ class ServicesConfig(_Model):
         True,
         description="Own the account-region ECR enhanced-scanning configuration (one environment per account).",
     )
+    ecs_cpu_architecture: CpuArchitecture = Field(
+        "arm64", description="CPU of the Fargate tasks (images must be built for it; arm64 costs 20% less)."
+    )
+    fargate_spot: bool = Field(
+        False, description="Run ECS services on Fargate Spot (interruptible, about 70% cheaper)."
+    )
+    ecs_cpu_target_percent: int = Field(
+        60, ge=10, le=90, description="Average CPU that ECS target tracking keeps each service at."
+    )
+
+    def on(self, compute: Compute) -> list[str]:
+        """The names of the services that run on a backend."""
+        return [name for name in ("web", "api", "ai") if getattr(self, name).compute == compute]
+
+
+class GpuConfig(_Model):
+    enabled: bool = Field(False, description="Serve a model with vLLM on ECS GPU instances (spec §9); ai calls it.")
+    instance_type: GpuInstanceType = Field("g6.xlarge", description="GPU instance type (g6: L4, g5: A10G).")
+    min_instances: int = Field(1, ge=0, le=10, description="GPU instances kept running (0: scale to zero).")
+    max_instances: int = Field(1, ge=1, le=10, description="GPU instances at most (one vLLM task each).")
+    spot: bool = Field(False, description="Spot instances with capacity rebalancing (stateless inference).")
+    model: str = Field(
+        "Qwen/Qwen2.5-7B-Instruct", min_length=1, description="Model vLLM serves (Hugging Face id)."
+    )
+    image: str = Field("vllm/vllm-openai:v0.33.0", description="vLLM OpenAI-compatible server image.")
+    max_model_len: int = Field(8192, ge=512, description="vLLM --max-model-len (context window).")
+    root_volume_gib: int = Field(
+        200, ge=100, description="Instance disk: image layers plus the model cache volume."
+    )
+    nlb: bool = Field(False, description="Add an internal NLB (TCP) in front of vLLM, e.g. for gRPC.")
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> "GpuConfig":
+        if self.min_instances > self.max_instances:
+            raise ValueError("min_instances must not exceed max_instances")
+        return self
 
 
 class EdgeConfig(_Model):
@@ -117,6 +208,10 @@ class EdgeConfig(_Model):
     )
     price_class: PriceClass = Field("PriceClass_100", description="CloudFront price class.")
     geo_allowlist: tuple[str, ...] = Field((), description="ISO country codes allowed; empty = everywhere.")
+    origin_facing_prefix_list_id: Annotated[str, Field(pattern=r"^pl-[0-9a-f]+$")] | None = Field(
+        None,
+        description="CloudFront origin-facing prefix list the ECS load balancer admits; none = the region's known id.",
+    )
 
     @model_validator(mode="after")
     def _zone_with_domain(self) -> "EdgeConfig":
@@ -218,6 +313,7 @@ class EnvironmentConfig(_Model):
     edge: EdgeConfig = Field(EdgeConfig(), description="CloudFront and DNS.")
     auth: AuthConfig = Field(AuthConfig(), description="Clerk JWT verification in api.")
     ai: AiUpstreamConfig = Field(AiUpstreamConfig(), description="The AI provider behind ai.")
+    gpu: GpuConfig = Field(GpuConfig(), description="Optional GPU inference path (spec §9).")
     waf: WafConfig = Field(WafConfig(), description="Web ACL.")
     ops: OpsConfig = Field(OpsConfig(), description="Alarms and budget.")
     delivery: DeliveryConfig = Field(DeliveryConfig(), description="CI/CD.")
@@ -231,6 +327,26 @@ class EnvironmentConfig(_Model):
                 f'set them too, e.g. --set network.availability_zones=\'["{self.region}a","{self.region}b"]\''
             )
         return self
+
+    @model_validator(mode="after")
+    def _origin_prefix_list_known(self) -> "EnvironmentConfig":
+        public = [name for name in ("web", "api") if name in self.services.on("ecs")]
+        known = self.edge.origin_facing_prefix_list_id or CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS.get(self.region)
+        if public and known is None:
+            raise ValueError(
+                f"edge.origin_facing_prefix_list_id: no known CloudFront origin-facing prefix list for "
+                f"{self.region} (services {', '.join(public)} run on ECS behind CloudFront); set it, e.g. "
+                f"--set edge.origin_facing_prefix_list_id=pl-..., from `aws ec2 describe-managed-prefix-lists "
+                f"--region {self.region} --filters Name=prefix-list-name,"
+                "Values=com.amazonaws.global.cloudfront.origin-facing`"
+            )
+        return self
+
+    @property
+    def cloudfront_prefix_list_id(self) -> str:
+        """The origin-facing prefix list of this region: the profile's, or the known default."""
+        configured = self.edge.origin_facing_prefix_list_id
+        return configured or CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS[self.region]
 
     @property
     def stack_prefix(self) -> str:

@@ -25,6 +25,8 @@ def dev() -> EnvironmentConfig:
         name="dev",
         network=NetworkConfig(nat_gateways=1, interface_endpoint_azs=1, flow_log_retention_days=14),
         database=DatabaseConfig(instance_class="t4g.micro", multi_az=False, backup_retention_days=7),
+        # Services on ECS run on Fargate Spot in dev: an interruption costs a restart, not an outage.
+        services=ServicesConfig(fargate_spot=True),
         ops=OpsConfig(
             alarm_email="foundry-dev-alerts@example.com", monthly_budget_usd=250, log_retention_days=14
         ),

@@ -7,6 +7,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 from foundry_contract import UPLOAD_CORS_RULE
 
+from foundry_infra.checkov import skip_checkov
 from foundry_infra.defaults import private_bucket
 from foundry_infra.nag import acknowledge
 
@@ -41,6 +42,11 @@ class Buckets(Construct):
         acknowledge(
             self.logs,
             "AwsSolutions-S1",
+            reason="This is the access-log sink itself; logging it into itself would loop.",
+        )
+        skip_checkov(
+            self.logs,
+            "CKV_AWS_18",
             reason="This is the access-log sink itself; logging it into itself would loop.",
         )
         self.uploads = private_bucket(

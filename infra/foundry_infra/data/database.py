@@ -9,6 +9,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
+from foundry_infra.checkov import skip_checkov
 from foundry_infra.config.model import DatabaseConfig
 from foundry_infra.defaults import log_retention
 from foundry_infra.nag import acknowledge
@@ -49,6 +50,7 @@ class Database(Construct):
         secrets_endpoint: ec2.IInterfaceVpcEndpoint | None,
         prefix: str,
         log_retention_days: int,
+        logs_key: kms.IKey,
     ) -> None:
         super().__init__(scope, id_)
         self.config = config
@@ -77,6 +79,7 @@ class Database(Construct):
                 self,
                 f"{kind.capitalize()}Logs",
                 log_group_name=f"/aws/rds/instance/{identifier}/{kind}",
+                encryption_key=logs_key,
                 retention=log_retention(log_retention_days),
                 removal_policy=RemovalPolicy.DESTROY,
             )
@@ -114,6 +117,8 @@ class Database(Construct):
             enable_performance_insights=performance_insights,
             performance_insight_encryption_key=storage_key if performance_insights else None,
             ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
+            # Spec §6: role-api may use rds-db:connect; passwords from the rotated secret still work.
+            iam_authentication=True,
         )
         for log_group in self.log_groups:
             self.instance.node.add_dependency(log_group)
@@ -124,12 +129,12 @@ class Database(Construct):
             "data subnets have no route to the internet.",
         )
         if not config.multi_az:
-            acknowledge(
-                self.instance,
-                "AwsSolutions-RDS3",
-                reason="Single-AZ is this profile's deliberate cost trade-off (database.multi_az=false); "
-                "foundry verify reports it as a DEVIATION. staging and prod run Multi-AZ.",
+            single_az = (
+                "Single-AZ is this profile's deliberate cost trade-off (database.multi_az=false); "
+                "foundry verify reports it as a DEVIATION. staging and prod run Multi-AZ."
             )
+            acknowledge(self.instance, "AwsSolutions-RDS3", reason=single_az)
+            skip_checkov(self.instance, "CKV_AWS_157", reason=single_az)
         if not config.deletion_protection:
             acknowledge(
                 self.instance,

@@ -11,6 +11,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as sm
 from constructs import Construct
@@ -35,6 +36,7 @@ class MigrationRunner(Construct):
         image_tag: str,
         environment_name: str,
         log_retention_days: int,
+        logs_key: kms.IKey,
     ) -> None:
         super().__init__(scope, id_)
         # A cluster costs nothing by itself; the runner brings one when no service runs on ECS.
@@ -54,7 +56,12 @@ class MigrationRunner(Construct):
         )
         database_security_group.add_ingress_rule(self.security_group, ec2.Port.tcp(5432), "Migration runner")
         self.log_group = logs.LogGroup(
-            self, "Logs", retention=log_retention(log_retention_days), removal_policy=RemovalPolicy.DESTROY
+            self,
+            "Logs",
+            log_group_name=f"/foundry/{environment_name}/migrations",
+            encryption_key=logs_key,
+            retention=log_retention(log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
         )
         # The task role has no permissions: the runner talks to PostgreSQL only. The execution role
         # pulls the image, writes the log and injects the database secret.

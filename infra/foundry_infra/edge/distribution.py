@@ -13,6 +13,7 @@ from aws_cdk import aws_secretsmanager as sm
 from constructs import Construct
 from foundry_contract import API_PATH_PATTERNS, ORIGIN_VERIFY_HEADER, STATIC_ASSETS_PATTERN
 
+from foundry_infra.checkov import skip_checkov
 from foundry_infra.config.model import EdgeConfig
 from foundry_infra.nag import acknowledge
 
@@ -150,12 +151,12 @@ class Distribution(Construct):
                 reason="The product serves every country; set edge.geo_allowlist to restrict it.",
             )
         if certificate is None:
-            acknowledge(
-                self.distribution,
-                "AwsSolutions-CFR4",
-                reason="Without edge.domain_name the distribution uses its *.cloudfront.net certificate, "
-                "whose TLS policy AWS fixes; with a custom domain TLSv1.2_2021 applies.",
+            default_certificate = (
+                "Without edge.domain_name the distribution uses its *.cloudfront.net certificate, "
+                "whose TLS policy AWS fixes; with a custom domain TLSv1.2_2021 applies."
             )
+            acknowledge(self.distribution, "AwsSolutions-CFR4", reason=default_certificate)
+            skip_checkov(self.distribution, "CKV_AWS_174", reason=default_certificate)
 
     @property
     def domain_name(self) -> str:

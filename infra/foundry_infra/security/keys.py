@@ -36,6 +36,19 @@ class Keys(Construct):
         self.secrets = customer_managed_key(
             self, "Secrets", alias=f"alias/{prefix}/secrets", description="Secrets Manager secrets"
         )
+        # The platform's own log groups: VPC flow logs and the migration runner under /<prefix>/,
+        # and the database's, whose names RDS fixes.
+        stack = Stack.of(self)
+        groups = f"arn:aws:logs:{stack.region}:{stack.account}:log-group:"
+        self.logs = logs_key(
+            self,
+            "Logs",
+            alias=f"alias/{prefix}/platform-logs",
+            log_group_arn_pattern=[
+                f"{groups}/{prefix}/*",
+                f"{groups}/aws/rds/instance/{prefix.replace('/', '-')}-postgres/*",
+            ],
+        )
 
 
 # The services that publish to the alarm topics: CloudWatch alarms, AWS Budgets and Cost Anomaly Detection.
@@ -58,13 +71,12 @@ def alerts_key(scope: Construct, id_: str, *, alias: str) -> kms.Key:
     return key
 
 
-def logs_key(scope: Construct, id_: str, *, alias: str, log_group_arn_pattern: str) -> kms.Key:
-    """The key of the services' log groups. CloudWatch Logs may use it only for the groups the
-    pattern names: the encryption-context condition (spec §10)."""
+def logs_key(scope: Construct, id_: str, *, alias: str, log_group_arn_pattern: str | list[str]) -> kms.Key:
+    """A key for log groups. CloudWatch Logs may use it only for the groups the pattern(s) name:
+    the encryption-context condition (spec §10)."""
     region = Stack.of(scope).region
-    key = customer_managed_key(
-        scope, id_, alias=alias, description=f"CloudWatch Logs {log_group_arn_pattern}"
-    )
+    patterns = [log_group_arn_pattern] if isinstance(log_group_arn_pattern, str) else log_group_arn_pattern
+    key = customer_managed_key(scope, id_, alias=alias, description=f"CloudWatch Logs {', '.join(patterns)}")
     key.add_to_resource_policy(
         iam.PolicyStatement(
             sid="CloudWatchLogsForServiceGroups",
@@ -77,7 +89,11 @@ def logs_key(scope: Construct, id_: str, *, alias: str, log_group_arn_pattern: s
                 "kms:Describe*",
             ],
             resources=["*"],
-            conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_group_arn_pattern}},
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": patterns[0] if len(patterns) == 1 else patterns
+                }
+            },
         )
     )
     return key

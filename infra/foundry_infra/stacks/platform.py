@@ -60,7 +60,9 @@ class PlatformStack(Stack):
         region = config.region
 
         keys = Keys(self, "Keys", prefix=prefix)
-        network = Network(self, "Network", config=config.network)
+        network = Network(
+            self, "Network", config=config.network, logs_key=keys.logs, log_group_prefix=f"/{prefix}"
+        )
         groups = ServiceSecurityGroups(self, "SecurityGroups", vpc=network.vpc)
         buckets = Buckets(
             self, "Buckets", storage_key=keys.storage, account=config.account, region=region, prefix=name
@@ -79,6 +81,7 @@ class PlatformStack(Stack):
             secrets_endpoint=network.interface_endpoints.get("secretsmanager"),
             prefix=prefix,
             log_retention_days=config.ops.log_retention_days,
+            logs_key=keys.logs,
         )
 
         # The arrows of spec §3: api → database; api, ai → AWS endpoints and, through NAT, the internet.
@@ -360,6 +363,7 @@ class PlatformStack(Stack):
             image_tag=config.database.migrations_image_tag or config.services.api.image_tag,
             environment_name=config.name,
             log_retention_days=config.ops.log_retention_days,
+            logs_key=keys.logs,
         )
         delivery.allow_migrations(
             task_definition_arn=migrations.task_definition_arn,
