@@ -174,7 +174,9 @@ class ServicesConfig(_Model):
 
 
 class GpuConfig(_Model):
-    enabled: bool = Field(False, description="Serve a model with vLLM on ECS GPU instances (spec §9); ai calls it.")
+    enabled: bool = Field(
+        False, description="Serve a model with vLLM on ECS GPU instances (spec §9); ai calls it."
+    )
     instance_type: GpuInstanceType = Field("g6.xlarge", description="GPU instance type (g6: L4, g5: A10G).")
     min_instances: int = Field(1, ge=0, le=10, description="GPU instances kept running (0: scale to zero).")
     max_instances: int = Field(1, ge=1, le=10, description="GPU instances at most (one vLLM task each).")
@@ -331,7 +333,9 @@ class EnvironmentConfig(_Model):
     @model_validator(mode="after")
     def _origin_prefix_list_known(self) -> "EnvironmentConfig":
         public = [name for name in ("web", "api") if name in self.services.on("ecs")]
-        known = self.edge.origin_facing_prefix_list_id or CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS.get(self.region)
+        known = self.edge.origin_facing_prefix_list_id or CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS.get(
+            self.region
+        )
         if public and known is None:
             raise ValueError(
                 f"edge.origin_facing_prefix_list_id: no known CloudFront origin-facing prefix list for "
