@@ -64,6 +64,11 @@ class AiClient:
         except httpx.HTTPError as exc:
             log.warning("ai_unreachable", error=str(exc))
             raise AiCallError("AI_UNAVAILABLE", "The AI service is unreachable.") from exc
+        except (OSError, AttributeError) as exc:
+            # A peer reset during connect can escape httpcore/anyio unwrapped (AttributeError from
+            # getpeername on the dead socket, found by the fault suite): still just "unreachable".
+            log.warning("ai_unreachable", error=repr(exc))
+            raise AiCallError("AI_UNAVAILABLE", "The AI service is unreachable.") from exc
         if response.status_code >= 500:
             log.warning("ai_server_error", status=response.status_code)
             raise AiCallError("AI_UNAVAILABLE", "The AI service failed; try again shortly.")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 from foundry_api.ai_requests.client import AiCallError, AiClient
 from foundry_tools.twin.postgres import free_port
@@ -82,4 +83,24 @@ def test_unreachable_ai_is_reported_as_unavailable() -> None:
 
     with pytest.raises(AiCallError) as caught:
         asyncio.run(call())
+    assert caught.value.code == "AI_UNAVAILABLE"
+
+
+@pytest.mark.parametrize(
+    "error", [AttributeError("'NoneType' object has no attribute 'getpeername'"), OSError(104)]
+)
+async def test_a_raw_transport_error_is_ai_unavailable(error: Exception) -> None:
+    """A reset during connect can escape httpcore unwrapped; it must not become an INTERNAL error."""
+
+    def fail(_: httpx.Request) -> httpx.Response:
+        raise error
+
+    client = AiClient(base_url="http://127.0.0.1:9", api_key="k", timeout_seconds=1)
+    await client.aclose()
+    client._http = httpx.AsyncClient(transport=httpx.MockTransport(fail))
+    try:
+        with pytest.raises(AiCallError) as caught:
+            await client.complete(prompt="hi", user="u")
+    finally:
+        await client.aclose()
     assert caught.value.code == "AI_UNAVAILABLE"

@@ -1,0 +1,213 @@
+"""The real api and ai as processes, with their dependencies on 127.0.0.1, for fault suites.
+
+Unlike `foundry up`, whose supervisor stops everything when one part dies, this stack lets a test
+kill or restart one part and watch the others. It reuses the twin's pieces: PostgresServer (durable,
+so a restart keeps committed rows), the S3 emulator, the LocalIssuer, the ai_stub upstream and the
+Supervisor's process handling; the api and ai get the same variables the twin's parts.py gives them.
+`FaultProxy`s may sit between api and ai or api and Postgres.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+import psycopg
+from botocore.config import Config
+from foundry_contract import HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH
+
+from foundry_tools.faults.proxy import FaultProxy
+from foundry_tools.twin.ai_stub import DEFAULT_MODEL, AiStub
+from foundry_tools.twin.issuer import LocalIssuer
+from foundry_tools.twin.postgres import PostgresServer, free_port
+from foundry_tools.twin.state import LOCAL_REGION, UPLOADS_BUCKET
+from foundry_tools.twin.supervisor import Part, Supervisor, http_probe
+
+SITE = "http://127.0.0.1:8080"
+INTERNAL_KEY = "fault-suite-internal-key"
+ORIGIN_SECRET = "fault-suite-origin-verify"  # noqa: S105 - a throw-away local value
+S3_KEYS = ("faultsuiteaccess", "faultsuitesecretkey")
+STUB_KEY = "stub-upstream-key"
+DATABASE = "foundry"
+
+
+def _venv_script(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+@dataclass
+class Stack:
+    root: Path
+    postgres: PostgresServer
+    issuer: LocalIssuer
+    stub: AiStub
+    supervisor: Supervisor
+    ai_proxy: FaultProxy
+    urls: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def api_url(self) -> str:
+        return self.urls["api"]
+
+    @property
+    def database_url(self) -> str:
+        return self.postgres.url(DATABASE)
+
+    def part(self, name: str) -> Part:
+        return next(p for p in self.supervisor.parts if p.name == name)
+
+    def process(self, name: str) -> subprocess.Popen[bytes]:
+        process = self.part(name).process
+        assert process is not None
+        return process
+
+    def headers(self, user: str) -> dict[str, str]:
+        """What the edge sends for a signed-in user: the origin-verify header and a session token."""
+        token = self.issuer.mint(sub=f"user_{user}", azp=SITE, lifetime=3600)
+        return {ORIGIN_VERIFY_HEADER: ORIGIN_SECRET, "Authorization": f"Bearer {token}"}
+
+    def restart_postgres(self, *, down_seconds: float = 0.0) -> None:
+        self.postgres.stop()
+        time.sleep(down_seconds)
+        self.postgres.start()
+
+
+def _api_env(*, postgres: PostgresServer, issuer: LocalIssuer, s3_url: str, ai_url: str) -> dict[str, str]:
+    return {
+        "FOUNDRY_ENV": "local",
+        "HOST": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": postgres.url(DATABASE),
+        "DATABASE_SSLMODE": "disable",
+        "UPLOADS_BUCKET": UPLOADS_BUCKET,
+        "UPLOADS_BUCKET_REGION": LOCAL_REGION,
+        "S3_ENDPOINT_URL": s3_url,
+        "AWS_ACCESS_KEY_ID": S3_KEYS[0],
+        "AWS_SECRET_ACCESS_KEY": S3_KEYS[1],
+        "CLERK_JWKS_URL": issuer.jwks_url,
+        "CLERK_ISSUER": issuer.issuer,
+        "CLERK_AUTHORIZED_PARTIES": SITE,
+        "ORIGIN_VERIFY_SECRET": ORIGIN_SECRET,
+        "AI_SERVICE_URL": ai_url,
+        "AI_INTERNAL_API_KEY": INTERNAL_KEY,
+    }
+
+
+def _ensure_bucket(endpoint: str) -> None:
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=LOCAL_REGION,
+        aws_access_key_id=S3_KEYS[0],
+        aws_secret_access_key=S3_KEYS[1],
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}),
+    )
+    with contextlib.suppress(client.exceptions.ClientError):
+        client.create_bucket(Bucket=UPLOADS_BUCKET)
+
+
+@contextlib.contextmanager
+def running_stack(
+    root: Path,
+    *,
+    ai_env: dict[str, str] | None = None,
+    api_env: dict[str, str] | None = None,
+    stub_latency_ms: int = 0,
+) -> Iterator[Stack]:
+    """Postgres, S3, issuer, stub upstream, ai and api, all ready; everything stopped on exit.
+
+    `root` must be world-searchable when running as root (see twin.testing.twin_data_dir).
+    """
+    postgres = PostgresServer(data_dir=root / "postgres", ephemeral=False).start()
+    postgres.create_database(DATABASE)
+    issuer = LocalIssuer(default_azp=SITE).start()
+    stub = AiStub(latency_ms=stub_latency_ms, api_key=STUB_KEY).start()
+    ports = {name: free_port() for name in ("s3", "ai", "api")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    ai_proxy = FaultProxy(upstream_port=ports["ai"]).start()
+    parts = [
+        Part(
+            name="s3",
+            argv=[
+                sys.executable,
+                "-m",
+                "foundry_tools.twin.s3",
+                "--root",
+                str(root / "s3"),
+                "--port",
+                str(ports["s3"]),
+            ],
+            env={"FOUNDRY_S3_ACCESS_KEY": S3_KEYS[0], "FOUNDRY_S3_SECRET_KEY": S3_KEYS[1]},
+            ready=http_probe(f"{urls['s3']}/__health"),
+            after_ready=lambda: _ensure_bucket(urls["s3"]),
+            detail="s3",
+        ),
+        Part(
+            name="ai",
+            argv=[_venv_script("foundry-ai")],
+            env={
+                "FOUNDRY_ENV": "local",
+                "HOST": "127.0.0.1",
+                "PORT": str(ports["ai"]),
+                "LOG_LEVEL": "WARNING",
+                "AI_INTERNAL_API_KEY": INTERNAL_KEY,
+                "AI_UPSTREAM_BASE_URL": stub.base_url,
+                "AI_UPSTREAM_MODEL": DEFAULT_MODEL,
+                "AI_UPSTREAM_API_KEY": STUB_KEY,
+                **(ai_env or {}),
+            },
+            ready=http_probe(f"{urls['ai']}{HEALTH_PATH}"),
+            detail="ai",
+        ),
+        Part(
+            name="api",
+            argv=[_venv_script("foundry-api"), "serve"],
+            env={
+                **_api_env(
+                    postgres=postgres,
+                    issuer=issuer,
+                    s3_url=urls["s3"],
+                    ai_url=f"http://127.0.0.1:{ai_proxy.port}",
+                ),
+                "PORT": str(ports["api"]),
+                **(api_env or {}),
+            },
+            ready=http_probe(f"{urls['api']}{READY_PATH}"),
+            detail="api",
+        ),
+    ]
+    supervisor = Supervisor(parts=parts, log_dir=root / "logs", report=lambda _: None)
+    try:
+        supervisor.start_all()
+        yield Stack(
+            root=root,
+            postgres=postgres,
+            issuer=issuer,
+            stub=stub,
+            supervisor=supervisor,
+            ai_proxy=ai_proxy,
+            urls=urls,
+        )
+    finally:
+        supervisor.stop_all()
+        ai_proxy.stop()
+        stub.stop()
+        issuer.stop()
+        postgres.stop()
+
+
+def uploaded_ids(database_url: str) -> set[str]:
+    """Upload ids (UUID text) the database holds as UPLOADED."""
+    with psycopg.connect(database_url, connect_timeout=5) as conn:
+        rows = conn.execute("SELECT id::text FROM uploads WHERE status = 'UPLOADED'").fetchall()
+    return {row[0] for row in rows}
+
+
+def log_tail(stack: Stack, part: str) -> str:
+    return stack.part(part).tail(30)
