@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYPROJECTS := $(wildcard contract/pyproject.toml infra/pyproject.toml services/*/pyproject.toml tools/pyproject.toml)
 
-.PHONY: help setup up test lint format pytest synth lock bench clean
+.PHONY: help setup up test lint format pytest synth lock bench faults clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -46,6 +46,12 @@ pytest: setup
 test: setup lint ## everything CI runs: lint, type checks, web tests, all Python tests
 	cd services/web && npm run --silent test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: setup ## benchmark the api on its own local twin (wrk; a few minutes; JSON in bench/results/)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+faults: setup ## the long fault-injection and fuzzing suites (Postgres restart, SIGTERM, 500 examples per operation)
+	$(VENV)/bin/pytest -m faults tools/tests/faults services/api/tests/abuse $(PYTEST_ARGS)
 
 synth: setup ## synthesize every environment into cdk.out/
 	for env in dev staging prod; do $(VENV)/bin/foundry synth --env $$env || exit 1; done

@@ -583,6 +583,7 @@ class EdgeServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
+        self._socket: socket.socket | None = None
 
     @property
     def port(self) -> int:
@@ -597,7 +598,10 @@ class EdgeServer:
     def start(self) -> Self:
         if self._server is not None:
             raise RuntimeError("EdgeServer is already started")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and
+        # without it every keep-alive response stalled ~40 ms on Nagle + delayed ACK (found by bench/).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self._socket = sock
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self.requested_port))

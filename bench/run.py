@@ -1,0 +1,312 @@
+"""`make bench`: the api's throughput and latency on the local twin, next to a bare baseline.
+
+Starts its own `foundry up` (stub upstream at 50 ms) on a free port with a temporary data folder,
+seeds a user with 25 uploads, then drives each scenario with wrk (Debian's package) at each
+concurrency for a bounded time, both through the edge (what users see) and straight at api with
+the origin-verify header (so the edge's share shows):
+
+- page:     the Relay query reading a page of 20 uploads from Postgres;
+- askai:    askAi against the stub upstream (50 ms);
+- create:   createUpload (a row plus a pre-signed PUT);
+- jwt:      the api's JWT verification alone (bench/baseline.py /verify);
+- baseline: the same SQL as `page` from Starlette + the api's own pool, no GraphQL, no auth.
+
+The api (and the baseline) run pinned to CPU 0; wrk and every other part of the twin to CPU 1.
+Results go to bench/results/bench-<time>.json with the machine's description.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import jwt
+from foundry_tools.faults.queries import ASK, CREATE, PAGE
+from foundry_tools.twin.state import TwinPaths, TwinSecrets
+from foundry_tools.twin.testing import Client, RunningTwin, free_port, start_twin, twin_data_dir
+
+BENCH = Path(__file__).resolve().parent
+WRK_SCRIPT = BENCH / "wrk.lua"
+STUB_LATENCY_MS = 50
+SEED_UPLOADS = 25
+API_CPU, LOAD_CPU = "0", "1"
+WRK_TIMEOUT = "10s"
+BASELINE_START_SECONDS = 30.0
+TASKSET = shutil.which("taskset") or "/usr/bin/taskset"
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str  # "api", "edge" or "baseline"
+    url: str
+    body: str
+    user: str | None
+    origin_verify: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    scenario: str
+    path: str
+    concurrency: int
+    requests: int
+    seconds: float
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    error_sample: str
+
+
+def _taskset(cpu: str, pid: int) -> None:
+    subprocess.run([TASKSET, "-a", "-cp", cpu, str(pid)], check=True, capture_output=True)  # noqa: S603
+
+
+def _machine(pinning: str) -> dict[str, Any]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
+    mem = re.search(r"MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text())
+    wrk = subprocess.run([WRK, "--version"], capture_output=True, text=True, check=False)  # noqa: S603
+    return {
+        "cpu": model.group(1) if model else platform.processor(),
+        "cpus": os.cpu_count(),
+        "memory_gib": round(int(mem.group(1)) / 1024 / 1024, 1) if mem else None,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "load_generator": (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else "wrk",
+        "pinning": pinning,
+        "loadavg_at_start": os.getloadavg(),
+    }
+
+
+@contextlib.contextmanager
+def _baseline(twin: RunningTwin, secrets: TwinSecrets) -> Iterator[str]:
+    urls = twin.state["urls"]
+    port = free_port()
+    pg_port = urls["postgres"].rsplit(":", 1)[1]
+    database_url = (
+        f"postgresql://foundry:{quote(secrets.postgres_password, safe='')}@127.0.0.1:{pg_port}/foundry"
+    )
+    process = subprocess.Popen(  # noqa: S603 - our own script and values
+        [
+            TASKSET,
+            "-c",
+            API_CPU,
+            sys.executable,
+            str(BENCH / "baseline.py"),
+            "--port",
+            str(port),
+            "--database-url",
+            database_url,
+            "--issuer",
+            urls["issuer"],
+            "--azp",
+            twin.url,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + BASELINE_START_SECONDS
+        while time.monotonic() < deadline and process.poll() is None:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/page?sub=warmup", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("the baseline server did not start")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def _wrk(scenario: Scenario, *, token: str | None, concurrency: int, seconds: float) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "BENCH_BODY": scenario.body,
+        "BENCH_AUTHORIZATION": f"Bearer {token}" if token else "",
+        "BENCH_ORIGIN_VERIFY": scenario.origin_verify or "",
+    }
+    argv = [TASKSET, "-c", LOAD_CPU, WRK, "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s"]
+    argv += ["--timeout", WRK_TIMEOUT, "-s", str(WRK_SCRIPT), scenario.url]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=seconds + 60, check=False)  # noqa: S603
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result: {done.stdout}\n{done.stderr}")
+    parsed: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
+    return parsed
+
+
+def _measure(scenario: Scenario, token: str | None, concurrency: int, seconds: float) -> Result:
+    raw = _wrk(scenario, token=token, concurrency=concurrency, seconds=seconds)
+    elapsed = raw["duration_us"] / 1e6
+    return Result(
+        scenario=scenario.name,
+        path=scenario.path,
+        concurrency=concurrency,
+        requests=raw["requests"],
+        seconds=round(elapsed, 2),
+        rps=round(raw["requests"] / elapsed, 1),
+        p50_ms=raw["p50_us"] / 1000,
+        p95_ms=raw["p95_us"] / 1000,
+        p99_ms=raw["p99_us"] / 1000,
+        max_ms=raw["max_us"] / 1000,
+        errors=raw["bad_responses"] + raw["socket_errors"] + raw["timeouts"],
+        error_sample=raw["sample"],
+    )
+
+
+def _scenarios(twin: RunningTwin, baseline: str, origin_verify: str, page_sub: str) -> list[Scenario]:
+    api = twin.state["urls"]["api"]
+    create = {"input": {"filename": "bench.txt", "contentType": "text/plain", "size": 1024}}
+    bodies = {
+        "page": json.dumps({"query": PAGE}),
+        "askai": json.dumps({"query": ASK, "variables": {"prompt": "How fast is Foundry?"}}),
+        "create": json.dumps({"query": CREATE, "variables": create}),
+    }
+    users = {"page": "bench-page", "askai": "bench-ai", "create": "bench-create"}
+    found: list[Scenario] = []
+    for name, body in bodies.items():
+        found.append(Scenario(name, "api", f"{api}/graphql", body, users[name], origin_verify))
+        found.append(Scenario(name, "edge", f"{twin.url}/graphql", body, users[name]))
+    found.append(Scenario("jwt", "baseline", f"{baseline}/verify", "{}", "bench-jwt"))
+    found.append(Scenario("baseline", "baseline", f"{baseline}/page?sub={quote(page_sub)}", "{}", None))
+    return found
+
+
+def _ratios(results: list[Result], concurrencies: list[int]) -> dict[str, Any]:
+    def find(name: str, path: str, c: int) -> Result | None:
+        return next((r for r in results if (r.scenario, r.path, r.concurrency) == (name, path, c)), None)
+
+    ratios: dict[str, Any] = {}
+    for path in ("api", "edge"):
+        for c in concurrencies:
+            page, base = find("page", path, c), find("baseline", "baseline", c)
+            if page and base and base.rps and base.p99_ms:
+                ratios[f"page_{path}/baseline@c{c}"] = {
+                    "throughput": round(page.rps / base.rps, 3),
+                    "p99": round(page.p99_ms / base.p99_ms, 2),
+                }
+        ask = find("askai", path, 1)
+        if ask:
+            ratios[f"askai_{path}_p50_over_stub_ms@c1"] = round(ask.p50_ms - STUB_LATENCY_MS, 2)
+    return ratios
+
+
+def _print_table(results: list[Result]) -> None:
+    print(
+        f"\n{'scenario':<9} {'path':<9} {'conc':>4} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    )
+    for r in results:
+        print(
+            f"{r.scenario:<9} {r.path:<9} {r.concurrency:>4} {r.rps:>9.1f} {r.p50_ms:>8.2f} "
+            f"{r.p95_ms:>8.2f} {r.p99_ms:>8.2f} {r.errors:>7}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the api on the local twin (see bench/run.py).")
+    parser.add_argument("--seconds", type=float, default=8.0, help="measured time per run (default 8)")
+    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured run per scenario (default 1)")
+    parser.add_argument("--concurrency", default="1,16,64", help="comma-separated (default 1,16,64)")
+    parser.add_argument("--only", default="", help="comma-separated scenario names (default: all)")
+    parser.add_argument("--out", type=Path, default=BENCH / "results")
+    args = parser.parse_args(argv)
+    if not (Path(WRK).exists() and Path(TASKSET).exists()):
+        print(
+            "bench: wrk and taskset are needed (scripts/ensure-system-packages installs wrk)", file=sys.stderr
+        )
+        return 2
+    concurrencies = [int(c) for c in args.concurrency.split(",")]
+    only = {s for s in args.only.split(",") if s}
+    pinning = (
+        f"api and baseline pinned to CPU {API_CPU}; wrk (1 thread) and every other twin part "
+        f"(edge, postgres, ai, stub, issuer, s3) on CPU {LOAD_CPU}"
+    )
+    started = time.time()
+    with twin_data_dir() as data_dir:
+        twin = start_twin(
+            data_dir, extra=("--reset",), extra_env={"FOUNDRY_STUB_LATENCY_MS": str(STUB_LATENCY_MS)}
+        )
+        try:
+            state = twin.state
+            for name, pid in state["pids"].items():
+                _taskset(API_CPU if name == "api" else LOAD_CPU, pid)
+            secrets = TwinSecrets.load_or_create(TwinPaths(data_dir))
+            origin_verify = (data_dir / "origin-verify").read_text().strip()
+            seeder = Client(twin.url, "bench-page")
+            for i in range(SEED_UPLOADS):
+                seeder.graphql(
+                    CREATE, input={"filename": f"seed-{i}.txt", "contentType": "text/plain", "size": 10}
+                )
+            page_sub = str(jwt.decode(seeder.token, options={"verify_signature": False})["sub"])
+            machine = _machine(pinning)
+            results: list[Result] = []
+            with _baseline(twin, secrets) as baseline:
+                for scenario in _scenarios(twin, baseline, origin_verify, page_sub):
+                    if only and scenario.name not in only:
+                        continue
+                    token = Client(twin.url, scenario.user).token if scenario.user else None
+                    if args.warmup > 0:
+                        _wrk(scenario, token=token, concurrency=16, seconds=args.warmup)
+                    for c in concurrencies:
+                        result = _measure(scenario, token, c, args.seconds)
+                        results.append(result)
+                        print(
+                            f"  {result.scenario:<9} {result.path:<9} c={c:<3} {result.rps:>8.1f} req/s  "
+                            f"p50 {result.p50_ms:.2f}  p99 {result.p99_ms:.2f} ms  errors {result.errors}",
+                            flush=True,
+                        )
+        finally:
+            twin.stop()
+    machine["loadavg_at_end"] = os.getloadavg()
+    ratios = _ratios(results, concurrencies)
+    _print_table(results)
+    print("\nratios (api/baseline: throughput, p99; askAi: p50 minus the stub's 50 ms):")
+    for key, value in ratios.items():
+        print(f"  {key}: {value}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out / f"bench-{time.strftime('%Y%m%d-%H%M%S', time.localtime(started))}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+                "seconds_per_run": args.seconds,
+                "stub_latency_ms": STUB_LATENCY_MS,
+                "machine": machine,
+                "results": [asdict(r) for r in results],
+                "ratios": ratios,
+            },
+            indent=2,
+        )
+    )
+    print(f"\nwritten: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
