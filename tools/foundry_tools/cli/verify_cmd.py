@@ -29,7 +29,7 @@ def verify(
     from foundry_infra.synthesized import SynthesizedEnvironment
 
     from foundry_tools.verify.checks import Status, run_checks
-    from foundry_tools.verify.model import EnvironmentModel
+    from foundry_tools.verify.offline import read_synth
     from foundry_tools.verify.report import as_json, junit, table
 
     config = resolve_config(env, config_file, overrides)
@@ -49,7 +49,7 @@ def verify(
         from_dir = _default_out(env)
         _synth_or_exit(config_env=env, config=config, out_dir=from_dir)
     try:
-        model = EnvironmentModel.from_synth(SynthesizedEnvironment(from_dir))
+        model = read_synth(SynthesizedEnvironment(from_dir))
     except FileNotFoundError as error:
         raise UserError(str(error)) from None
     results = run_checks(model, config)

@@ -1,20 +1,27 @@
 """One check per line of the spec's acceptance checklist (§15) and per point of its security posture
-(§13). Each returns PASS, FAIL or DEVIATION with evidence: logical ids and the properties that decided.
+(§13), plus what only a live account shows. Each returns PASS, FAIL or DEVIATION with evidence:
+resource ids and the properties that decided.
 
-A profile's deliberate departures (dev's single NAT, a single-AZ database, no custom domain) are
-DEVIATION naming the setting, never PASS; anything the spec forbids is FAIL whatever the profile.
+Checks read only the EnvironmentModel, so the same functions judge the synthesized templates and the
+deployed account. A profile's deliberate departures (dev's single NAT, a single-AZ database, no custom
+domain) are DEVIATION naming the setting, never PASS; anything the spec forbids is FAIL whatever the
+profile. Each security group is judged by one check only (the ai endpoint's by `ai-private`, the
+database's by `rds-private-encrypted`, every other by `network-exposure`), so one breakage fails one check.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from foundry_contract import API_PATH_PATTERNS, ORIGIN_VERIFY_HEADER, Service, env_vars_for
 from foundry_infra.config.model import EnvironmentConfig
 
-from foundry_tools.verify.model import INTERNET, EnvironmentModel, as_list, ref_id
+from foundry_tools.verify.model import INTERNET, EnvironmentModel
 
+# The value platform.py gives api while auth.authorized_parties is unset and there is no custom domain.
+UNSET_AUTHORIZED_PARTY = "https://authorized-parties-not-set.invalid"
 # Actions AWS defines without a resource type: granting them takes Resource "*".
 STAR_RESOURCE_ACTIONS = frozenset(
     {
@@ -40,6 +47,13 @@ REQUIRED_ALARMS = {
     "RDS connections": "rds-connections",
     "free storage": "rds-free-storage",
 }
+REQUIRED_WAF_RULES = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesAmazonIpReputationList",
+)
+# An alarm that has had no data this long watches nothing (a renamed metric, a wrong dimension).
+BLIND_ALARM_AFTER = timedelta(days=2)
 
 
 class Status(StrEnum):
@@ -80,228 +94,198 @@ class Check:
     run: CheckFunction
 
 
-def edge_serves_web_and_proxies_api(
-    model: EnvironmentModel, config: EnvironmentConfig, r: CheckResult
-) -> None:
-    found = model.distribution()
-    if found is None:
+def edge_serves_web_and_proxies_api(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
+    dist, api = m.distribution, m.services.get("api")
+    if dist is None:
         r.fail("no CloudFront distribution")
         return
-    key, dist = found
-    api = model.app_runner("Api")
-    origins = {origin["Id"]: origin for origin in dist.get("Origins", [])}
-    behaviors = {b["PathPattern"]: b for b in dist.get("CacheBehaviors", [])}
     for pattern in API_PATH_PATTERNS:
-        behavior = behaviors.get(pattern)
-        if behavior is None:
-            r.fail(f"{key}: no {pattern} behavior")
-            continue
-        origin = origins.get(behavior["TargetOriginId"], {})
-        if api is None or ref_id(origin.get("DomainName")) != api[0]:
-            r.fail(f"{key}: {pattern} does not go to the api service")
-        elif origin.get("CustomOriginConfig", {}).get("OriginProtocolPolicy") != "https-only":
-            r.fail(f"{key}: {pattern} reaches api without HTTPS")
+        origin_id = dist.behaviors.get(pattern)
+        origin = dist.origins.get(origin_id or "")
+        if origin_id is None or origin is None:
+            r.fail(f"{dist.id}: no {pattern} behavior")
+        elif api is None or origin.target != api.id:
+            r.fail(f"{dist.id}: {pattern} goes to {origin.target}, not the api service")
+        elif not origin.https_only:
+            r.fail(f"{dist.id}: {pattern} reaches {api.id} without HTTPS")
         else:
-            r.note(f"{key}: {pattern} -> {api[0]} over HTTPS")
-    default = dist.get("DefaultCacheBehavior", {})
-    if default.get("TargetOriginId") not in origins:
-        r.fail(f"{key}: no default (web) origin")
+            r.note(f"{dist.id}: {pattern} -> {api.id} over HTTPS")
+    if dist.default_origin not in dist.origins:
+        r.fail(f"{dist.id}: no default (web) origin")
     else:
-        r.note(f"{key}: default behavior -> web origin {default['TargetOriginId']}")
-    if config.edge.domain_name:
-        cert = dist.get("ViewerCertificate", {})
-        if (
-            config.edge.domain_name not in dist.get("Aliases", [])
-            or cert.get("MinimumProtocolVersion") != "TLSv1.2_2021"
-        ):
-            r.fail(
-                f"{key}: custom domain {config.edge.domain_name} without its alias or TLSv1.2_2021 certificate"
-            )
-        else:
-            r.note(f"{key}: {config.edge.domain_name} with an ACM certificate, TLSv1.2_2021")
-    else:
+        r.note(f"{dist.id}: default behavior -> web origin {dist.origins[dist.default_origin].target}")
+    domain = config.edge.domain_name
+    if not domain:
         r.deviate("edge.domain_name is not set: CloudFront's own domain and certificate serve the site")
+    elif domain not in dist.aliases or dist.minimum_tls != "TLSv1.2_2021":
+        r.fail(
+            f"{dist.id}: {domain} not an alias with TLSv1.2_2021 (aliases {list(dist.aliases)}, {dist.minimum_tls})"
+        )
+    else:
+        r.note(f"{dist.id}: {domain} with its ACM certificate, TLSv1.2_2021")
 
 
 def api_reaches_private_resources_through_its_connector(
-    model: EnvironmentModel, config: EnvironmentConfig, r: CheckResult
+    m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult
 ) -> None:
-    api = model.app_runner("Api")
+    api = m.services.get("api")
     if api is None:
         r.fail("no api App Runner service")
         return
-    key, props = api
-    egress = props.get("NetworkConfiguration", {}).get("EgressConfiguration", {})
-    connector_id = ref_id(egress.get("VpcConnectorArn"))
-    if egress.get("EgressType") != "VPC" or connector_id is None:
-        r.fail(f"{key}: egress is not through a VPC connector")
+    connector = m.connector_of("api")
+    if api.egress_type != "VPC" or connector is None:
+        r.fail(f"{api.id}: egress {api.egress_type}, not through a VPC connector")
         return
-    connector = model.platform.props(connector_id)
-    groups = [ref_id(g) for g in connector.get("SecurityGroups", [])]
-    subnets = [ref_id(s) for s in connector.get("Subnets", [])]
-    if any(model.subnet_tiers.get(s or "") != "app" for s in subnets):
-        r.fail(f"{connector_id}: connector subnets are not all private-app subnets")
-    api_group = groups[0] if groups else None
-    database = model.one("AWS::RDS::DBInstance", "DatabaseInstance")
-    if database is not None:
-        db_groups = [ref_id(g) for g in database[1].get("VPCSecurityGroups", [])]
-        proxy = model.one("AWS::EC2::SecurityGroup", "DatabaseProxySg")
-        targets = [*db_groups, *([proxy[0]] if proxy else [])]
-        if not any(rule.source == api_group for g in targets for rule in model.who_can_reach(g or "", 5432)):
-            r.fail(f"{api_group} cannot reach the database on 5432")
+    outside = [s for s in connector.subnets if m.subnet_tiers.get(s) != "app"]
+    if outside:
+        r.fail(f"{connector.id}: subnets {outside} are not private-app subnets")
+    api_group = m.group_of("api")
+    if m.database is not None:
+        targets = [*m.database.groups, *m.database_proxy_groups]
+        if not any(rule.source == api_group for g in targets for rule in m.who_can_reach(g, 5432)):
+            r.fail(f"{api_group} cannot reach {m.database.id} on 5432")
         else:
-            r.note(f"{key} -> {connector_id} ({api_group}) -> database on 5432")
-    ingress = model.one("AWS::AppRunner::VpcIngressConnection", "AiIngress")
-    if ingress is not None:
-        endpoint = model.platform.props(ref_id(ingress[1]["IngressVpcConfiguration"]["VpcEndpointId"]) or "")
-        endpoint_groups = [ref_id(g) for g in endpoint.get("SecurityGroupIds", [])]
-        if not any(
-            rule.source == api_group for g in endpoint_groups for rule in model.who_can_reach(g or "", 443)
-        ):
-            r.fail(f"{api_group} cannot reach ai's private endpoint on 443")
-        else:
-            r.note(f"{api_group} -> ai private ingress {ingress[0]} on 443")
-    statements = [
-        s
-        for s in model.statements
-        if "s3:PutObject" in s.actions and any("uploads/" in x for x in s.resources)
-    ]
-    if not statements:
-        r.fail("the api role cannot write under uploads/ (no pre-signed PUT possible)")
+            r.note(f"{api.id} -> {connector.id} ({api_group}) -> {m.database.id} on 5432")
+    ingress = m.ingress_of("ai")
+    endpoint = m.endpoints.get(ingress.endpoint) if ingress else None
+    if ingress is None or endpoint is None:
+        r.fail("ai has no private ingress endpoint for api to call")
+    elif not any(rule.source == api_group for g in endpoint.groups for rule in m.who_can_reach(g, 443)):
+        r.fail(f"{api_group} cannot reach ai's private endpoint {endpoint.id} on 443")
+    else:
+        r.note(f"{api_group} -> ai private ingress {ingress.id} ({endpoint.id}) on 443")
+    # The S3 path itself (gateway endpoint on the app tier's tables) is judged by nat-and-s3-gateway.
+    app_tables = m.tier_tables("app")
+    gateways = [g.id for g in m.s3_gateways() if app_tables <= g.route_tables]
+    r.note(f"{connector.id} subnets reach S3 through {gateways or 'no gateway endpoint'}")
+    writers = sorted({role for s in m.grants_on("uploads/") for role in s.roles or (s.owner,)})
+    r.note(f"principals with grants under uploads/: {writers}")
 
 
-def ai_is_not_publicly_reachable(model: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
-    ai = model.app_runner("Ai")
+def ai_is_not_publicly_reachable(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
+    ai = m.services.get("ai")
     if ai is None:
         r.fail("no ai App Runner service")
         return
-    key, props = ai
-    public = props.get("NetworkConfiguration", {}).get("IngressConfiguration", {}).get("IsPubliclyAccessible")
-    if public is not False:
-        r.fail(f"{key}: IsPubliclyAccessible is {public}")
+    if ai.public is not False:
+        r.fail(f"{ai.id}: IsPubliclyAccessible is {ai.public}")
     else:
-        r.note(f"{key}: IsPubliclyAccessible false")
-    ingress = model.one("AWS::AppRunner::VpcIngressConnection", "AiIngress")
-    if ingress is None:
-        r.fail("no VPC ingress connection for ai")
+        r.note(f"{ai.id}: IsPubliclyAccessible false")
+    ingress = m.ingress_of("ai")
+    endpoint = m.endpoints.get(ingress.endpoint) if ingress else None
+    if ingress is None or endpoint is None:
+        r.fail(f"{ai.id}: no VPC ingress connection")
         return
-    endpoint_id = ref_id(ingress[1]["IngressVpcConfiguration"]["VpcEndpointId"]) or ""
-    for group in (ref_id(g) or "" for g in model.platform.props(endpoint_id).get("SecurityGroupIds", [])):
-        sources = {rule.source for rule in model.who_can_reach(group, 443)}
-        api_group = model.one("AWS::EC2::SecurityGroup", "SecurityGroupsApi")
-        allowed = {api_group[0]} if api_group else set()
-        if sources - allowed:
-            r.fail(f"{group}: the ai endpoint admits {sorted(sources - allowed)} besides sg-api")
-        else:
-            r.note(f"{endpoint_id} ({group}) admits 443 from {sorted(sources)} only")
+    allowed = {m.group_of("api")}
+    for group in endpoint.groups:
+        rules = m.who_can_reach(group, 443)
+        strangers = [rule for rule in rules if rule.source not in allowed]
+        for rule in strangers:
+            r.fail(f"{group}: the ai endpoint {endpoint.id} admits {rule.source} ({rule.evidence})")
+        if not strangers:
+            r.note(f"{endpoint.id} ({group}) admits 443 from {sorted({x.source for x in rules})} only")
+
+
+def _endpoint_groups_of_ai(m: EnvironmentModel) -> set[str]:
+    ingress = m.ingress_of("ai")
+    endpoint = m.endpoints.get(ingress.endpoint) if ingress else None
+    return set(endpoint.groups) if endpoint else set()
 
 
 def rds_private_encrypted_multi_az_backed_up(
-    model: EnvironmentModel, config: EnvironmentConfig, r: CheckResult
+    m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult
 ) -> None:
-    found = model.one("AWS::RDS::DBInstance", "DatabaseInstance")
-    if found is None:
+    db = m.database
+    if db is None:
         r.fail("no RDS instance")
         return
-    key, props = found
-    if props.get("PubliclyAccessible") is not False:
-        r.fail(f"{key}: PubliclyAccessible is {props.get('PubliclyAccessible')}")
-    if props.get("StorageEncrypted") is not True or ref_id(props.get("KmsKeyId")) is None:
-        r.fail(f"{key}: storage not encrypted with a customer-managed key")
-    if int(props.get("BackupRetentionPeriod", 0)) < 1:
-        r.fail(
-            f"{key}: BackupRetentionPeriod {props.get('BackupRetentionPeriod', 0)} (automated backups and PITR off)"
-        )
-    for group in (ref_id(g) or "" for g in props.get("VPCSecurityGroups", [])):
-        if any(rule.source == INTERNET for rule in model.who_can_reach(group, 5432)):
-            r.fail(f"{key}: its security group {group} admits the internet on 5432")
-    if props.get("MultiAZ") is not True:
+    if db.public is not False:
+        r.fail(f"{db.id}: PubliclyAccessible is {db.public}")
+    if not db.encrypted or db.kms_key is None:
+        r.fail(f"{db.id}: storage not encrypted with a customer-managed key")
+    if db.backup_retention < 1:
+        r.fail(f"{db.id}: BackupRetentionPeriod {db.backup_retention} (automated backups and PITR off)")
+    for group in (*db.groups, *m.database_proxy_groups):
+        for rule in m.who_can_reach(group, 5432):
+            if rule.source == INTERNET or "/" in rule.source:
+                r.fail(f"{group}: the database admits {rule.source} on 5432 ({rule.evidence})")
+    if not db.multi_az:
         if config.database.multi_az:
-            r.fail(f"{key}: MultiAZ is off although the profile asks for it")
+            r.fail(f"{db.id}: MultiAZ is off although the profile asks for it")
         else:
-            r.deviate(f"{key}: single-AZ, as database.multi_az=false in the {config.name} profile")
+            r.deviate(f"{db.id}: single-AZ, as database.multi_az=false in the {config.name} profile")
     if r.status is not Status.FAIL:
         r.note(
-            f"{key}: private, KMS-encrypted, backups {props.get('BackupRetentionPeriod')} days, MultiAZ {props.get('MultiAZ')}"
+            f"{db.id}: private, KMS-encrypted ({db.kms_key}), backups {db.backup_retention} days, MultiAZ {db.multi_az}"
         )
 
 
 def uploads_presigned_and_no_public_bucket(
-    model: EnvironmentModel, config: EnvironmentConfig, r: CheckResult
+    m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult
 ) -> None:
-    for key, bucket in model.platform.of_type("AWS::S3::Bucket").items():
-        block = bucket["Properties"].get("PublicAccessBlockConfiguration", {})
-        if not all(
-            block.get(k) is True
-            for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
-        ):
-            r.fail(f"{key}: public access is not fully blocked")
-    for key, policy in model.platform.of_type("AWS::S3::BucketPolicy").items():
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            principal = statement.get("Principal")
-            if statement.get("Effect") == "Allow" and principal in ("*", {"AWS": "*"}):
-                r.fail(f"{key}: allows Principal '*' ({as_list(statement.get('Action'))})")
-    uploads = model.one("AWS::S3::Bucket", "BucketsUploads")
-    if uploads is not None and not uploads[1].get("CorsConfiguration"):
-        r.fail(f"{uploads[0]}: no CORS rule, browsers cannot PUT through pre-signed URLs")
+    for bucket in m.buckets.values():
+        if not bucket.blocks_public_access:
+            r.fail(f"{bucket.id}: public access is not fully blocked")
+    for grant in m.bucket_grants:
+        if grant.public_principal:
+            r.fail(f"{grant.policy}: allows Principal '*' {list(grant.actions)}")
+    uploads = m.bucket("BucketsUploads")
+    if uploads is None:
+        r.fail("no uploads bucket")
+    elif not uploads.cors:
+        r.fail(f"{uploads.id}: no CORS rule, browsers cannot PUT through pre-signed URLs")
+    writers = [s for s in m.grants_on("uploads/") if "s3:PutObject" in s.actions]
+    if not writers:
+        r.fail("no role may put objects under uploads/, so api cannot sign a PUT")
+    else:
+        r.note(
+            f"pre-signed PUT under uploads/ signed by {sorted({x for s in writers for x in s.roles or (s.owner,)})}"
+        )
     if config.edge.web_origin == "s3":
-        if not model.platform.of_type("AWS::CloudFront::OriginAccessControl"):
+        if not m.origin_access_controls:
             r.fail("web served from the assets bucket without Origin Access Control")
         else:
-            r.note("assets bucket served through CloudFront Origin Access Control")
+            r.note(f"assets bucket behind CloudFront OAC {m.origin_access_controls[0]}")
     if r.status is Status.PASS:
-        r.note("every bucket blocks public access; no bucket policy allows '*'; uploads take pre-signed PUTs")
+        r.note(f"{len(m.buckets)} buckets block public access; no bucket policy allows '*'")
 
 
-def nat_egress_and_s3_gateway(model: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
-    for table in sorted(model.tier_tables("app")):
-        routes = model.default_routes(table)
+def nat_egress_and_s3_gateway(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
+    for table, routes in m.tier_egress("app").items():
         if not any(route.target_kind == "nat" for route in routes):
             r.fail(f"{table}: the app tier has no default route through a NAT gateway")
-    for table in sorted(model.tier_tables("data")):
-        for route in model.default_routes(table):
+    for table, routes in m.tier_egress("data").items():
+        for route in routes:
             r.fail(f"{table}: the data tier routes 0.0.0.0/0 to {route.target_kind} {route.target}")
-    gateway = [
-        (key, endpoint["Properties"])
-        for key, endpoint in model.platform.of_type("AWS::EC2::VPCEndpoint").items()
-        if endpoint["Properties"].get("VpcEndpointType") == "Gateway"
-        and ".s3" in str(endpoint["Properties"].get("ServiceName"))
-    ]
-    if not gateway:
-        r.fail("no S3 gateway endpoint: S3 traffic would pay NAT processing")
+    gateways = m.s3_gateways()
+    if not gateways:
+        tables = sorted(m.tier_tables("app") | m.tier_tables("data"))
+        r.fail(f"no S3 gateway endpoint: S3 traffic from {tables} would go through the NAT")
     else:
-        key, props = gateway[0]
-        served = {ref_id(t) for t in props.get("RouteTableIds", [])}
-        missing = (model.tier_tables("app") | model.tier_tables("data")) - served
+        missing = (m.tier_tables("app") | m.tier_tables("data")) - gateways[0].route_tables
         if missing:
-            r.fail(f"{key}: not on route tables {sorted(missing)}")
+            r.fail(f"{gateways[0].id}: not on route tables {sorted(missing)}")
         else:
-            r.note(f"{key}: S3 gateway endpoint on every app and data route table")
-    nats = model.platform.of_type("AWS::EC2::NatGateway")
-    if len(nats) < 2:
+            r.note(f"{gateways[0].id}: S3 gateway endpoint on every app and data route table")
+    if len(m.nat_gateways) < 2:
         r.deviate(
-            f"{len(nats)} NAT gateway (network.nat_gateways={config.network.nat_gateways}): single-AZ egress"
+            f"{len(m.nat_gateways)} NAT gateway (network.nat_gateways={config.network.nat_gateways}): single-AZ egress"
         )
     elif r.status is Status.PASS:
-        r.note(f"{len(nats)} NAT gateways, one per AZ")
+        r.note(f"{len(m.nat_gateways)} NAT gateways {m.nat_gateways}, one per AZ")
 
 
-def alarms_of_section_15(model: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
-    names = [
-        str(alarm["Properties"].get("AlarmName", key))
-        for template in (model.platform, model.edge)
-        for key, alarm in template.of_type("AWS::CloudWatch::Alarm").items()
-    ]
+def alarms_of_section_15(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
     for label, fragment in REQUIRED_ALARMS.items():
-        matching = [name for name in names if fragment in name]
+        matching = [a for a in m.alarms if fragment in a.name]
         if not matching:
             r.fail(f"no {label} alarm (an alarm named *{fragment}*)")
         else:
-            r.note(f"{label}: {', '.join(matching)}")
+            r.note(f"{label}: {', '.join(f'{a.name} ({a.id})' for a in matching)}")
 
 
-def iam_least_privilege(model: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
-    for statement in model.statements:
+def iam_least_privilege(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
+    for statement in m.statements:
         for action in statement.actions:
             if action == "*" or action.endswith(":*"):
                 r.fail(f"{statement.owner}: wildcard action {action}")
@@ -310,112 +294,162 @@ def iam_least_privilege(model: EnvironmentModel, config: EnvironmentConfig, r: C
             if extra:
                 r.fail(f"{statement.owner}: Resource '*' for {sorted(extra)}")
     if r.status is Status.PASS:
-        r.note(
-            f"{len(model.statements)} Allow statements: no wildcard action, '*' only where AWS requires it"
-        )
+        r.note(f"{len(m.statements)} Allow statements: no wildcard action, '*' only where AWS requires it")
 
 
-def secrets_in_secrets_manager(model: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
-    for name in ("Api", "Ai"):
-        service = model.app_runner(name)
+def secrets_in_secrets_manager(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
+    for name in ("api", "ai"):
+        service = m.services.get(name)
         if service is None:
             continue
-        key, props = service
-        image = props["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]
-        secret_names = {var.name for var in env_vars_for(Service(name.lower())) if var.secret}
-        plain = {item["Name"] for item in image.get("RuntimeEnvironmentVariables", [])}
-        delivered = {item["Name"] for item in image.get("RuntimeEnvironmentSecrets", [])}
-        if plain & secret_names:
-            r.fail(f"{key}: {sorted(plain & secret_names)} passed as plain environment values")
-        if secret_names - delivered:
-            r.fail(f"{key}: {sorted(secret_names - delivered)} not delivered from Secrets Manager")
+        secret_names = {var.name for var in env_vars_for(Service(name)) if var.secret}
+        plain = secret_names & set(service.plain_env)
+        if plain:
+            r.fail(f"{service.id}: {sorted(plain)} passed as plain environment values")
+        if secret_names - service.secret_env:
+            r.fail(
+                f"{service.id}: {sorted(secret_names - service.secret_env)} not delivered from Secrets Manager"
+            )
         else:
-            r.note(f"{key}: {len(delivered)} secrets from Secrets Manager")
-    for key, secret in model.platform.of_type("AWS::SecretsManager::Secret").items():
-        if "KmsKeyId" not in secret["Properties"]:
-            r.fail(f"{key}: not encrypted with a customer-managed key")
+            r.note(f"{service.id}: {len(service.secret_env)} secrets from Secrets Manager")
+    for secret in m.secrets.values():
+        if not secret.customer_key:
+            r.fail(f"{secret.id}: not encrypted with a customer-managed key")
 
 
-def kms_rotation_and_key_policies(model: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
-    for template in (model.platform, model.edge):
-        for key, resource in template.of_type("AWS::KMS::Key").items():
-            props = resource["Properties"]
-            if props.get("EnableKeyRotation") is not True:
-                r.fail(f"{key}: EnableKeyRotation is {props.get('EnableKeyRotation')}")
-            for statement in props.get("KeyPolicy", {}).get("Statement", []):
-                if (
-                    statement.get("Effect") == "Allow"
-                    and statement.get("Principal") in ("*", {"AWS": "*"})
-                    and "Condition" not in statement
-                ):
-                    r.fail(f"{key}: key policy allows Principal '*' without a condition")
+def kms_rotation_and_key_policies(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
+    for key in m.keys.values():
+        if key.rotation is not True:
+            r.fail(f"{key.id}: EnableKeyRotation is {key.rotation}")
+        if key.open_statements:
+            r.fail(f"{key.id}: key policy allows Principal '*' without a condition")
     if r.status is Status.PASS:
-        r.note("every customer-managed key rotates; no key policy opens to '*'")
+        r.note(f"{len(m.keys)} customer-managed keys rotate; no key policy opens to '*'")
 
 
-def waf_guards_the_edge(model: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
-    found = model.distribution()
-    acls = model.edge.of_type("AWS::WAFv2::WebACL")
-    if found is None or not acls:
+def waf_guards_the_edge(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
+    dist = m.distribution
+    if dist is None or not m.web_acls:
         r.fail("no distribution or no web ACL")
         return
-    key, dist = found
-    acl_key = next(iter(acls))
-    if acl_key not in str(dist.get("WebACLId")):
-        r.fail(f"{key}: WebACLId does not reference {acl_key} ({dist.get('WebACLId')})")
-    rules = {rule["Name"] for rule in acls[acl_key]["Properties"].get("Rules", [])}
-    for needed in (
-        "AWSManagedRulesCommonRuleSet",
-        "AWSManagedRulesKnownBadInputsRuleSet",
-        "AWSManagedRulesAmazonIpReputationList",
-    ):
-        if needed not in rules:
-            r.fail(f"{acl_key}: no {needed}")
-    if not any("Rate" in rule for rule in rules):
-        r.fail(f"{acl_key}: no rate-based rule")
-    if "BlockGraphqlIntrospection" not in rules:
+    acl = m.web_acls.get(dist.web_acl or "")
+    if acl is None:
+        r.fail(f"{dist.id}: not associated with a web ACL of the edge stack (WebACLId {dist.web_acl})")
+        return
+    for needed in REQUIRED_WAF_RULES:
+        if needed not in acl.rules:
+            r.fail(f"{acl.id}: no {needed}")
+    if not any("Rate" in rule for rule in acl.rules):
+        r.fail(f"{acl.id}: no rate-based rule")
+    if "BlockGraphqlIntrospection" not in acl.rules:
         if config.waf.block_introspection:
-            r.fail(f"{acl_key}: introspection is not blocked although the profile asks for it")
+            r.fail(f"{acl.id}: introspection is not blocked although the profile asks for it")
         else:
             r.deviate(f"introspection allowed at the edge (waf.block_introspection=false in {config.name})")
     if r.status is not Status.FAIL:
-        r.note(f"{key} -> {acl_key}: {sorted(rules)}")
+        r.note(f"{dist.id} -> {acl.id}: {sorted(acl.rules)}")
 
 
 def origin_protected_and_no_open_groups(
-    model: EnvironmentModel, config: EnvironmentConfig, r: CheckResult
+    m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult
 ) -> None:
-    found = model.distribution()
-    if found is not None:
-        key, dist = found
-        headers = [h for o in dist.get("Origins", []) for h in o.get("OriginCustomHeaders", [])]
-        verify = [h for h in headers if h.get("HeaderName") == ORIGIN_VERIFY_HEADER]
-        if not verify or "resolve:secretsmanager" not in str(verify[0].get("HeaderValue")):
-            r.fail(f"{key}: the api origin does not send {ORIGIN_VERIFY_HEADER} from Secrets Manager")
+    dist, api = m.distribution, m.services.get("api")
+    if dist is not None and api is not None:
+        to_api = [o for o in dist.origins.values() if o.target == api.id]
+        sources = {o.headers.get(ORIGIN_VERIFY_HEADER) for o in to_api}
+        if not to_api or not sources <= {"secretsmanager", "deployed"}:
+            r.fail(f"{dist.id}: the api origin does not send {ORIGIN_VERIFY_HEADER} from Secrets Manager")
         else:
-            r.note(f"{key}: api origin sends {ORIGIN_VERIFY_HEADER} (dynamic reference)")
-    for rule in model.ingress:
-        if rule.source == INTERNET:
+            r.note(f"{dist.id}: the api origin sends {ORIGIN_VERIFY_HEADER} ({sources.pop()})")
+    judged_elsewhere = _endpoint_groups_of_ai(m) | set(m.database.groups if m.database else ())
+    judged_elsewhere |= set(m.database_proxy_groups)
+    for rule in m.ingress:
+        if rule.source == INTERNET and rule.group not in judged_elsewhere:
             r.fail(f"{rule.group}: admits the internet on {rule.from_port}-{rule.to_port} ({rule.evidence})")
 
 
-def backups_and_versioning(model: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
-    plans = model.platform.of_type("AWS::Backup::BackupPlan")
-    if not plans:
+def backups_and_versioning(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
+    if not m.backup_plans:
         r.fail("no AWS Backup plan")
-    uploads = model.one("AWS::S3::Bucket", "BucketsUploads")
-    if uploads is None or uploads[1].get("VersioningConfiguration", {}).get("Status") != "Enabled":
-        r.fail("the uploads bucket is not versioned")
-    database = model.one("AWS::RDS::DBInstance", "DatabaseInstance")
-    if database is not None and database[1].get("DeletionProtection") is not True:
+    uploads = m.bucket("BucketsUploads")
+    if uploads is None or not uploads.versioned:
+        r.fail(f"{uploads.id if uploads else 'the uploads bucket'}: not versioned")
+    db = m.database
+    if db is not None and not db.deletion_protection:
         if config.database.deletion_protection:
-            r.fail(f"{database[0]}: deletion protection off although the profile asks for it")
+            r.fail(f"{db.id}: deletion protection off although the profile asks for it")
         else:
             r.deviate(
-                f"{database[0]}: deletion protection off (database.deletion_protection=false in {config.name})"
+                f"{db.id}: deletion protection off (database.deletion_protection=false in {config.name})"
             )
     if r.status is not Status.FAIL:
-        r.note(f"backup plan {', '.join(plans)}; uploads versioned")
+        r.note(f"backup plan {', '.join(m.backup_plans)}; uploads versioned")
+
+
+def clerk_at_api_and_internal_key_at_ai(
+    m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult
+) -> None:
+    api, ai = m.services.get("api"), m.services.get("ai")
+    if api is None or ai is None:
+        r.fail("api or ai service missing")
+        return
+    for name in ("CLERK_ISSUER", "CLERK_JWKS_URL"):
+        if not api.plain_env.get(name, "").startswith("https://"):
+            r.fail(f"{api.id}: {name} is {api.plain_env.get(name)!r}, api cannot verify Clerk JWTs")
+    for service in (api, ai):
+        if "AI_INTERNAL_API_KEY" not in service.secret_env:
+            r.fail(f"{service.id}: AI_INTERNAL_API_KEY not delivered from Secrets Manager")
+    parties = api.plain_env.get("CLERK_AUTHORIZED_PARTIES", "")
+    if not parties or parties == UNSET_AUTHORIZED_PARTY:
+        r.deviate(
+            f"{api.id}: CLERK_AUTHORIZED_PARTIES is the placeholder {parties!r} "
+            f"(auth.authorized_parties unset and no edge.domain_name in {config.name}): every azp is refused"
+        )
+    elif r.status is Status.PASS:
+        r.note(
+            f"{api.id}: Clerk issuer {api.plain_env['CLERK_ISSUER']}, azp {parties}; ai takes the internal key"
+        )
+
+
+# -- what only a live account shows
+
+
+def api_refuses_direct_requests(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
+    probe = m.probes.get("api-direct")
+    if probe is None:
+        r.fail("api has no URL to probe")
+    elif probe.status != 403:
+        r.fail(
+            f"{probe.url} without {ORIGIN_VERIFY_HEADER} answered {probe.status or 'nothing'} ({probe.detail})"
+        )
+    else:
+        r.note(f"{probe.url} without {ORIGIN_VERIFY_HEADER}: 403")
+
+
+def ai_does_not_answer_outside(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
+    probe = m.probes.get("ai-direct")
+    if probe is None:
+        r.note("ai publishes no URL outside the VPC")
+    elif probe.status is not None:
+        r.fail(f"{probe.url} answered {probe.status} from outside the VPC")
+    else:
+        r.note(f"{probe.url}: no answer from outside the VPC ({probe.detail})")
+
+
+def alarms_have_data(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
+    now = datetime.now(UTC)
+    for alarm in m.alarms:
+        if alarm.state == "INSUFFICIENT_DATA" and alarm.state_since is not None:
+            age = now - alarm.state_since
+            if age > BLIND_ALARM_AFTER:
+                r.fail(
+                    f"{alarm.name} ({alarm.id}): INSUFFICIENT_DATA for {age.days} days, it watches nothing"
+                )
+    if r.status is Status.PASS:
+        states: dict[str, int] = {}
+        for alarm in m.alarms:
+            states[str(alarm.state)] = states.get(str(alarm.state), 0) + 1
+        r.note(f"{len(m.alarms)} alarms: {states}")
 
 
 CHECKS: tuple[Check, ...] = (
@@ -468,13 +502,35 @@ CHECKS: tuple[Check, ...] = (
         "only CloudFront reaches api; no security group open to the internet",
         origin_protected_and_no_open_groups,
     ),
+    Check(
+        "auth",
+        "§13",
+        "Clerk JWTs verified at api (issuer, authorized parties); ai needs the internal key",
+        clerk_at_api_and_internal_key_at_ai,
+    ),
     Check("backups-dr", "§13", "backups, PITR, versioning, deletion protection", backups_and_versioning),
+)
+LIVE_CHECKS: tuple[Check, ...] = (
+    Check(
+        "api-direct-refused",
+        "§13, §15.1",
+        "api's own App Runner URL refuses a request without the origin header",
+        api_refuses_direct_requests,
+    ),
+    Check(
+        "ai-url-unreachable",
+        "§15.2, §13",
+        "ai's URL does not answer from outside the VPC",
+        ai_does_not_answer_outside,
+    ),
+    Check("alarms-have-data", "§15.6", "no alarm in INSUFFICIENT_DATA for days", alarms_have_data),
 )
 
 
 def run_checks(model: EnvironmentModel, config: EnvironmentConfig) -> list[CheckResult]:
+    checks = CHECKS + (LIVE_CHECKS if model.source == "live" else ())
     results = []
-    for check in CHECKS:
+    for check in checks:
         result = CheckResult(name=check.name, spec=check.spec, title=check.title)
         check.run(model, config, result)
         results.append(result)

@@ -1,42 +1,30 @@
-"""A model of one synthesized environment that the spec's checks can question.
+"""A model of one deployed-or-synthesized environment that the spec's checks can question.
 
-Built from the platform and edge templates (the live reader will build the same shape from describe
-calls). It answers the questions the checklist asks: who can reach a security group on a port, where
-a subnet tier's traffic goes, which principal may do what on which resource.
+Two readers build it: `offline.py` from the synthesized templates and `live.py` from describe/list
+calls against the account. Both name resources by their CloudFormation logical ids where they can (the
+live reader maps physical ids back through the stacks' resource lists), so a check's evidence reads
+the same in both modes. Checks read only this model, never template JSON or API responses.
+
+It answers the checklist's questions: who can reach a security group on a port, where a subnet tier's
+traffic goes, which principal may do what on which resource.
 """
 
 from dataclasses import dataclass, field
-from typing import Any
-
-from foundry_infra.synthesized import SynthesizedEnvironment, Template
+from datetime import datetime
 
 INTERNET = "internet"
-
-
-def ref_id(value: Any) -> str | None:
-    """The logical id a Ref or GetAtt points at, or None for a literal or an import."""
-    if isinstance(value, dict):
-        if "Ref" in value:
-            return str(value["Ref"])
-        if "Fn::GetAtt" in value:
-            return str(value["Fn::GetAtt"][0])
-    return None
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 @dataclass(frozen=True)
 class Ingress:
     group: str
-    source: str  # a security-group logical id, or INTERNET
+    source: str  # a security-group id, a CIDR, or INTERNET
     from_port: int
     to_port: int
     evidence: str
 
     def admits(self, port: int) -> bool:
-        return self.from_port <= port <= self.to_port or self.from_port == -1
+        return self.from_port == -1 or self.from_port <= port <= self.to_port
 
 
 @dataclass(frozen=True)
@@ -48,106 +36,162 @@ class Route:
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    id: str
+    service: str  # the part after com.amazonaws.REGION., e.g. "s3", "apprunner.requests"
+    kind: str  # Gateway or Interface
+    route_tables: frozenset[str] = frozenset()
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AppService:
+    """An App Runner service; `name` is its role in the spec: api, ai or web."""
+
+    id: str
+    name: str
+    public: bool | None
+    egress_type: str | None
+    connector: str | None
+    plain_env: dict[str, str] = field(default_factory=dict)  # name -> value
+    secret_env: frozenset[str] = frozenset()
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Connector:
+    id: str
+    subnets: tuple[str, ...]
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PrivateIngress:
+    id: str
+    service: str  # AppService.id
+    endpoint: str  # Endpoint.id
+
+
+@dataclass(frozen=True)
+class Origin:
+    id: str
+    target: str  # the AppService.id or bucket id it points at, else its domain name
+    https_only: bool
+    # header name -> where its value comes from: "secretsmanager", "literal" or "deployed" (live: the
+    # value is there, its source is not visible)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    id: str
+    aliases: tuple[str, ...]
+    minimum_tls: str | None
+    origins: dict[str, Origin]
+    default_origin: str | None
+    behaviors: dict[str, str]  # path pattern -> origin id
+    web_acl: str | None  # the WebAcl.id it is associated with, or the raw reference when unresolved
+
+
+@dataclass(frozen=True)
+class WebAcl:
+    id: str
+    rules: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Database:
+    id: str
+    public: bool | None
+    encrypted: bool
+    kms_key: str | None
+    backup_retention: int
+    multi_az: bool
+    deletion_protection: bool
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Bucket:
+    id: str
+    blocks_public_access: bool
+    cors: bool
+    versioned: bool
+
+
+@dataclass(frozen=True)
+class BucketGrant:
+    """One Allow statement of a bucket policy."""
+
+    policy: str
+    public_principal: bool
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Statement:
-    owner: str  # the policy's logical id
+    owner: str  # the policy (offline) or role (live) it belongs to
     roles: tuple[str, ...]
     actions: tuple[str, ...]
     resources: tuple[str, ...]
     conditions: bool
 
 
+@dataclass(frozen=True)
+class Key:
+    id: str
+    rotation: bool | None
+    open_statements: int  # Allow statements to Principal "*" without a condition
+
+
+@dataclass(frozen=True)
+class Secret:
+    id: str
+    customer_key: bool
+
+
+@dataclass(frozen=True)
+class Alarm:
+    id: str
+    name: str
+    state: str | None = None  # live only
+    state_since: datetime | None = None  # live only
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A live HTTP probe: the status it got, or None when nothing answered."""
+
+    url: str
+    status: int | None
+    detail: str
+
+
 @dataclass
 class EnvironmentModel:
-    platform: Template
-    edge: Template
+    source: str  # "templates" or "live"
     ingress: list[Ingress] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
     subnet_tiers: dict[str, str] = field(default_factory=dict)  # subnet -> public/app/data
     subnet_tables: dict[str, str] = field(default_factory=dict)  # subnet -> route table
+    nat_gateways: list[str] = field(default_factory=list)
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    services: dict[str, AppService] = field(default_factory=dict)  # by name: api, ai, web
+    connectors: dict[str, Connector] = field(default_factory=dict)
+    private_ingress: list[PrivateIngress] = field(default_factory=list)
+    distribution: Distribution | None = None
+    web_acls: dict[str, WebAcl] = field(default_factory=dict)
+    origin_access_controls: list[str] = field(default_factory=list)
+    database: Database | None = None
+    database_proxy_groups: tuple[str, ...] = ()
+    buckets: dict[str, Bucket] = field(default_factory=dict)
+    bucket_grants: list[BucketGrant] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
-
-    # -- construction
-
-    @classmethod
-    def from_synth(cls, synth: SynthesizedEnvironment) -> "EnvironmentModel":
-        return cls.from_templates(platform=synth.platform, edge=synth.edge)
-
-    @classmethod
-    def from_templates(cls, *, platform: Template, edge: Template) -> "EnvironmentModel":
-        model = cls(platform=platform, edge=edge)
-        model._read_security_groups()
-        model._read_network()
-        model._read_iam()
-        return model
-
-    def _read_security_groups(self) -> None:
-        for key, group in self.platform.of_type("AWS::EC2::SecurityGroup").items():
-            for rule in group.get("Properties", {}).get("SecurityGroupIngress", []):
-                self.ingress.append(self._ingress(key, rule, f"{key}.SecurityGroupIngress"))
-        for key, resource in self.platform.of_type("AWS::EC2::SecurityGroupIngress").items():
-            rule = resource["Properties"]
-            target = ref_id(rule["GroupId"])
-            if target is not None:
-                self.ingress.append(self._ingress(target, rule, key))
-
-    @staticmethod
-    def _ingress(group: str, rule: dict[str, Any], evidence: str) -> Ingress:
-        if rule.get("CidrIp") in ("0.0.0.0/0",) or rule.get("CidrIpv6") == "::/0":
-            source = INTERNET
-        else:
-            source = ref_id(rule.get("SourceSecurityGroupId")) or str(rule.get("CidrIp", "?"))
-        from_port = rule.get("FromPort", -1)
-        to_port = rule.get("ToPort", -1)
-        return Ingress(
-            group=group,
-            source=source,
-            from_port=from_port if isinstance(from_port, int) else 5432,
-            to_port=to_port if isinstance(to_port, int) else 5432,
-            evidence=evidence,
-        )
-
-    def _read_network(self) -> None:
-        for key, subnet in self.platform.of_type("AWS::EC2::Subnet").items():
-            tags = {tag["Key"]: tag["Value"] for tag in subnet["Properties"].get("Tags", [])}
-            self.subnet_tiers[key] = tags.get("aws-cdk:subnet-name", "?")
-        for association in self.platform.of_type("AWS::EC2::SubnetRouteTableAssociation").values():
-            link = association["Properties"]
-            subnet_id, table = ref_id(link["SubnetId"]), ref_id(link["RouteTableId"])
-            if subnet_id and table:
-                self.subnet_tables[subnet_id] = table
-        for route in self.platform.of_type("AWS::EC2::Route").values():
-            props = route["Properties"]
-            if "NatGatewayId" in props:
-                kind, target = "nat", ref_id(props["NatGatewayId"]) or "?"
-            elif "GatewayId" in props:
-                kind, target = "igw", ref_id(props["GatewayId"]) or "?"
-            else:
-                kind, target = "other", "?"
-            self.routes.append(
-                Route(
-                    table=ref_id(props["RouteTableId"]) or "?",
-                    destination=str(props.get("DestinationCidrBlock", props.get("DestinationIpv6CidrBlock"))),
-                    target_kind=kind,
-                    target=target,
-                )
-            )
-
-    def _read_iam(self) -> None:
-        for template in (self.platform, self.edge):
-            for key, policy in template.of_type("AWS::IAM::Policy").items():
-                roles = tuple(filter(None, (ref_id(r) for r in policy["Properties"].get("Roles", []))))
-                for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-                    if statement.get("Effect") != "Allow":
-                        continue
-                    self.statements.append(
-                        Statement(
-                            owner=key,
-                            roles=roles,
-                            actions=tuple(as_list(statement.get("Action", []))),
-                            resources=tuple(str(r) for r in as_list(statement.get("Resource", []))),
-                            conditions="Condition" in statement,
-                        )
-                    )
+    keys: dict[str, Key] = field(default_factory=dict)
+    secrets: dict[str, Secret] = field(default_factory=dict)
+    alarms: list[Alarm] = field(default_factory=list)
+    backup_plans: list[str] = field(default_factory=list)
+    probes: dict[str, Probe] = field(default_factory=dict)  # live only: api-direct, ai-direct
 
     # -- questions
 
@@ -164,20 +208,31 @@ class EnvironmentModel:
     def default_routes(self, table: str) -> list[Route]:
         return [route for route in self.routes if route.table == table and route.destination == "0.0.0.0/0"]
 
-    def one(
-        self, resource_type: str, prefix: str, *, edge: bool = False
-    ) -> tuple[str, dict[str, Any]] | None:
-        template = self.edge if edge else self.platform
-        found = [
-            (k, v.get("Properties", {}))
-            for k, v in template.of_type(resource_type).items()
-            if k.startswith(prefix)
-        ]
+    def tier_egress(self, tier: str) -> dict[str, list[Route]]:
+        """Which way a subnet tier's traffic to the internet goes: route table -> default routes."""
+        return {table: self.default_routes(table) for table in sorted(self.tier_tables(tier))}
+
+    def s3_gateways(self) -> list[Endpoint]:
+        return [e for e in self.endpoints.values() if e.kind == "Gateway" and e.service == "s3"]
+
+    def connector_of(self, name: str) -> Connector | None:
+        service = self.services.get(name)
+        return self.connectors.get(service.connector or "") if service else None
+
+    def group_of(self, name: str) -> str | None:
+        """A service's security group: the one its VPC connector carries (sg-api, sg-ai)."""
+        connector = self.connector_of(name)
+        return connector.groups[0] if connector and connector.groups else None
+
+    def ingress_of(self, name: str) -> PrivateIngress | None:
+        service = self.services.get(name)
+        found = [i for i in self.private_ingress if service and i.service == service.id]
+        return found[0] if found else None
+
+    def grants_on(self, resource_fragment: str) -> list[Statement]:
+        """Which principal may do what on a resource (a bucket prefix such as `uploads/`)."""
+        return [s for s in self.statements if any(resource_fragment in r for r in s.resources)]
+
+    def bucket(self, prefix: str) -> Bucket | None:
+        found = [b for key, b in self.buckets.items() if key.startswith(prefix)]
         return found[0] if len(found) == 1 else None
-
-    def app_runner(self, name: str) -> tuple[str, dict[str, Any]] | None:
-        return self.one("AWS::AppRunner::Service", f"{name}Service")
-
-    def distribution(self) -> tuple[str, dict[str, Any]] | None:
-        found = list(self.platform.of_type("AWS::CloudFront::Distribution").items())
-        return (found[0][0], found[0][1]["Properties"]["DistributionConfig"]) if len(found) == 1 else None

@@ -14,14 +14,14 @@ import pytest
 from foundry_infra.config import load_config
 from foundry_infra.synthesized import SynthesizedEnvironment, Template
 from foundry_tools.verify.checks import Status, run_checks
-from foundry_tools.verify.model import EnvironmentModel
+from foundry_tools.verify.offline import read_synth, read_templates
 from foundry_tools.verify.report import as_json, junit, table
 
 Templates = dict[str, dict[str, Any]]
 
 
 def _results(platform: dict[str, Any], edge: dict[str, Any], env: str = "prod") -> dict[str, Any]:
-    model = EnvironmentModel.from_templates(platform=Template(platform), edge=Template(edge))
+    model = read_templates(platform=Template(platform), edge=Template(edge))
     return {result.name: result for result in run_checks(model, load_config(env=env))}
 
 
@@ -37,7 +37,7 @@ def _find(template: dict[str, Any], resource_type: str, prefix: str = "") -> tup
 def test_prod_passes_every_check(prod: SynthesizedEnvironment) -> None:
     results = _results(prod.platform.body, prod.edge.body)
     assert {name: r.status for name, r in results.items() if r.status is not Status.PASS} == {}
-    assert len(results) == 13
+    assert len(results) == 14
 
 
 def test_dev_passes_or_deviates_naming_the_setting(dev: SynthesizedEnvironment) -> None:
@@ -47,6 +47,8 @@ def test_dev_passes_or_deviates_naming_the_setting(dev: SynthesizedEnvironment) 
     assert "network.nat_gateways=1" in deviations["nat-and-s3-gateway"]
     assert "database.multi_az=false" in deviations["rds-private-encrypted"]
     assert "edge.domain_name" in deviations["edge-serves-web-and-api"]
+    assert "auth.authorized_parties" in deviations["auth"]
+    assert "database.deletion_protection=false" in deviations["backups-dr"]
 
 
 def _rds_public(p: dict[str, Any], e: dict[str, Any]) -> str:
@@ -91,8 +93,9 @@ def _s3_gateway_removed(p: dict[str, Any], e: dict[str, Any]) -> str:
         for k, v in p["Resources"].items()
         if v["Type"] == "AWS::EC2::VPCEndpoint" and v["Properties"].get("VpcEndpointType") == "Gateway"
     )
+    tables = [t["Ref"] for t in p["Resources"][key]["Properties"]["RouteTableIds"]]
     del p["Resources"][key]
-    return "S3 gateway endpoint"
+    return str(tables[0])
 
 
 def _bucket_policy_star(p: dict[str, Any], e: dict[str, Any]) -> str:
@@ -167,10 +170,34 @@ def _secret_as_plain_value(p: dict[str, Any], e: dict[str, Any]) -> str:
     return key
 
 
+def _api_group_open(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key, group = _find(p, "AWS::EC2::SecurityGroup", "SecurityGroupsApi")
+    group["Properties"]["SecurityGroupIngress"] = [
+        {"CidrIp": "0.0.0.0/0", "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080}
+    ]
+    return key
+
+
+def _origin_header_dropped(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key, dist = _find(p, "AWS::CloudFront::Distribution")
+    for origin in dist["Properties"]["DistributionConfig"]["Origins"]:
+        origin.pop("OriginCustomHeaders", None)
+    return key
+
+
+def _clerk_issuer_removed(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key, api = _find(p, "AWS::AppRunner::Service", "ApiService")
+    image = api["Properties"]["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]
+    image["RuntimeEnvironmentVariables"] = [
+        v for v in image["RuntimeEnvironmentVariables"] if v["Name"] != "CLERK_ISSUER"
+    ]
+    return key
+
+
 Mutation = Callable[[dict[str, Any], dict[str, Any]], str]
 MUTATIONS: dict[str, tuple[Mutation, str | tuple[str, ...]]] = {
     "RDS public": (_rds_public, "rds-private-encrypted"),
-    "ai endpoint SG open to 0.0.0.0/0": (_ai_endpoint_open, ("ai-private", "network-exposure")),
+    "ai endpoint SG open to 0.0.0.0/0": (_ai_endpoint_open, "ai-private"),
     "ai publicly accessible": (_ai_public, "ai-private"),
     "default route from the data tier to a NAT": (_data_default_route, "nat-and-s3-gateway"),
     "S3 gateway endpoint removed": (_s3_gateway_removed, "nat-and-s3-gateway"),
@@ -181,11 +208,11 @@ MUTATIONS: dict[str, tuple[Mutation, str | tuple[str, ...]]] = {
     "KMS rotation off": (_kms_rotation_off, "kms"),
     "backup retention 0": (_backups_off, "rds-private-encrypted"),
     "/graphql behavior removed": (_graphql_behavior_removed, "edge-serves-web-and-api"),
-    "sg-rds open to the internet": (
-        _database_open_to_internet,
-        ("rds-private-encrypted", "network-exposure"),
-    ),
+    "sg-rds open to the internet": (_database_open_to_internet, "rds-private-encrypted"),
     "a secret passed as a plain value": (_secret_as_plain_value, "secrets-manager"),
+    "sg-api open to the internet": (_api_group_open, "network-exposure"),
+    "CloudFront stops sending the origin header": (_origin_header_dropped, "network-exposure"),
+    "api without a Clerk issuer": (_clerk_issuer_removed, "auth"),
 }
 
 
@@ -202,7 +229,7 @@ def test_each_breakage_fails_exactly_its_check(prod: SynthesizedEnvironment, bre
 
 
 def test_reports_table_json_and_junit(dev: SynthesizedEnvironment) -> None:
-    model = EnvironmentModel.from_synth(dev)
+    model = read_synth(dev)
     results = run_checks(model, load_config(env="dev"))
     text = table(results, environment="dev")
     assert "DEVIATION nat-and-s3-gateway" in text
@@ -224,7 +251,7 @@ def test_cli_exits_1_on_a_failure_and_0_otherwise(prod: SynthesizedEnvironment, 
         check=False,
     )
     assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout)["summary"] == {"PASS": 13, "FAIL": 0, "DEVIATION": 0}
+    assert json.loads(ok.stdout)["summary"] == {"PASS": 14, "FAIL": 0, "DEVIATION": 0}
     broken = tmp_path / "broken"
     broken.mkdir()
     for template in prod.out_dir.glob("*.template.json"):

@@ -1,0 +1,320 @@
+"""Build the environment model from the synthesized templates (platform and edge stacks).
+
+Ref and GetAtt become logical ids; a reference to the edge stack, whether a CloudFormation export
+(same region) or the CDK cross-region export writer/reader (platform outside us-east-1), resolves to
+the edge resource's logical id.
+"""
+
+from typing import Any
+
+from foundry_infra.synthesized import SynthesizedEnvironment, Template
+
+from foundry_tools.verify.model import (
+    INTERNET,
+    Alarm,
+    AppService,
+    Bucket,
+    BucketGrant,
+    Connector,
+    Database,
+    Distribution,
+    Endpoint,
+    EnvironmentModel,
+    Ingress,
+    Key,
+    Origin,
+    PrivateIngress,
+    Route,
+    Secret,
+    Statement,
+    WebAcl,
+)
+
+
+def ref_id(value: Any) -> str | None:
+    """The logical id a Ref or GetAtt points at, or None for a literal or an import."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return str(value["Ref"])
+        if "Fn::GetAtt" in value:
+            return str(value["Fn::GetAtt"][0])
+    return None
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def is_public_principal(principal: Any) -> bool:
+    return principal == "*" or (isinstance(principal, dict) and "*" in as_list(principal.get("AWS")))
+
+
+def service_of(endpoint_service_name: Any) -> str:
+    """`com.amazonaws.REGION.s3` (literal or joined with a Ref to the region) -> `s3`."""
+    if isinstance(endpoint_service_name, dict) and "Fn::Join" in endpoint_service_name:
+        parts = endpoint_service_name["Fn::Join"][1]
+        text = "".join(p if isinstance(p, str) else "REGION" for p in parts)
+    else:
+        text = str(endpoint_service_name)
+    return text.split(".", 3)[-1] if text.count(".") >= 3 else text
+
+
+def read_synth(synth: SynthesizedEnvironment) -> EnvironmentModel:
+    return read_templates(platform=synth.platform, edge=synth.edge)
+
+
+def read_templates(*, platform: Template, edge: Template) -> EnvironmentModel:
+    reader = _TemplateReader(platform, edge)
+    return reader.model
+
+
+class _TemplateReader:
+    def __init__(self, platform: Template, edge: Template) -> None:
+        self.platform, self.edge = platform, edge
+        self.model = EnvironmentModel(source="templates")
+        self._security_groups()
+        self._network()
+        self._services()
+        self._edge()
+        self._data()
+        self._iam_and_keys()
+        self._operations()
+
+    def _edge_ref(self, value: Any) -> str | None:
+        """The edge-stack logical id behind a cross-stack reference (export or cross-region reader)."""
+        if isinstance(value, dict) and "Fn::ImportValue" in value:
+            name = value["Fn::ImportValue"]
+            for output in self.edge.body.get("Outputs", {}).values():
+                if output.get("Export", {}).get("Name") == name:
+                    return ref_id(output["Value"])
+        if isinstance(value, dict) and "Fn::GetAtt" in value:
+            path = value["Fn::GetAtt"][1]
+            for writer in self.edge.of_type("Custom::CrossRegionExportWriter").values():
+                exports = writer["Properties"].get("WriterProps", {}).get("exports", {})
+                if path in exports:
+                    return ref_id(exports[path])
+        return ref_id(value)
+
+    # -- network
+
+    def _security_groups(self) -> None:
+        for key, group in self.platform.of_type("AWS::EC2::SecurityGroup").items():
+            for rule in group.get("Properties", {}).get("SecurityGroupIngress", []):
+                self.model.ingress.append(_ingress(key, rule, f"{key}.SecurityGroupIngress"))
+        for key, resource in self.platform.of_type("AWS::EC2::SecurityGroupIngress").items():
+            rule = resource["Properties"]
+            target = ref_id(rule["GroupId"])
+            if target is not None:
+                self.model.ingress.append(_ingress(target, rule, key))
+
+    def _network(self) -> None:
+        m = self.model
+        for key, subnet in self.platform.of_type("AWS::EC2::Subnet").items():
+            tags = {tag["Key"]: tag["Value"] for tag in subnet["Properties"].get("Tags", [])}
+            m.subnet_tiers[key] = tags.get("aws-cdk:subnet-name", "?")
+        for association in self.platform.of_type("AWS::EC2::SubnetRouteTableAssociation").values():
+            link = association["Properties"]
+            subnet_id, table = ref_id(link["SubnetId"]), ref_id(link["RouteTableId"])
+            if subnet_id and table:
+                m.subnet_tables[subnet_id] = table
+        for route in self.platform.of_type("AWS::EC2::Route").values():
+            props = route["Properties"]
+            if "NatGatewayId" in props:
+                kind, target = "nat", ref_id(props["NatGatewayId"]) or "?"
+            elif "GatewayId" in props:
+                kind, target = "igw", ref_id(props["GatewayId"]) or "?"
+            else:
+                kind, target = "other", "?"
+            destination = props.get("DestinationCidrBlock", props.get("DestinationIpv6CidrBlock"))
+            m.routes.append(Route(ref_id(props["RouteTableId"]) or "?", str(destination), kind, target))
+        m.nat_gateways = sorted(self.platform.of_type("AWS::EC2::NatGateway"))
+        for key, endpoint in self.platform.of_type("AWS::EC2::VPCEndpoint").items():
+            props = endpoint["Properties"]
+            m.endpoints[key] = Endpoint(
+                id=key,
+                service=service_of(props.get("ServiceName")),
+                kind=props.get("VpcEndpointType", "Gateway"),
+                route_tables=frozenset(filter(None, (ref_id(t) for t in props.get("RouteTableIds", [])))),
+                groups=tuple(filter(None, (ref_id(g) for g in props.get("SecurityGroupIds", [])))),
+            )
+
+    # -- services
+
+    def _services(self) -> None:
+        m = self.model
+        for key, connector in self.platform.of_type("AWS::AppRunner::VpcConnector").items():
+            props = connector["Properties"]
+            m.connectors[key] = Connector(
+                id=key,
+                subnets=tuple(filter(None, (ref_id(s) for s in props.get("Subnets", [])))),
+                groups=tuple(filter(None, (ref_id(g) for g in props.get("SecurityGroups", [])))),
+            )
+        for key, service in self.platform.of_type("AWS::AppRunner::Service").items():
+            props = service["Properties"]
+            network = props.get("NetworkConfiguration", {})
+            egress = network.get("EgressConfiguration", {})
+            image = props["SourceConfiguration"]["ImageRepository"].get("ImageConfiguration", {})
+            name = str(props.get("ServiceName", key)).rsplit("-", 1)[-1].lower()
+            m.services[name] = AppService(
+                id=key,
+                name=name,
+                public=network.get("IngressConfiguration", {}).get("IsPubliclyAccessible", True),
+                egress_type=egress.get("EgressType", "DEFAULT"),
+                connector=ref_id(egress.get("VpcConnectorArn")),
+                plain_env={v["Name"]: str(v["Value"]) for v in image.get("RuntimeEnvironmentVariables", [])},
+                secret_env=frozenset(v["Name"] for v in image.get("RuntimeEnvironmentSecrets", [])),
+            )
+        for key, ingress in self.platform.of_type("AWS::AppRunner::VpcIngressConnection").items():
+            props = ingress["Properties"]
+            m.private_ingress.append(
+                PrivateIngress(
+                    id=key,
+                    service=ref_id(props.get("ServiceArn")) or "?",
+                    endpoint=ref_id(props["IngressVpcConfiguration"].get("VpcEndpointId")) or "?",
+                )
+            )
+
+    def _edge(self) -> None:
+        m = self.model
+        for key, acl in self.edge.of_type("AWS::WAFv2::WebACL").items():
+            m.web_acls[key] = WebAcl(key, frozenset(r["Name"] for r in acl["Properties"].get("Rules", [])))
+        m.origin_access_controls = sorted(self.platform.of_type("AWS::CloudFront::OriginAccessControl"))
+        distributions = self.platform.of_type("AWS::CloudFront::Distribution")
+        if len(distributions) != 1:
+            return
+        ((key, resource),) = distributions.items()
+        config = resource["Properties"]["DistributionConfig"]
+        origins = {}
+        for origin in config.get("Origins", []):
+            headers = {
+                h["HeaderName"]: (
+                    "secretsmanager" if "resolve:secretsmanager" in str(h.get("HeaderValue")) else "literal"
+                )
+                for h in origin.get("OriginCustomHeaders", [])
+            }
+            custom = origin.get("CustomOriginConfig")
+            origins[origin["Id"]] = Origin(
+                id=origin["Id"],
+                target=ref_id(origin.get("DomainName")) or str(origin.get("DomainName")),
+                https_only=custom is None or custom.get("OriginProtocolPolicy") == "https-only",
+                headers=headers,
+            )
+        web_acl = config.get("WebACLId")
+        m.distribution = Distribution(
+            id=key,
+            aliases=tuple(config.get("Aliases", [])),
+            minimum_tls=config.get("ViewerCertificate", {}).get("MinimumProtocolVersion"),
+            origins=origins,
+            default_origin=config.get("DefaultCacheBehavior", {}).get("TargetOriginId"),
+            behaviors={b["PathPattern"]: b["TargetOriginId"] for b in config.get("CacheBehaviors", [])},
+            web_acl=None if web_acl is None else (self._edge_ref(web_acl) or str(web_acl)),
+        )
+
+    # -- data
+
+    def _data(self) -> None:
+        m = self.model
+        databases = self.platform.of_type("AWS::RDS::DBInstance")
+        if len(databases) == 1:
+            ((key, resource),) = databases.items()
+            props = resource["Properties"]
+            m.database = Database(
+                id=key,
+                public=props.get("PubliclyAccessible"),
+                encrypted=props.get("StorageEncrypted") is True,
+                kms_key=ref_id(props.get("KmsKeyId")),
+                backup_retention=int(props.get("BackupRetentionPeriod", 1)),
+                multi_az=props.get("MultiAZ") is True,
+                deletion_protection=props.get("DeletionProtection") is True,
+                groups=tuple(filter(None, (ref_id(g) for g in props.get("VPCSecurityGroups", [])))),
+            )
+        m.database_proxy_groups = tuple(
+            key
+            for key in self.platform.of_type("AWS::EC2::SecurityGroup")
+            if key.startswith("DatabaseProxySg")
+        )
+        for key, bucket in self.platform.of_type("AWS::S3::Bucket").items():
+            props = bucket["Properties"]
+            block = props.get("PublicAccessBlockConfiguration", {})
+            m.buckets[key] = Bucket(
+                id=key,
+                blocks_public_access=all(
+                    block.get(k) is True
+                    for k in (
+                        "BlockPublicAcls",
+                        "BlockPublicPolicy",
+                        "IgnorePublicAcls",
+                        "RestrictPublicBuckets",
+                    )
+                ),
+                cors=bool(props.get("CorsConfiguration")),
+                versioned=props.get("VersioningConfiguration", {}).get("Status") == "Enabled",
+            )
+        for key, policy in self.platform.of_type("AWS::S3::BucketPolicy").items():
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                if statement.get("Effect") == "Allow":
+                    m.bucket_grants.append(
+                        BucketGrant(
+                            policy=key,
+                            public_principal=is_public_principal(statement.get("Principal")),
+                            actions=tuple(as_list(statement.get("Action", []))),
+                        )
+                    )
+        for key, secret in self.platform.of_type("AWS::SecretsManager::Secret").items():
+            m.secrets[key] = Secret(key, customer_key="KmsKeyId" in secret["Properties"])
+
+    # -- IAM and KMS
+
+    def _iam_and_keys(self) -> None:
+        m = self.model
+        for template in (self.platform, self.edge):
+            for key, policy in template.of_type("AWS::IAM::Policy").items():
+                roles = tuple(filter(None, (ref_id(r) for r in policy["Properties"].get("Roles", []))))
+                for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                    if statement.get("Effect") == "Allow":
+                        m.statements.append(
+                            Statement(
+                                owner=key,
+                                roles=roles,
+                                actions=tuple(as_list(statement.get("Action", []))),
+                                resources=tuple(str(r) for r in as_list(statement.get("Resource", []))),
+                                conditions="Condition" in statement,
+                            )
+                        )
+            for key, resource in template.of_type("AWS::KMS::Key").items():
+                props = resource["Properties"]
+                m.keys[key] = Key(
+                    id=key,
+                    rotation=props.get("EnableKeyRotation"),
+                    open_statements=sum(
+                        s.get("Effect") == "Allow"
+                        and is_public_principal(s.get("Principal"))
+                        and "Condition" not in s
+                        for s in props.get("KeyPolicy", {}).get("Statement", [])
+                    ),
+                )
+
+    def _operations(self) -> None:
+        m = self.model
+        for template in (self.platform, self.edge):
+            for key, alarm in template.of_type("AWS::CloudWatch::Alarm").items():
+                m.alarms.append(Alarm(key, str(alarm["Properties"].get("AlarmName", key))))
+        m.backup_plans = sorted(self.platform.of_type("AWS::Backup::BackupPlan"))
+
+
+def _ingress(group: str, rule: dict[str, Any], evidence: str) -> Ingress:
+    if rule.get("CidrIp") == "0.0.0.0/0" or rule.get("CidrIpv6") == "::/0":
+        source = INTERNET
+    else:
+        source = ref_id(rule.get("SourceSecurityGroupId")) or str(
+            rule.get("CidrIp", rule.get("SourcePrefixListId", "?"))
+        )
+    from_port, to_port = rule.get("FromPort", -1), rule.get("ToPort", -1)
+    # A port given as a Ref (the database's port attribute) is PostgreSQL's.
+    return Ingress(
+        group=group,
+        source=source,
+        from_port=from_port if isinstance(from_port, int) else 5432,
+        to_port=to_port if isinstance(to_port, int) else 5432,
+        evidence=evidence,
+    )
