@@ -157,7 +157,9 @@ class FaultProxy:
             if writer.can_write_eof():
                 writer.write_eof()
         except (ConnectionError, OSError):
-            pass
+            # A reset on one side is passed on to the other, as a crashed peer's RST would be;
+            # otherwise the other side would wait on a keep-alive connection that can never answer.
+            _abort(writer)
         finally:
             if self.mode == "reset":
                 _abort(writer)
