@@ -27,6 +27,10 @@ class AiRequestMutations:
                 message=f"The prompt must be 1 to {MAX_PROMPT_CHARS} characters.",
                 field="prompt",
             )
+        if "\x00" in prompt:  # Postgres text cannot hold NUL (found by the abuse suite's fuzzing)
+            return UserError(
+                code="INVALID_PROMPT", message="The prompt contains a NUL character.", field="prompt"
+            )
         viewer = await info.context.viewer()
         services = info.context.services
         try:

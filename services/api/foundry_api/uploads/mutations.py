@@ -37,7 +37,8 @@ def _not_found() -> UserError:
 def _validate(
     input_: CreateUploadInput, *, max_bytes: int, allowed_types: frozenset[str]
 ) -> UserError | None:
-    if not input_.filename.strip() or len(input_.filename) > MAX_FILENAME_CHARS:
+    # Postgres text cannot hold NUL, so a NUL in the name is refused like any other bad name.
+    if not input_.filename.strip() or len(input_.filename) > MAX_FILENAME_CHARS or "\x00" in input_.filename:
         return UserError(
             code="INVALID_FILENAME",
             message=f"The filename must be 1 to {MAX_FILENAME_CHARS} characters.",

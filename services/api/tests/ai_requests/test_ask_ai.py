@@ -104,3 +104,9 @@ async def test_a_raw_transport_error_is_ai_unavailable(error: Exception) -> None
     finally:
         await client.aclose()
     assert caught.value.code == "AI_UNAVAILABLE"
+
+
+def test_a_nul_in_the_prompt_is_a_user_error(gql: GraphQLClient, sub: str) -> None:
+    # Found by the abuse suite's fuzzing: Postgres text cannot hold NUL, which made this INTERNAL.
+    result = gql.data(ASK, {"prompt": "\x00"}, sub=sub)["askAi"]
+    assert (result["__typename"], result["code"]) == ("UserError", "INVALID_PROMPT")

@@ -168,6 +168,7 @@ def test_node_refuses_other_viewers_and_garbage_ids(gql: GraphQLClient, sub: str
         ({"size": 1024 * 1024 + 1}, "FILE_TOO_LARGE", "size"),
         ({"filename": "   "}, "INVALID_FILENAME", "filename"),
         ({"filename": "x" * 1025}, "INVALID_FILENAME", "filename"),
+        ({"filename": "a\x00b.txt"}, "INVALID_FILENAME", "filename"),
     ],
 )
 def test_create_refuses_invalid_input_as_data(
