@@ -4,6 +4,7 @@ All scenarios start together (one process each) so the session pays for the slow
 their sum; tests then read the written templates as plain JSON.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -35,7 +36,39 @@ SCENARIOS: dict[str, tuple[str, tuple[str, ...]]] = {
     "minimal": ("dev", ("edge.web_origin=s3", "network.interface_endpoints=[]")),
 }
 
+# Issue 6's matrix: {all App Runner, all ECS, mixed} × {GPU off, on} × {dev, prod}. "dev" and "prod"
+# above are all-App-Runner without GPU; these are the other ten. They are synthesized in ONE extra
+# process (infra/tests/synth_many.py, the same `synthesize` and cdk-nag gate as `foundry synth`): after
+# the first app, each further one costs about 2 s instead of a new process's 10 s.
+ALL_ECS = ("services.web.compute=ecs", "services.api.compute=ecs", "services.ai.compute=ecs")
+# dev mixes api on ECS with web and ai on App Runner; prod mixes web and ai on ECS with api on App
+# Runner (its VPC connector then calls ai through the internal load balancer).
+DEV_MIXED = ("services.api.compute=ecs",)
+PROD_MIXED = ("services.web.compute=ecs", "services.ai.compute=ecs")
+# dev's GPU path takes every option (Spot, NLB); prod's the defaults (on-demand, no NLB).
+DEV_GPU = ("gpu.enabled=true", "gpu.spot=true", "gpu.nlb=true")
+PROD_GPU = ("gpu.enabled=true",)
+MATRIX: dict[str, tuple[str, tuple[str, ...]]] = {
+    "dev-gpu": ("dev", DEV_GPU),
+    "dev-ecs": ("dev", ALL_ECS),
+    "dev-ecs-gpu": ("dev", ALL_ECS + DEV_GPU),
+    "dev-mixed": ("dev", DEV_MIXED),
+    "dev-mixed-gpu": ("dev", DEV_MIXED + DEV_GPU),
+    "prod-gpu": ("prod", PROD_GPU),
+    "prod-ecs": ("prod", ALL_ECS),
+    "prod-ecs-gpu": ("prod", ALL_ECS + PROD_GPU),
+    "prod-mixed": ("prod", PROD_MIXED),
+    "prod-mixed-gpu": ("prod", PROD_MIXED + PROD_GPU),
+}
+# The matrix by backend, for tests that state one invariant on every backend.
+BACKENDS: dict[str, tuple[str, ...]] = {
+    "apprunner": ("dev", "prod", "dev-gpu", "prod-gpu"),
+    "ecs": ("dev-ecs", "prod-ecs", "dev-ecs-gpu", "prod-ecs-gpu"),
+    "mixed": ("dev-mixed", "prod-mixed", "dev-mixed-gpu", "prod-mixed-gpu"),
+}
+
 FOUNDRY = Path(sys.executable).with_name("foundry")
+SYNTH_MANY = Path(__file__).parent / "infra" / "tests" / "synth_many.py"
 
 
 def offline_env() -> dict[str, str]:
@@ -60,12 +93,22 @@ def synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
         running[name] = subprocess.Popen(
             argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=offline_env()
         )
+    matrix = json.dumps([[name, env, list(sets), str(root / name)] for name, (env, sets) in MATRIX.items()])
+    running["matrix"] = subprocess.Popen(
+        [sys.executable, str(SYNTH_MANY), matrix],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=offline_env(),
+    )
     results = {}
     for name, process in running.items():
         stdout, stderr = process.communicate(timeout=600)
         assert process.returncode == 0, f"synth {name} failed:\n{stdout}\n{stderr}"
         assert "end-of-life" not in stdout + stderr, "the Node 20 banner leaked into normal output"
-        results[name] = Synth(root / name)
+        if name != "matrix":
+            results[name] = Synth(root / name)
+    results.update({name: Synth(root / name) for name in MATRIX})
     return results
 
 

@@ -23,6 +23,19 @@ STAR_RESOURCE_ACTIONS = {
 }
 
 
+# The ECS agent on the GPU instances (spec §9) needs AWS's container-instance set: CDK grants it on "*"
+# (ecs:Poll and StartTelemetrySession with an ecs:cluster condition), as AWS's managed
+# AmazonEC2ContainerServiceforEC2Role does. Accepted on that one role only.
+ECS_AGENT_STAR_ACTIONS = {
+    "ecs:Poll",
+    "ecs:StartTelemetrySession",
+    "ecs:DiscoverPollEndpoint",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+}
+ECS_AGENT_POLICY = "GpuInstanceRoleDefaultPolicy"
+
+
 def _allow_statements(synth: Synth) -> Iterator[tuple[str, dict[str, Any]]]:
     for stack in ("edge", "platform"):
         template = synth.template(stack)
@@ -50,13 +63,19 @@ def wildcard_problems(statements: list[tuple[str, dict[str, Any]]]) -> list[str]
             if action == "*" or action.endswith(":*"):
                 problems.append(f"{key}: wildcard action {action}")
         if "*" in _as_list(statement.get("Resource", [])):
-            extra = set(_as_list(statement["Action"])) - STAR_RESOURCE_ACTIONS
+            allowed = STAR_RESOURCE_ACTIONS | (
+                ECS_AGENT_STAR_ACTIONS if key.startswith(ECS_AGENT_POLICY) else set()
+            )
+            extra = set(_as_list(statement["Action"])) - allowed
             if extra:
                 problems.append(f"{key}: Resource '*' for {sorted(extra)}")
     return problems
 
 
-@pytest.mark.parametrize("scenario", ["dev", "staging", "prod", "complete", "minimal"])
+@pytest.mark.parametrize(
+    "scenario",
+    ["dev", "staging", "prod", "complete", "minimal", "dev-ecs-gpu", "prod-ecs-gpu", "dev-mixed-gpu"],
+)
 def test_no_wildcard_actions_and_star_resources_only_where_aws_requires(
     synths: dict[str, Synth], scenario: str
 ) -> None:

@@ -5,7 +5,7 @@ generated from these models. Constructs receive the part they need as a keyword 
 read the process environment.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -130,7 +130,7 @@ class ServiceConfig(_Model):
 
     @model_validator(mode="after")
     def _size_fits_backend(self) -> "ServiceConfig":
-        allowed = SIZES[self.compute][self.cpu]
+        allowed = [size for size in SIZES[self.compute][self.cpu] if size in get_args(AppRunnerMemory)]
         if self.memory not in allowed:
             backend = "App Runner" if self.compute == "apprunner" else "Fargate"
             raise ValueError(
@@ -190,6 +190,9 @@ class GpuConfig(_Model):
         200, ge=100, description="Instance disk: image layers plus the model cache volume."
     )
     nlb: bool = Field(False, description="Add an internal NLB (TCP) in front of vLLM, e.g. for gRPC.")
+    requests_per_minute: int = Field(
+        120, ge=1, description="Requests per vLLM task a minute that ECS scales out at (min..max instances)."
+    )
 
     @model_validator(mode="after")
     def _min_below_max(self) -> "GpuConfig":

@@ -150,10 +150,17 @@ class GithubDelivery(Construct):
                     actions=ECR_PUSH_ACTIONS,
                     resources=[repository.repository_arn for repository in repositories],
                 ),
-                iam.PolicyStatement(
-                    sid="DeployServices",
-                    actions=APPRUNNER_DEPLOY_ACTIONS,
-                    resources=list(service_arns.values()),
+                # Services on ECS deploy through CloudFormation (the bootstrap roles below) only.
+                *(
+                    [
+                        iam.PolicyStatement(
+                            sid="DeployServices",
+                            actions=APPRUNNER_DEPLOY_ACTIONS,
+                            resources=list(service_arns.values()),
+                        )
+                    ]
+                    if service_arns
+                    else []
                 ),
                 iam.PolicyStatement(
                     sid="CdkBootstrapRoles",

@@ -1,7 +1,8 @@
 """The CloudFront distribution of spec §1: `web` by default, `/graphql` and `/api/*` to `api`.
 
 The api origin receives a secret header that `api` checks, so its public App Runner URL is useless
-without CloudFront (and the WAF in front of it).
+without CloudFront (and the WAF in front of it). On ECS, web and api sit behind one internal ALB that
+CloudFront reaches as a VPC origin (services/ecs.py).
 """
 
 from aws_cdk import Duration
@@ -16,6 +17,7 @@ from foundry_contract import API_PATH_PATTERNS, ORIGIN_VERIFY_HEADER, STATIC_ASS
 from foundry_infra.checkov import skip_checkov
 from foundry_infra.config.model import EdgeConfig
 from foundry_infra.nag import acknowledge
+from foundry_infra.services.ecs import OriginLoadBalancer
 
 # Client-side routes have no file extension: serve the app shell for them, the file itself otherwise.
 # Scoped to the web behavior, unlike a distribution-wide error page that would also rewrite api errors.
@@ -39,7 +41,7 @@ class Distribution(Construct):
         *,
         config: EdgeConfig,
         web_origin: cloudfront.IOrigin,
-        api_domain: str,
+        api_endpoint: str | OriginLoadBalancer,
         origin_verify: sm.ISecret,
         web_acl_arn: str,
         certificate: acm.ICertificate | None,
@@ -72,12 +74,19 @@ class Distribution(Construct):
         )
         # The secret travels as a CloudFormation dynamic reference, resolved by CloudFormation at
         # deploy time: the template holds only the reference.
-        self.api_origin = origins.HttpOrigin(
-            api_domain,
-            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-            origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
-            custom_headers={ORIGIN_VERIFY_HEADER: origin_verify.secret_value.unsafe_unwrap()},
-            read_timeout=Duration.seconds(30),
+        # api checks the header on either backend: on ECS the origin ALB is private already, and the
+        # header keeps a second, independent check (defense in depth).
+        origin_headers = {ORIGIN_VERIFY_HEADER: origin_verify.secret_value.unsafe_unwrap()}
+        self.api_origin: cloudfront.IOrigin = (
+            origins.HttpOrigin(
+                api_endpoint,
+                protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+                custom_headers=origin_headers,
+                read_timeout=Duration.seconds(30),
+            )
+            if isinstance(api_endpoint, str)
+            else api_endpoint.origin(custom_headers=origin_headers)
         )
         api_behavior = cloudfront.BehaviorOptions(
             origin=self.api_origin,

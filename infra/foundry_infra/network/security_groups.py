@@ -15,8 +15,16 @@ def closed_security_group(
 
 
 class ServiceSecurityGroups(Construct):
-    def __init__(self, scope: Construct, id_: str, *, vpc: ec2.IVpc) -> None:
+    def __init__(self, scope: Construct, id_: str, *, vpc: ec2.IVpc, web: bool = False) -> None:
         super().__init__(scope, id_)
+        # web needs a group only on ECS, where its tasks sit in the VPC; on App Runner it has no VPC side.
+        self.web = (
+            closed_security_group(
+                self, "Web", vpc=vpc, description="sg-web - web tasks, from the origin ALB only"
+            )
+            if web
+            else None
+        )
         self.api = closed_security_group(
             self, "Api", vpc=vpc, description="sg-api - egress of the api service"
         )
@@ -24,3 +32,8 @@ class ServiceSecurityGroups(Construct):
         self.database = closed_security_group(
             self, "Database", vpc=vpc, description="sg-rds - PostgreSQL from the api only"
         )
+
+    @property
+    def in_vpc(self) -> list[ec2.SecurityGroup]:
+        """The groups of services with a side in the VPC: they reach AWS endpoints and the internet."""
+        return [self.api, self.ai, *([self.web] if self.web is not None else [])]

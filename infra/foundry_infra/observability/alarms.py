@@ -20,7 +20,7 @@ from foundry_contract import HEALTH_PATH
 
 from foundry_infra.config.model import OpsConfig
 from foundry_infra.observability import metrics
-from foundry_infra.services.apprunner import AppRunnerService
+from foundry_infra.services.ecs import FargateWebService
 
 # The api answers its health check under /api as well, so CloudFront routes it to api (spec §1).
 PUBLIC_HEALTH_PATH = "/api" + HEALTH_PATH
@@ -109,7 +109,8 @@ class PlatformAlarms(_Alarms):
         config: OpsConfig,
         topic: sns.ITopic,
         prefix: str,
-        api: AppRunnerService,
+        api: metrics.Service,
+        services: Sequence[metrics.Service],
         nat_gateway_ids: Sequence[str],
         database_instance_id: str,
         max_connections: int,
@@ -122,6 +123,18 @@ class PlatformAlarms(_Alarms):
             description=f"api answers more than {config.api_5xx_percent}% of requests with 5xx. "
             "Runbook: CloudFront 502s.",
         )
+        # Spec §10 "failing health checks": App Runner replaces failing instances itself; on ECS the
+        # target group says when a service has fewer healthy targets than it runs.
+        for service in services:
+            if isinstance(service, FargateWebService):
+                short = service.name.rsplit("-", 1)[-1]
+                self.threshold(
+                    f"{short}-unhealthy-targets",
+                    metric=metrics.target(service, "UnHealthyHostCount", statistic="Maximum"),
+                    threshold=0,
+                    description=f"{short} has targets failing the /healthz check of its load balancer. "
+                    "Runbook: CloudFront 502s.",
+                )
         self.threshold(
             "ai-upstream-error-rate",
             metric=metrics.ai_upstream_error_rate(),

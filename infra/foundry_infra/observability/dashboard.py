@@ -10,7 +10,9 @@ from aws_cdk import aws_cloudwatch as cw
 from constructs import Construct
 
 from foundry_infra.observability import metrics
+from foundry_infra.observability.metrics import Service
 from foundry_infra.services.apprunner import AppRunnerService
+from foundry_infra.services.ecs import FargateWebService
 
 WIDTH = 24
 
@@ -28,7 +30,7 @@ class Dashboard(Construct):
         id_: str,
         *,
         name: str,
-        services: Sequence[AppRunnerService],
+        services: Sequence[Service],
         nat_gateway_ids: Sequence[str],
         database_instance_id: str,
         distribution_id: str,
@@ -41,6 +43,9 @@ class Dashboard(Construct):
         )
         for service in services:
             short = service.name.rsplit("-", 1)[-1]
+            if not isinstance(service, AppRunnerService):
+                self._ecs_row(short, service)
+                continue
             self.dashboard.add_widgets(
                 _graph(
                     f"{short}: latency p50/p95/p99 (ms)",
@@ -112,5 +117,31 @@ class Dashboard(Construct):
                     for metric in ("4xxErrorRate", "5xxErrorRate", "TotalErrorRate")
                 ],
                 width=12,
+            ),
+        )
+
+    def _ecs_row(self, short: str, service: FargateWebService) -> None:
+        """The same four graphs for a service on ECS, from its target group and the ECS service."""
+        self.dashboard.add_widgets(
+            _graph(
+                f"{short}: target response time p50/p95/p99 (s)",
+                [metrics.target(service, "TargetResponseTime", statistic=p) for p in ("p50", "p95", "p99")],
+                width=6,
+            ),
+            _graph(
+                f"{short}: target responses 2xx/4xx/5xx",
+                [metrics.target(service, f"HTTPCode_Target_{code}_Count") for code in ("2XX", "4XX", "5XX")],
+                width=6,
+            ),
+            _graph(
+                f"{short}: CPU and memory (%)",
+                [metrics.ecs(service, "CPUUtilization"), metrics.ecs(service, "MemoryUtilization")],
+                width=6,
+            ),
+            _graph(
+                f"{short}: running tasks and requests per target",
+                [metrics.running_tasks(service)],
+                right=[metrics.target(service, "RequestCountPerTarget")],
+                width=6,
             ),
         )

@@ -12,6 +12,9 @@ from foundry_contract.metrics import (
 )
 
 from foundry_infra.services.apprunner import AppRunnerService
+from foundry_infra.services.ecs import FargateWebService
+
+Service = AppRunnerService | FargateWebService
 
 FIVE_MINUTES = Duration.minutes(5)
 # CloudFront and Route 53 publish only in us-east-1; so does WAF for a CLOUDFRONT-scope web ACL.
@@ -39,10 +42,62 @@ def error_rate(*, errors: cw.IMetric, total: cw.IMetric, label: str) -> cw.MathE
     )
 
 
-def api_5xx_rate(api: AppRunnerService) -> cw.MathExpression:
-    return error_rate(
-        errors=apprunner(api, "5xxStatusResponses"), total=apprunner(api, "Requests"), label="api 5xx %"
+def _short(service: Service) -> str:
+    return service.name.rsplit("-", 1)[-1]
+
+
+def ecs(service: FargateWebService, metric: str, *, statistic: str = "Average") -> cw.Metric:
+    """CPUUtilization / MemoryUtilization of the ECS service (AWS/ECS)."""
+    return cw.Metric(
+        namespace="AWS/ECS",
+        metric_name=metric,
+        dimensions_map={
+            "ClusterName": service.service.cluster.cluster_name,
+            "ServiceName": service.service.service_name,
+        },
+        statistic=statistic,
+        period=FIVE_MINUTES,
+        label=f"{_short(service)} {metric} {statistic}",
     )
+
+
+def running_tasks(service: FargateWebService) -> cw.Metric:
+    return cw.Metric(
+        namespace="ECS/ContainerInsights",
+        metric_name="RunningTaskCount",
+        dimensions_map={
+            "ClusterName": service.service.cluster.cluster_name,
+            "ServiceName": service.service.service_name,
+        },
+        statistic="Maximum",
+        period=FIVE_MINUTES,
+        label=f"{_short(service)} running tasks",
+    )
+
+
+def target(service: FargateWebService, metric: str, *, statistic: str = "Sum") -> cw.Metric:
+    """A metric of the service's ALB target group (AWS/ApplicationELB, TargetGroup + LoadBalancer)."""
+    return service.target_group.metrics.custom(
+        metric, statistic=statistic, period=FIVE_MINUTES, label=f"{_short(service)} {metric} {statistic}"
+    )
+
+
+def requests(service: Service) -> cw.Metric:
+    if isinstance(service, AppRunnerService):
+        return apprunner(service, "Requests")
+    return target(service, "RequestCount")
+
+
+def responses_5xx(service: Service) -> cw.Metric:
+    """Responses the service itself answered with 5xx (App Runner's 5xxStatusResponses; the ALB's
+    HTTPCode_Target_5XX_Count)."""
+    if isinstance(service, AppRunnerService):
+        return apprunner(service, "5xxStatusResponses")
+    return target(service, "HTTPCode_Target_5XX_Count")
+
+
+def api_5xx_rate(api: Service) -> cw.MathExpression:
+    return error_rate(errors=responses_5xx(api), total=requests(api), label="api 5xx %")
 
 
 def ai_metric(metric: str) -> cw.Metric:

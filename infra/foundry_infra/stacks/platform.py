@@ -7,7 +7,7 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
-from foundry_contract import Service
+from foundry_contract import API_PATH_PATTERNS, Service
 
 from foundry_infra import outputs
 from foundry_infra.config.model import EnvironmentConfig
@@ -29,7 +29,16 @@ from foundry_infra.observability.metrics import nat_gateway_ids
 from foundry_infra.observability.tracing import Tracing
 from foundry_infra.security.keys import Keys
 from foundry_infra.services.apprunner import AppRunnerService, PrivateIngress
+from foundry_infra.services.ecs import (
+    ECS_TASKS,
+    EcsCompute,
+    FargateSettings,
+    FargateWebService,
+    InternalLoadBalancer,
+    OriginLoadBalancer,
+)
 from foundry_infra.services.environment import ServiceEnvironment
+from foundry_infra.services.gpu import VLLM_PORT, GpuInference
 from foundry_infra.services.registry import Registry
 from foundry_infra.services.roles import (
     EcrAccessRole,
@@ -63,7 +72,8 @@ class PlatformStack(Stack):
         network = Network(
             self, "Network", config=config.network, logs_key=keys.logs, log_group_prefix=f"/{prefix}"
         )
-        groups = ServiceSecurityGroups(self, "SecurityGroups", vpc=network.vpc)
+        on_ecs = config.services.on("ecs")
+        groups = ServiceSecurityGroups(self, "SecurityGroups", vpc=network.vpc, web="web" in on_ecs)
         buckets = Buckets(
             self, "Buckets", storage_key=keys.storage, account=config.account, region=region, prefix=name
         )
@@ -91,7 +101,9 @@ class PlatformStack(Stack):
             target = database.proxy_security_group or groups.database
             target.add_ingress_rule(client, database_port, "PostgreSQL from the service")
             client.add_egress_rule(target, database_port, "PostgreSQL")
-        for group in (groups.api, groups.ai):
+        # Fargate tasks pull their image and write their logs from their own network interfaces, so an
+        # ECS web needs the same way out; App Runner's web needs none (it has no VPC connector).
+        for group in groups.in_vpc:
             network.admit_to_endpoints(group, description="HTTPS to AWS interface endpoints")
             group.add_egress_rule(
                 ec2.Peer.any_ipv4(),
@@ -106,14 +118,27 @@ class PlatformStack(Stack):
             keep_images=config.services.ecr_keep_images,
             manage_registry_scanning=config.services.ecr_registry_scanning,
         )
-        access_role = EcrAccessRole(self, "EcrAccess", repositories=list(registry.repositories.values()))
-        principal = iam.ServicePrincipal(APP_RUNNER_TASKS)
+        on_apprunner = config.services.on("apprunner")
+        access_role = (
+            EcrAccessRole(self, "EcrAccess", repositories=list(registry.repositories.values()))
+            if on_apprunner
+            else None
+        )
+        # One role per service whatever its backend: the same statements, trusted by the backend that
+        # runs it (App Runner instance role or ECS task role).
+        trust = {"apprunner": iam.ServicePrincipal(APP_RUNNER_TASKS), "ecs": iam.ServicePrincipal(ECS_TASKS)}
+        compute = EcsCompute(
+            self, "Compute", vpc=network.vpc, prefix=prefix, log_retention_days=config.ops.log_retention_days
+        )
+        fargate = FargateSettings.of(
+            config=config.services, cluster=compute.cluster, subnets=network.app_subnets
+        )
 
         ai_role = ServiceRole(
             self,
             "AiRole",
             role_name_hint="role-ai",
-            assumed_by=[principal],
+            assumed_by=[trust[config.services.ai.compute]],
             statements=[
                 *read_secrets_statements(
                     secrets=[secrets.internal_api_key, secrets.ai_provider_key],
@@ -130,7 +155,7 @@ class PlatformStack(Stack):
             self,
             "ApiRole",
             role_name_hint="role-api",
-            assumed_by=[principal],
+            assumed_by=[trust[config.services.api.compute]],
             statements=[
                 *read_secrets_statements(
                     secrets=[
@@ -152,7 +177,7 @@ class PlatformStack(Stack):
             self,
             "WebRole",
             role_name_hint="role-web",
-            assumed_by=[principal],
+            assumed_by=[trust[config.services.web.compute]],
             statements=[put_metrics_statement(namespace="Foundry/web")],
         )
 
@@ -163,43 +188,128 @@ class PlatformStack(Stack):
             tracing.allow(api_role.policy)
         tracing_arn = tracing.arn if tracing is not None else None
 
-        ai = AppRunnerService(
-            self,
-            "Ai",
-            name=f"{name}-ai",
-            config=config.services.ai,
-            repository=registry.repositories[Service.AI],
-            access_role=access_role.role,
-            instance_role=ai_role.role,
-            environment=ServiceEnvironment(
-                service=Service.AI,
-                plain={
-                    "PORT": "8080",
-                    "FOUNDRY_ENV": config.name,
-                    "AI_UPSTREAM_BASE_URL": config.ai.base_url,
-                    "AI_UPSTREAM_MODEL": config.ai.model,
-                },
-                secrets={
-                    "AI_INTERNAL_API_KEY": secrets.internal_api_key,
-                    "AI_UPSTREAM_API_KEY": secrets.ai_provider_key,
-                },
-            ),
-            public=False,
-            vpc_egress=(network.vpc.select_subnets(subnet_group_name="app"), groups.ai),
-            observability_configuration_arn=tracing_arn,
+        # Spec §3.3: ai answers only api. On App Runner through a private ingress endpoint; on ECS
+        # through the internal load balancer, whose ai listener admits sg-api alone.
+        internal_lb = (
+            InternalLoadBalancer(
+                self, "InternalLb", vpc=network.vpc, subnets=network.app_subnets, access_logs=buckets.logs
+            )
+            if "ai" in on_ecs or config.gpu.enabled
+            else None
         )
-        ai_ingress = PrivateIngress(
-            self,
-            "AiIngress",
-            service=ai,
-            vpc=network.vpc,
-            subnets=network.data_subnets,
-            allowed_peers=[groups.api],
+        # Spec §9: with the GPU path on, ai's upstream is vLLM on the internal load balancer, reachable
+        # from ai and api only, instead of the external provider.
+        self.gpu: GpuInference | None = None
+        upstream_base_url, upstream_model = config.ai.base_url, config.ai.model
+        if config.gpu.enabled and internal_lb is not None:
+            self.gpu = GpuInference(
+                self,
+                "Gpu",
+                name=name,
+                config=config.gpu,
+                compute=compute,
+                subnets=network.app_subnets,
+                api_key=secrets.ai_provider_key,
+                access_logs=buckets.logs,
+            )
+            callers = [("ai (sg-ai)", groups.ai), ("api (sg-api)", groups.api)]
+            internal_lb.add_listener(
+                "Vllm", port=VLLM_PORT, callers=callers, target_group=self.gpu.target_group
+            )
+            self.gpu.scale()
+            if config.gpu.nlb:
+                self.gpu.add_nlb(subnets=network.app_subnets, callers=callers)
+            upstream_base_url, upstream_model = f"{internal_lb.url(VLLM_PORT)}/v1", config.gpu.model
+        ai_environment = ServiceEnvironment(
+            service=Service.AI,
+            plain={
+                "PORT": "8080",
+                "FOUNDRY_ENV": config.name,
+                "AI_UPSTREAM_BASE_URL": upstream_base_url,
+                "AI_UPSTREAM_MODEL": upstream_model,
+            },
+            secrets={
+                "AI_INTERNAL_API_KEY": secrets.internal_api_key,
+                "AI_UPSTREAM_API_KEY": secrets.ai_provider_key,
+            },
+        )
+        ai: AppRunnerService | FargateWebService
+        ai_ingress: PrivateIngress | None = None
+        if "ai" not in on_ecs:
+            assert access_role is not None
+            ai = AppRunnerService(
+                self,
+                "Ai",
+                name=f"{name}-ai",
+                config=config.services.ai,
+                repository=registry.repositories[Service.AI],
+                access_role=access_role.role,
+                instance_role=ai_role.role,
+                environment=ai_environment,
+                public=False,
+                vpc_egress=(network.vpc.select_subnets(subnet_group_name="app"), groups.ai),
+                observability_configuration_arn=tracing_arn,
+            )
+            ai_ingress = PrivateIngress(
+                self,
+                "AiIngress",
+                service=ai,
+                vpc=network.vpc,
+                subnets=network.data_subnets,
+                allowed_peers=[groups.api],
+            )
+            ai_url = ai_ingress.url
+        else:
+            assert internal_lb is not None
+            ai = FargateWebService(
+                self,
+                "AiTasks",
+                name=f"{name}-ai",
+                config=config.services.ai,
+                settings=fargate,
+                repository=registry.repositories[Service.AI],
+                task_role=ai_role.role,
+                environment=ai_environment,
+                security_group=groups.ai,
+                log_group=compute.log_group(self, "AiLogs", name="ai"),
+            )
+            ai_url = internal_lb.serve(ai, callers=[("api tasks or connector (sg-api) only", groups.api)])
+
+        origin_lb = (
+            OriginLoadBalancer(
+                self,
+                "OriginLb",
+                vpc=network.vpc,
+                subnets=network.app_subnets,
+                cloudfront_prefix_list_id=config.cloudfront_prefix_list_id,
+                access_logs=buckets.logs,
+            )
+            if {"web", "api"} & set(on_ecs)
+            else None
         )
 
-        self.web_service: AppRunnerService | None = None
+        self.web_service: AppRunnerService | FargateWebService | None = None
         web_origin: cloudfront.IOrigin
-        if config.edge.web_origin == "apprunner":
+        web_environment = ServiceEnvironment(
+            service=Service.WEB, plain={"PORT": "8080", "FOUNDRY_ENV": config.name}
+        )
+        if config.edge.web_origin == "apprunner" and groups.web is not None and origin_lb is not None:
+            self.web_service = FargateWebService(
+                self,
+                "WebTasks",
+                name=f"{name}-web",
+                config=config.services.web,
+                settings=fargate,
+                repository=registry.repositories[Service.WEB],
+                task_role=web_role.role,
+                environment=web_environment,
+                security_group=groups.web,
+                log_group=compute.log_group(self, "WebLogs", name="web"),
+            )
+            origin_lb.route(service=self.web_service, path_patterns=None)
+            web_origin = origin_lb.origin()
+        elif config.edge.web_origin == "apprunner":
+            assert access_role is not None
             self.web_service = AppRunnerService(
                 self,
                 "Web",
@@ -208,9 +318,7 @@ class PlatformStack(Stack):
                 repository=registry.repositories[Service.WEB],
                 access_role=access_role.role,
                 instance_role=web_role.role,
-                environment=ServiceEnvironment(
-                    service=Service.WEB, plain={"PORT": "8080", "FOUNDRY_ENV": config.name}
-                ),
+                environment=web_environment,
                 public=True,
                 vpc_egress=None,
                 observability_configuration_arn=None,
@@ -237,42 +345,63 @@ class PlatformStack(Stack):
             "UPLOADS_BUCKET_REGION": region,
             "CLERK_ISSUER": config.auth.clerk_issuer,
             "CLERK_JWKS_URL": f"{config.auth.clerk_issuer.rstrip('/')}/.well-known/jwks.json",
-            "AI_SERVICE_URL": ai_ingress.url,
+            "AI_SERVICE_URL": ai_url,
         }
-        api = AppRunnerService(
-            self,
-            "Api",
-            name=f"{name}-api",
-            config=config.services.api,
-            repository=registry.repositories[Service.API],
-            access_role=access_role.role,
-            instance_role=api_role.role,
-            environment=ServiceEnvironment(
-                service=Service.API,
-                plain={
-                    **api_env_plain,
-                    "CLERK_AUTHORIZED_PARTIES": ",".join(config.auth.authorized_parties)
-                    or site_origin
-                    or UNSET_AUTHORIZED_PARTY,
-                },
-                secrets={
-                    "DATABASE_SECRET": database.secret,
-                    "CLERK_SECRET_KEY": secrets.clerk_secret_key,
-                    "ORIGIN_VERIFY_SECRET": secrets.origin_verify,
-                    "AI_INTERNAL_API_KEY": secrets.internal_api_key,
-                },
-            ),
-            public=True,
-            vpc_egress=(network.vpc.select_subnets(subnet_group_name="app"), groups.api),
-            observability_configuration_arn=tracing_arn,
+        api_environment = ServiceEnvironment(
+            service=Service.API,
+            plain={
+                **api_env_plain,
+                "CLERK_AUTHORIZED_PARTIES": ",".join(config.auth.authorized_parties)
+                or site_origin
+                or UNSET_AUTHORIZED_PARTY,
+            },
+            secrets={
+                "DATABASE_SECRET": database.secret,
+                "CLERK_SECRET_KEY": secrets.clerk_secret_key,
+                "ORIGIN_VERIFY_SECRET": secrets.origin_verify,
+                "AI_INTERNAL_API_KEY": secrets.internal_api_key,
+            },
         )
+        api: AppRunnerService | FargateWebService
+        api_endpoint: str | OriginLoadBalancer
+        if "api" in on_ecs and origin_lb is not None:
+            api = FargateWebService(
+                self,
+                "ApiTasks",
+                name=f"{name}-api",
+                config=config.services.api,
+                settings=fargate,
+                repository=registry.repositories[Service.API],
+                task_role=api_role.role,
+                environment=api_environment,
+                security_group=groups.api,
+                log_group=compute.log_group(self, "ApiLogs", name="api"),
+            )
+            origin_lb.route(service=api, path_patterns=API_PATH_PATTERNS)
+            api_endpoint = origin_lb
+        else:
+            assert access_role is not None
+            api = AppRunnerService(
+                self,
+                "Api",
+                name=f"{name}-api",
+                config=config.services.api,
+                repository=registry.repositories[Service.API],
+                access_role=access_role.role,
+                instance_role=api_role.role,
+                environment=api_environment,
+                public=True,
+                vpc_egress=(network.vpc.select_subnets(subnet_group_name="app"), groups.api),
+                observability_configuration_arn=tracing_arn,
+            )
+            api_endpoint = api.url
 
         distribution = Distribution(
             self,
             "Edge",
             config=config.edge,
             web_origin=web_origin,
-            api_domain=api.url,
+            api_endpoint=api_endpoint,
             origin_verify=secrets.origin_verify,
             web_acl_arn=edge.web_acl.arn,
             certificate=edge.certificate,
@@ -321,6 +450,7 @@ class PlatformStack(Stack):
             topic=alerts.topic,
             prefix=name,
             api=api,
+            services=services,
             nat_gateway_ids=nats,
             database_instance_id=database.instance.instance_identifier,
             max_connections=database.max_connections,
@@ -338,7 +468,9 @@ class PlatformStack(Stack):
             "Delivery",
             config=config.delivery,
             repositories=list(registry.repositories.values()),
-            service_arns={service.name: service.arn for service in services},
+            service_arns={
+                service.name: service.arn for service in services if isinstance(service, AppRunnerService)
+            },
             log_group_arn_pattern=service_logs.log_group_arn_pattern,
             stack_names=[self.stack_name],
             regions=[region, EDGE_REGION],
@@ -354,7 +486,7 @@ class PlatformStack(Stack):
         migrations = MigrationRunner(
             self,
             "Migrations",
-            cluster=None,
+            cluster=compute.cluster,
             vpc=network.vpc,
             database_security_group=database.proxy_security_group or groups.database,
             database_secret=database.secret,
@@ -392,12 +524,17 @@ class PlatformStack(Stack):
         self.keys, self.network, self.groups, self.buckets = keys, network, groups, buckets
         self.secrets, self.database, self.registry = secrets, database, registry
         self.api, self.ai, self.ai_ingress, self.distribution = api, ai, ai_ingress, distribution
+        self.compute, self.origin_lb, self.internal_lb = compute, origin_lb, internal_lb
         CfnOutput(self, "SiteUrl", value=site_origin or f"https://{distribution.domain_name}")
-        CfnOutput(self, "ApiServiceUrl", value=f"https://{api.url}")
+        if isinstance(api, AppRunnerService):
+            CfnOutput(self, "ApiServiceUrl", value=f"https://{api.url}")
         CfnOutput(self, "UploadsBucket", value=buckets.uploads.bucket_name)
         # What the deploy workflow reads (.github/workflows/deploy.yml): services, roles, log settings.
         for service in services:
-            CfnOutput(self, f"{service.name.rsplit('-', 1)[-1].capitalize()}ServiceArn", value=service.arn)
+            short = service.name.rsplit("-", 1)[-1].capitalize()
+            kind = "" if isinstance(service, AppRunnerService) else "Ecs"
+            CfnOutput(self, f"{short}{kind}ServiceArn", value=service.arn)
+        CfnOutput(self, "EcsClusterArn", value=compute.cluster.cluster_arn)
         CfnOutput(self, "DeployRoleArn", value=delivery.deploy_role.role_arn)
         CfnOutput(self, "DiffRoleArn", value=delivery.diff_role.role_arn)
         CfnOutput(self, "ServiceLogsKeyArn", value=service_logs.key.key_arn)
