@@ -9,10 +9,11 @@ profile. Each security group is judged by one check only (the ai endpoint's by `
 database's by `rds-private-encrypted`, every other by `network-exposure`), so one breakage fails one check.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from fnmatch import fnmatchcase
 from typing import Any
 
 from foundry_contract import API_PATH_PATTERNS, ORIGIN_VERIFY_HEADER, Service, env_vars_for
@@ -54,6 +55,11 @@ REQUIRED_WAF_RULES = (
 )
 # An alarm that has had no data this long watches nothing (a renamed metric, a wrong dimension).
 BLIND_ALARM_AFTER = timedelta(days=2)
+
+
+def allows(actions: Iterable[str], action: str) -> bool:
+    """Whether IAM actions (with their wildcards, case-insensitive like IAM) grant `action`."""
+    return any(fnmatchcase(action.lower(), granted.lower()) for granted in actions)
 
 
 class Status(StrEnum):
@@ -234,7 +240,7 @@ def uploads_presigned_and_no_public_bucket(
         r.fail("no uploads bucket")
     elif not uploads.cors:
         r.fail(f"{uploads.id}: no CORS rule, browsers cannot PUT through pre-signed URLs")
-    writers = [s for s in m.grants_on("uploads/") if "s3:PutObject" in s.actions]
+    writers = [s for s in m.grants_on("uploads/") if allows(s.actions, "s3:PutObject")]
     if not writers:
         r.fail("no role may put objects under uploads/, so api cannot sign a PUT")
     else:

@@ -1,0 +1,472 @@
+"""Build the environment model from the deployed account: describe, list and get calls only.
+
+The two stacks' resource lists map every physical id back to its logical id, so evidence names the
+same resources as the offline checks (and the physical id beside it where that helps). Then each
+kind of resource is read from its own service and mapped into the model's objects. Last come what
+only a live account can show: HTTP probes of api's and ai's own App Runner URLs and the alarms' states.
+
+Every call here is read-only; the IAM policy `ReadOnlyAccess` (or `SecurityAudit` plus App Runner
+describe) is enough.
+"""
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+import boto3
+from botocore.exceptions import ClientError
+from foundry_contract import API_PATH_PATTERNS
+from foundry_infra.config.model import EnvironmentConfig
+
+from foundry_tools.verify.model import (
+    INTERNET,
+    Alarm,
+    AppService,
+    Bucket,
+    BucketGrant,
+    Connector,
+    Database,
+    Distribution,
+    Endpoint,
+    EnvironmentModel,
+    Ingress,
+    Key,
+    Origin,
+    PrivateIngress,
+    Probe,
+    Route,
+    Secret,
+    Statement,
+    WebAcl,
+)
+from foundry_tools.verify.offline import as_list, is_public_principal
+
+GRAPHQL_PATH = API_PATH_PATTERNS[0]  # api refuses it without the origin header (and answers it with)
+EDGE_REGION = "us-east-1"  # CloudFront's WAF, certificate and edge alarms live here
+ClientFactory = Callable[[str, str], Any]  # (service, region) -> a boto3 client
+
+
+class LiveError(RuntimeError):
+    """The account does not hold the environment (or the caller may not read it)."""
+
+
+@dataclass(frozen=True)
+class HttpProber:
+    """GET a URL without any of CloudFront's headers; None when nothing answers."""
+
+    scheme: str = "https"
+    timeout: float = 5.0
+
+    def __call__(self, host: str, path: str) -> Probe:
+        url = f"{self.scheme}://{host}{path}"
+        request = urllib.request.Request(url, method="GET")  # noqa: S310 - scheme is ours
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return Probe(url, int(response.status), "answered")
+        except urllib.error.HTTPError as error:
+            return Probe(url, error.code, error.reason)
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            return Probe(url, None, str(reason))
+
+
+def session_clients(session: boto3.Session) -> ClientFactory:
+    cache: dict[tuple[str, str], Any] = {}
+
+    def client(service: str, region: str) -> Any:
+        if (service, region) not in cache:
+            cache[(service, region)] = session.client(service, region_name=region)  # type: ignore[call-overload]
+        return cache[(service, region)]
+
+    return client
+
+
+def read_live(
+    config: EnvironmentConfig,
+    *,
+    clients: ClientFactory,
+    probe: Callable[[str, str], Probe] | None = None,
+) -> EnvironmentModel:
+    return _LiveReader(config, clients, probe or HttpProber()).read()
+
+
+class _LiveReader:
+    def __init__(
+        self, config: EnvironmentConfig, clients: ClientFactory, probe: Callable[[str, str], Probe]
+    ) -> None:
+        self.config, self.clients, self.probe = config, clients, probe
+        self.region = config.region
+        self.model = EnvironmentModel(source="live")
+        self.names: dict[str, str] = {}  # physical id -> logical id
+        self.platform: dict[str, list[tuple[str, str]]] = {}  # type -> [(logical, physical)]
+        self.edge: dict[str, list[tuple[str, str]]] = {}
+        self.service_urls: dict[str, str] = {}  # App Runner service URL -> logical id
+        self.in_vpc: list[dict[str, Any]] = []
+
+    def client(self, service: str, *, edge: bool = False) -> Any:
+        return self.clients(service, EDGE_REGION if edge else self.region)
+
+    def name(self, physical: str | None) -> str:
+        """The logical id of a physical id (or of an ARN ending in one), else the physical id itself."""
+        if physical is None:
+            return "?"
+        if physical in self.names:
+            return self.names[physical]
+        tail = physical.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+        return self.names.get(tail, physical)
+
+    def read(self) -> EnvironmentModel:
+        prefix = self.config.stack_prefix
+        self.platform = self._stack(f"{prefix}-platform", edge=False)
+        self.edge = self._stack(f"{prefix}-edge", edge=True)
+        vpcs = self.physical("AWS::EC2::VPC")
+        if len(vpcs) != 1:
+            raise LiveError(f"stack {prefix}-platform holds {len(vpcs)} VPCs, expected one")
+        # Everything in the VPC, not only what the stack lists: a group or route added by hand counts.
+        self.in_vpc = [{"Name": "vpc-id", "Values": vpcs}]
+        self._security_groups()
+        self._network()
+        self._services()
+        self._edge()
+        self._data()
+        self._iam()
+        self._keys()
+        self._operations()
+        self._probes()
+        return self.model
+
+    def _stack(self, stack_name: str, *, edge: bool) -> dict[str, list[tuple[str, str]]]:
+        cloudformation = self.client("cloudformation", edge=edge)
+        by_type: dict[str, list[tuple[str, str]]] = {}
+        try:
+            pages = cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_name)
+            summaries = [s for page in pages for s in page["StackResourceSummaries"]]
+        except ClientError as error:
+            raise LiveError(
+                f"cannot read stack {stack_name}: {error}; deploy the environment first"
+            ) from None
+        for item in summaries:
+            physical = item.get("PhysicalResourceId")
+            if not physical:
+                continue
+            self.names[physical] = item["LogicalResourceId"]
+            by_type.setdefault(item["ResourceType"], []).append((item["LogicalResourceId"], physical))
+        return by_type
+
+    def physical(self, resource_type: str, *, edge: bool = False) -> list[str]:
+        return [p for _, p in (self.edge if edge else self.platform).get(resource_type, [])]
+
+    # -- network
+
+    def _security_groups(self) -> None:
+        ec2 = self.client("ec2")
+        for group in ec2.describe_security_groups(Filters=self.in_vpc)["SecurityGroups"]:
+            group_name = self.name(group["GroupId"])
+            evidence = f"{group_name} ({group['GroupId']}) ingress"
+            for permission in group.get("IpPermissions", []):
+                ports = (permission.get("FromPort", -1), permission.get("ToPort", -1))
+                if permission.get("IpProtocol") == "-1":
+                    ports = (-1, -1)
+                sources = [
+                    INTERNET if r["CidrIp"] == "0.0.0.0/0" else r["CidrIp"]
+                    for r in permission.get("IpRanges", [])
+                ]
+                sources += [
+                    INTERNET if r["CidrIpv6"] == "::/0" else r["CidrIpv6"]
+                    for r in permission.get("Ipv6Ranges", [])
+                ]
+                sources += [self.name(pair["GroupId"]) for pair in permission.get("UserIdGroupPairs", [])]
+                sources += [p["PrefixListId"] for p in permission.get("PrefixListIds", [])]
+                for source in sources:
+                    self.model.ingress.append(Ingress(group_name, source, ports[0], ports[1], evidence))
+
+    def _network(self) -> None:
+        m, ec2 = self.model, self.client("ec2")
+        for subnet in ec2.describe_subnets(Filters=self.in_vpc)["Subnets"]:
+            tags = {t["Key"]: t["Value"] for t in subnet.get("Tags", [])}
+            m.subnet_tiers[self.name(subnet["SubnetId"])] = tags.get("aws-cdk:subnet-name", "?")
+        for table in ec2.describe_route_tables(Filters=self.in_vpc)["RouteTables"]:
+            table_name = self.name(table["RouteTableId"])
+            for association in table.get("Associations", []):
+                if association.get("SubnetId"):
+                    m.subnet_tables[self.name(association["SubnetId"])] = table_name
+            for route in table.get("Routes", []):
+                if route.get("NatGatewayId"):
+                    kind, target = "nat", self.name(route["NatGatewayId"])
+                elif str(route.get("GatewayId", "")).startswith("igw-"):
+                    kind, target = "igw", self.name(route["GatewayId"])
+                else:
+                    kind, target = "other", str(route.get("GatewayId", route.get("VpcEndpointId", "?")))
+                destination = route.get("DestinationCidrBlock", route.get("DestinationPrefixListId", "?"))
+                m.routes.append(Route(table_name, str(destination), kind, target))
+        # Stopped, failed and deleted NAT gateways linger in describe output for a while.
+        found = ec2.describe_nat_gateways(Filters=self.in_vpc)["NatGateways"]
+        m.nat_gateways = sorted(self.name(n["NatGatewayId"]) for n in found if n["State"] == "available")
+        for endpoint in ec2.describe_vpc_endpoints(Filters=self.in_vpc)["VpcEndpoints"]:
+            endpoint_name = self.name(endpoint["VpcEndpointId"])
+            m.endpoints[endpoint_name] = Endpoint(
+                id=endpoint_name,
+                service=endpoint["ServiceName"].split(".", 3)[-1],
+                kind=endpoint.get("VpcEndpointType", "Gateway"),
+                route_tables=frozenset(self.name(t) for t in endpoint.get("RouteTableIds", [])),
+                groups=tuple(self.name(g["GroupId"]) for g in endpoint.get("Groups", [])),
+            )
+
+    # -- services
+
+    def _services(self) -> None:
+        m, apprunner = self.model, self.client("apprunner")
+        for arn in self.physical("AWS::AppRunner::VpcConnector"):
+            connector = apprunner.describe_vpc_connector(VpcConnectorArn=arn)["VpcConnector"]
+            m.connectors[self.name(arn)] = Connector(
+                id=self.name(arn),
+                subnets=tuple(self.name(s) for s in connector.get("Subnets", [])),
+                groups=tuple(self.name(g) for g in connector.get("SecurityGroups", [])),
+            )
+        for arn in self.physical("AWS::AppRunner::Service"):
+            service = apprunner.describe_service(ServiceArn=arn)["Service"]
+            network = service.get("NetworkConfiguration", {})
+            egress = network.get("EgressConfiguration", {})
+            image = service["SourceConfiguration"].get("ImageRepository", {}).get("ImageConfiguration", {})
+            name = str(service["ServiceName"]).rsplit("-", 1)[-1].lower()
+            connector = egress.get("VpcConnectorArn")
+            m.services[name] = AppService(
+                id=self.name(arn),
+                name=name,
+                public=network.get("IngressConfiguration", {}).get("IsPubliclyAccessible"),
+                egress_type=egress.get("EgressType"),
+                connector=self.name(connector) if connector else None,
+                plain_env=dict(image.get("RuntimeEnvironmentVariables", {})),
+                secret_env=frozenset(image.get("RuntimeEnvironmentSecrets", {})),
+                url=service.get("ServiceUrl"),
+            )
+            if service.get("ServiceUrl"):
+                self.service_urls[service["ServiceUrl"]] = self.name(arn)
+        for arn in self.physical("AWS::AppRunner::VpcIngressConnection"):
+            ingress = apprunner.describe_vpc_ingress_connection(VpcIngressConnectionArn=arn)[
+                "VpcIngressConnection"
+            ]
+            m.private_ingress.append(
+                PrivateIngress(
+                    id=self.name(arn),
+                    service=self.name(ingress["ServiceArn"]),
+                    endpoint=self.name(ingress["IngressVpcConfiguration"]["VpcEndpointId"]),
+                )
+            )
+
+    def _edge(self) -> None:
+        m = self.model
+        wafv2 = self.client("wafv2", edge=True)
+        acl_ids: dict[str, str] = {}  # "name/id" -> logical id
+        for logical, physical in self.edge.get("AWS::WAFv2::WebACL", []):
+            acl_name, acl_id, _scope = physical.split("|")
+            acl = wafv2.get_web_acl(Name=acl_name, Id=acl_id, Scope="CLOUDFRONT")["WebACL"]
+            m.web_acls[logical] = WebAcl(logical, frozenset(r["Name"] for r in acl.get("Rules", [])))
+            acl_ids[f"{acl_name}/{acl_id}"] = logical
+        m.origin_access_controls = [
+            logical for logical, _ in self.platform.get("AWS::CloudFront::OriginAccessControl", [])
+        ]
+        distributions = self.platform.get("AWS::CloudFront::Distribution", [])
+        if len(distributions) != 1:
+            return
+        ((logical, distribution_id),) = distributions
+        cloudfront = self.client("cloudfront", edge=True)
+        config = cloudfront.get_distribution_config(Id=distribution_id)["DistributionConfig"]
+        buckets = {f"{name}.s3.": logical for logical, name in self.platform.get("AWS::S3::Bucket", [])}
+        origins = {}
+        for origin in config["Origins"]["Items"]:
+            domain = origin["DomainName"]
+            target = self.service_urls.get(domain) or next(
+                (b for prefix, b in buckets.items() if domain.startswith(prefix)), domain
+            )
+            custom = origin.get("CustomOriginConfig")
+            origins[origin["Id"]] = Origin(
+                id=origin["Id"],
+                target=target,
+                https_only=custom is None or custom.get("OriginProtocolPolicy") == "https-only",
+                # The value CloudFront sends is the secret itself; whether it matches Secrets Manager's
+                # shows in the api-direct probe, without reading the secret here.
+                headers={
+                    h["HeaderName"]: "deployed" if h.get("HeaderValue") else "literal"
+                    for h in origin.get("CustomHeaders", {}).get("Items", [])
+                },
+            )
+        web_acl = config.get("WebACLId") or None
+        if web_acl:
+            # arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID
+            web_acl = acl_ids.get("/".join(web_acl.split("/")[-2:]), web_acl)
+        m.distribution = Distribution(
+            id=logical,
+            aliases=tuple(config.get("Aliases", {}).get("Items", [])),
+            minimum_tls=config.get("ViewerCertificate", {}).get("MinimumProtocolVersion"),
+            origins=origins,
+            default_origin=config.get("DefaultCacheBehavior", {}).get("TargetOriginId"),
+            behaviors={
+                b["PathPattern"]: b["TargetOriginId"]
+                for b in config.get("CacheBehaviors", {}).get("Items", [])
+            },
+            web_acl=web_acl,
+        )
+
+    # -- data
+
+    def _data(self) -> None:
+        m = self.model
+        rds = self.client("rds")
+        for logical, identifier in self.platform.get("AWS::RDS::DBInstance", []):
+            (db,) = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"]
+            m.database = Database(
+                id=logical,
+                public=db.get("PubliclyAccessible"),
+                encrypted=db.get("StorageEncrypted") is True,
+                kms_key=self.name(db["KmsKeyId"]) if db.get("KmsKeyId") else None,
+                backup_retention=int(db.get("BackupRetentionPeriod", 0)),
+                multi_az=db.get("MultiAZ") is True,
+                deletion_protection=db.get("DeletionProtection") is True,
+                groups=tuple(self.name(g["VpcSecurityGroupId"]) for g in db.get("VpcSecurityGroups", [])),
+            )
+        m.database_proxy_groups = tuple(
+            logical
+            for logical, _ in self.platform.get("AWS::EC2::SecurityGroup", [])
+            if logical.startswith("DatabaseProxySg")
+        )
+        s3 = self.client("s3")
+        for logical, bucket in self.platform.get("AWS::S3::Bucket", []):
+            m.buckets[logical] = Bucket(
+                id=logical,
+                blocks_public_access=_blocks_public_access(s3, bucket),
+                cors=_has(s3.get_bucket_cors, bucket, "NoSuchCORSConfiguration"),
+                versioned=s3.get_bucket_versioning(Bucket=bucket).get("Status") == "Enabled",
+            )
+            try:
+                policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "NoSuchBucketPolicy":
+                    raise
+                continue
+            for statement in as_list(policy.get("Statement", [])):
+                if statement.get("Effect") == "Allow":
+                    m.bucket_grants.append(
+                        BucketGrant(
+                            policy=f"{logical} ({bucket}) bucket policy",
+                            public_principal=is_public_principal(statement.get("Principal")),
+                            actions=tuple(as_list(statement.get("Action", []))),
+                        )
+                    )
+        secrets = self.client("secretsmanager")
+        for logical, arn in self.platform.get("AWS::SecretsManager::Secret", []):
+            secret = secrets.describe_secret(SecretId=arn)
+            m.secrets[logical] = Secret(logical, customer_key=bool(secret.get("KmsKeyId")))
+
+    # -- IAM and KMS
+
+    def _iam(self) -> None:
+        iam = self.client("iam")
+        for template in (self.platform, self.edge):
+            for logical, role_name in template.get("AWS::IAM::Role", []):
+                documents = [
+                    iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
+                    for page in iam.get_paginator("list_role_policies").paginate(RoleName=role_name)
+                    for policy_name in page["PolicyNames"]
+                ]
+                for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=role_name):
+                    for attached in page["AttachedPolicies"]:
+                        if attached["PolicyArn"].startswith("arn:aws:iam::aws:policy/"):
+                            continue  # AWS-managed: reviewed by AWS, acknowledged in cdk-nag (IAM4)
+                        policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
+                        version = iam.get_policy_version(
+                            PolicyArn=attached["PolicyArn"], VersionId=policy["DefaultVersionId"]
+                        )
+                        documents.append(version["PolicyVersion"]["Document"])
+                for document in documents:
+                    if isinstance(document, str):
+                        document = json.loads(unquote(document))
+                    for statement in as_list(document.get("Statement", [])):
+                        if statement.get("Effect") == "Allow":
+                            self.model.statements.append(
+                                Statement(
+                                    owner=f"{logical} ({role_name})",
+                                    roles=(logical,),
+                                    actions=tuple(as_list(statement.get("Action", []))),
+                                    resources=tuple(str(r) for r in as_list(statement.get("Resource", []))),
+                                    conditions="Condition" in statement,
+                                )
+                            )
+
+    def _keys(self) -> None:
+        for edge, template in ((False, self.platform), (True, self.edge)):
+            kms = self.client("kms", edge=edge)
+            for logical, key_id in template.get("AWS::KMS::Key", []):
+                rotation = kms.get_key_rotation_status(KeyId=key_id).get("KeyRotationEnabled")
+                policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+                self.model.keys[logical] = Key(
+                    id=logical,
+                    rotation=rotation,
+                    open_statements=sum(
+                        s.get("Effect") == "Allow"
+                        and is_public_principal(s.get("Principal"))
+                        and "Condition" not in s
+                        for s in as_list(policy.get("Statement", []))
+                    ),
+                )
+                self.names[key_id] = logical
+
+    def _operations(self) -> None:
+        m = self.model
+        for edge, template in ((False, self.platform), (True, self.edge)):
+            names = [physical for _, physical in template.get("AWS::CloudWatch::Alarm", [])]
+            cloudwatch = self.client("cloudwatch", edge=edge)
+            for start in range(0, len(names), 100):
+                found = cloudwatch.describe_alarms(AlarmNames=names[start : start + 100])
+                for alarm in found.get("MetricAlarms", []) + found.get("CompositeAlarms", []):
+                    m.alarms.append(
+                        Alarm(
+                            id=self.name(alarm["AlarmName"]),
+                            name=alarm["AlarmName"],
+                            state=alarm.get("StateValue"),
+                            state_since=alarm.get("StateUpdatedTimestamp"),
+                        )
+                    )
+        backup = self.client("backup")
+        for logical, plan_id in self.platform.get("AWS::Backup::BackupPlan", []):
+            try:
+                backup.get_backup_plan(BackupPlanId=plan_id)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                    raise
+                continue
+            m.backup_plans.append(logical)
+
+    def _probes(self) -> None:
+        api, ai = self.model.services.get("api"), self.model.services.get("ai")
+        if api is not None and api.url:
+            self.model.probes["api-direct"] = self.probe(api.url, GRAPHQL_PATH)
+        if ai is not None and ai.url:
+            self.model.probes["ai-direct"] = self.probe(ai.url, "/")
+
+
+def _blocks_public_access(s3: Any, bucket: str) -> bool:
+    try:
+        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "NoSuchPublicAccessBlockConfiguration":
+            raise
+        return False
+    return all(
+        block.get(k) is True
+        for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+    )
+
+
+def _has(call: Callable[..., Any], bucket: str, missing_code: str) -> bool:
+    try:
+        call(Bucket=bucket)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != missing_code:
+            raise
+        return False
+    return True

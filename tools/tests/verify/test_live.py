@@ -1,0 +1,650 @@
+"""`foundry verify --live`: the same checks on a deployed account, read-only.
+
+A healthy prod deployment is built in moto for what moto serves (VPC, subnets, routes, NAT, endpoints,
+security groups, RDS, S3, IAM, KMS, Secrets Manager, Backup); botocore's Stubber answers for the rest
+(CloudFormation's resource lists, App Runner, CloudFront, WAF, CloudWatch alarm states). HTTP probes
+hit only 127.0.0.1. Each breakage the live account can show turns exactly its check to FAIL.
+"""
+
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from foundry_infra.config import load_config
+from foundry_tools.verify.checks import CHECKS, LIVE_CHECKS, CheckResult, Status, run_checks
+from foundry_tools.verify.live import HttpProber, LiveError, read_live
+from moto import mock_aws
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    with mock_aws():
+        yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+class _Answer(http.server.BaseHTTPRequestHandler):
+    status = 403
+
+    def do_GET(self) -> None:
+        self.send_response(self.status)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def local_http() -> Iterator[dict[int, str]]:
+    """Two loopback servers: one answers 403 (api refusing), one 200 (a service that should not answer)."""
+    servers = {}
+    for status in (403, 200):
+        handler = type(f"Answer{status}", (_Answer,), {"status": status})
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers[status] = server
+    yield {status: f"127.0.0.1:{server.server_address[1]}" for status, server in servers.items()}
+    for server in servers.values():
+        server.shutdown()
+        server.server_close()
+
+
+def _closed_port() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{sock.getsockname()[1]}"
+
+
+@dataclass
+class Deployment:
+    """A prod environment in the (mocked) account; `broken` names the breakages to deploy."""
+
+    broken: set[str]
+    urls: dict[int, str]
+    platform: dict[str, tuple[str, str]] = field(default_factory=dict)  # logical -> (type, physical)
+    edge: dict[str, tuple[str, str]] = field(default_factory=dict)
+    stubs: list[Stubber] = field(default_factory=list)
+
+    def add(self, logical: str, resource_type: str, physical: str) -> str:
+        self.platform[logical] = (resource_type, physical)
+        return physical
+
+    # -- moto
+
+    def build(self) -> None:
+        ec2 = boto3.client("ec2", region_name=REGION)
+        vpc = self.add("NetworkVpc", "AWS::EC2::VPC", ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"])
+        igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+        tables: dict[str, str] = {}
+        nats: list[str] = []
+        for index, (tier, az) in enumerate(
+            [(t, az) for t in ("public", "app", "data") for az in ("a", "b")], start=1
+        ):
+            n = 1 if az == "a" else 2
+            subnet = ec2.create_subnet(
+                VpcId=vpc, CidrBlock=f"10.0.{index}.0/24", AvailabilityZone=f"{REGION}{az}"
+            )
+            subnet_id = self.add(
+                f"NetworkVpc{tier}Subnet{n}Subnet", "AWS::EC2::Subnet", subnet["Subnet"]["SubnetId"]
+            )
+            ec2.create_tags(Resources=[subnet_id], Tags=[{"Key": "aws-cdk:subnet-name", "Value": tier}])
+            table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+            tables[f"{tier}{n}"] = self.add(
+                f"NetworkVpc{tier}Subnet{n}RouteTable", "AWS::EC2::RouteTable", table
+            )
+            ec2.associate_route_table(RouteTableId=table, SubnetId=subnet_id)
+            if tier == "public":
+                ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+                allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+                nat = ec2.create_nat_gateway(SubnetId=subnet_id, AllocationId=allocation)["NatGateway"]
+                nats.append(
+                    self.add(
+                        f"NetworkVpcpublicSubnet{n}NATGateway", "AWS::EC2::NatGateway", nat["NatGatewayId"]
+                    )
+                )
+            if tier == "app":
+                ec2.create_route(
+                    RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nats[n - 1]
+                )
+        if "data default route to a NAT" in self.broken:
+            ec2.create_route(
+                RouteTableId=tables["data1"], DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nats[0]
+            )
+        if "S3 gateway endpoint removed" not in self.broken:
+            gateway = ec2.create_vpc_endpoint(
+                VpcId=vpc,
+                ServiceName=f"com.amazonaws.{REGION}.s3",
+                VpcEndpointType="Gateway",
+                RouteTableIds=[tables[t] for t in ("app1", "app2", "data1", "data2")],
+            )["VpcEndpoint"]["VpcEndpointId"]
+            self.add("NetworkVpcS3", "AWS::EC2::VPCEndpoint", gateway)
+
+        def group(logical: str, description: str) -> str:
+            created = ec2.create_security_group(GroupName=logical, Description=description, VpcId=vpc)
+            return self.add(logical, "AWS::EC2::SecurityGroup", created["GroupId"])
+
+        sg_api, sg_ai = group("SecurityGroupsApi", "sg-api"), group("SecurityGroupsAi", "sg-ai")
+        sg_rds, sg_ai_ingress = group("SecurityGroupsDatabase", "sg-rds"), group("AiIngressSg", "ai endpoint")
+        for target, port in ((sg_rds, 5432), (sg_ai_ingress, 443)):
+            ec2.authorize_security_group_ingress(
+                GroupId=target,
+                IpPermissions=[
+                    {
+                        "IpProtocol": "tcp",
+                        "FromPort": port,
+                        "ToPort": port,
+                        "UserIdGroupPairs": [{"GroupId": sg_api}],
+                    }
+                ],
+            )
+        if "ai endpoint SG open to 0.0.0.0/0" in self.broken:
+            ec2.authorize_security_group_ingress(
+                GroupId=sg_ai_ingress, IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp="0.0.0.0/0"
+            )
+        ai_endpoint = ec2.create_vpc_endpoint(
+            VpcId=vpc,
+            ServiceName=f"com.amazonaws.{REGION}.apprunner.requests",
+            VpcEndpointType="Interface",
+            SubnetIds=[self.platform["NetworkVpcdataSubnet1Subnet"][1]],
+            SecurityGroupIds=[sg_ai_ingress],
+        )["VpcEndpoint"]["VpcEndpointId"]
+        self.add("AiIngressRequestsEndpoint", "AWS::EC2::VPCEndpoint", ai_endpoint)
+        self.sg_api, self.sg_ai, self.ai_endpoint = sg_api, sg_ai, ai_endpoint
+
+        kms = boto3.client("kms", region_name=REGION)
+        keys = {}
+        for name in ("KeysDatabase", "KeysStorage", "KeysSecrets"):
+            key_id = self.add(name, "AWS::KMS::Key", kms.create_key(Description=name)["KeyMetadata"]["KeyId"])
+            if not (name == "KeysStorage" and "KMS rotation off" in self.broken):
+                kms.enable_key_rotation(KeyId=key_id)
+            keys[name] = key_id
+
+        boto3.client("rds", region_name=REGION).create_db_instance(
+            DBInstanceIdentifier="foundry-prod-postgres",
+            DBInstanceClass="db.t4g.medium",
+            Engine="postgres",
+            MasterUsername="foundry",
+            MasterUserPassword="not-a-real-password",
+            AllocatedStorage=20,
+            StorageEncrypted=True,
+            KmsKeyId=keys["KeysDatabase"],
+            MultiAZ=True,
+            BackupRetentionPeriod=0 if "backup retention 0" in self.broken else 14,
+            PubliclyAccessible="RDS public" in self.broken,
+            DeletionProtection=True,
+            VpcSecurityGroupIds=[sg_rds],
+        )
+        self.add("DatabaseInstance", "AWS::RDS::DBInstance", "foundry-prod-postgres")
+
+        s3 = boto3.client("s3", region_name=REGION)
+        block: Any = dict.fromkeys(
+            ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
+        )
+        for logical, bucket in (
+            ("BucketsUploads", "foundry-prod-uploads"),
+            ("BucketsLogs", "foundry-prod-logs"),
+        ):
+            s3.create_bucket(Bucket=bucket)
+            s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=block)
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+            self.add(logical, "AWS::S3::Bucket", bucket)
+        s3.put_bucket_cors(
+            Bucket="foundry-prod-uploads",
+            CORSConfiguration={
+                "CORSRules": [{"AllowedMethods": ["PUT"], "AllowedOrigins": ["https://app.foundry.example"]}]
+            },
+        )
+        statements: list[dict[str, Any]] = [
+            {
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:*",
+                "Resource": "arn:aws:s3:::foundry-prod-uploads/*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
+        if "bucket policy allowing *" in self.broken:
+            statements.append(
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::foundry-prod-uploads/*",
+                }
+            )
+        s3.put_bucket_policy(
+            Bucket="foundry-prod-uploads", Policy=_json({"Version": "2012-10-17", "Statement": statements})
+        )
+
+        iam = boto3.client("iam", region_name=REGION)
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "tasks.apprunner.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        iam.create_role(RoleName="foundry-prod-role-api", AssumeRolePolicyDocument=_json(trust))
+        self.add("ApiRole", "AWS::IAM::Role", "foundry-prod-role-api")
+        actions = "s3:*" if "s3:* action" in self.broken else ["s3:PutObject", "s3:GetObject"]
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": actions,
+                    "Resource": "arn:aws:s3:::foundry-prod-uploads/uploads/*",
+                },
+                {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"},
+            ],
+        }
+        iam.put_role_policy(
+            RoleName="foundry-prod-role-api", PolicyName="ApiRolePolicy", PolicyDocument=_json(policy)
+        )
+
+        secrets = boto3.client("secretsmanager", region_name=REGION)
+        for logical in ("SecretsOriginVerify", "SecretsInternalApiKey"):
+            arn = secrets.create_secret(
+                Name=f"foundry-prod/{logical}", KmsKeyId=keys["KeysSecrets"], SecretString="x"
+            )["ARN"]
+            self.add(logical, "AWS::SecretsManager::Secret", arn)
+
+        backup = boto3.client("backup", region_name=REGION)
+        backup.create_backup_vault(BackupVaultName="foundry-prod-vault")
+        plan = backup.create_backup_plan(
+            BackupPlan={
+                "BackupPlanName": "BackupPlan",
+                "Rules": [{"RuleName": "daily", "TargetBackupVaultName": "foundry-prod-vault"}],
+            }
+        )
+        self.add("DatabaseBackupPlan", "AWS::Backup::BackupPlan", plan["BackupPlanId"])
+
+    # -- Stubber: what moto does not serve (App Runner) or cannot set (alarm history, CloudFront shape)
+
+    def clients(self) -> Any:
+        arn = f"arn:aws:apprunner:{REGION}:{ACCOUNT}"
+        api_url = self.urls[200] if "api answers without the origin header" in self.broken else self.urls[403]
+        ai_url = self.urls[200] if "ai URL answers from outside" in self.broken else _closed_port()
+        connectors = {
+            name: self.add(
+                f"{name.title()}VpcConnector",
+                "AWS::AppRunner::VpcConnector",
+                f"{arn}:vpcconnector/foundry-prod-{name}/1/c{name}",
+            )
+            for name in ("api", "ai")
+        }
+        services = {
+            name: self.add(
+                f"{name.title()}Service",
+                "AWS::AppRunner::Service",
+                f"{arn}:service/foundry-prod-{name}/s{name}",
+            )
+            for name in ("web", "api", "ai")
+        }
+        ingress = self.add(
+            "AiIngressConnection",
+            "AWS::AppRunner::VpcIngressConnection",
+            f"{arn}:vpcingressconnection/foundry-prod-ai/i",
+        )
+        self.add("EdgeDistribution", "AWS::CloudFront::Distribution", "E2DISTRIBUTION")
+        alarm_names = {
+            "Alarmsapi5xxrate": "foundry-prod-api-5xx-rate",
+            "Alarmsaiupstreamerrorrate": "foundry-prod-ai-upstream-error-rate",
+            "Alarmsnategressspike1": "foundry-prod-nat-egress-spike-1",
+            "Alarmsrdscpu": "foundry-prod-rds-cpu",
+            "Alarmsrdsconnections": "foundry-prod-rds-connections",
+            "Alarmsrdsfreestorage": "foundry-prod-rds-free-storage",
+        }
+        for logical, name in alarm_names.items():
+            self.add(logical, "AWS::CloudWatch::Alarm", name)
+        self.edge["WafWebAcl"] = ("AWS::WAFv2::WebACL", "foundry-prod-edge|acl-id|CLOUDFRONT")
+
+        made: dict[str, Any] = {}
+
+        def stubbed(service: str) -> tuple[Any, Stubber]:
+            client = _client(service)
+            stub = Stubber(client)
+            self.stubs.append(stub)
+            made[service] = client
+            return client, stub
+
+        _, cfn = stubbed("cloudformation")
+        for stack, resources in (("Foundry-prod-platform", self.platform), ("Foundry-prod-edge", self.edge)):
+            summaries = [
+                {
+                    "LogicalResourceId": logical,
+                    "PhysicalResourceId": physical,
+                    "ResourceType": resource_type,
+                    "LastUpdatedTimestamp": NOW,
+                    "ResourceStatus": "CREATE_COMPLETE",
+                }
+                for logical, (resource_type, physical) in resources.items()
+            ]
+            cfn.add_response(
+                "list_stack_resources", {"StackResourceSummaries": summaries}, {"StackName": stack}
+            )
+
+        _, apprunner = stubbed("apprunner")
+        groups = {"api": self.sg_api, "ai": self.sg_ai}
+        app_subnets = [self.platform[f"NetworkVpcappSubnet{n}Subnet"][1] for n in (1, 2)]
+        for name, connector in connectors.items():
+            apprunner.add_response(
+                "describe_vpc_connector",
+                {
+                    "VpcConnector": {
+                        "VpcConnectorArn": connector,
+                        "Subnets": app_subnets,
+                        "SecurityGroups": [groups[name]],
+                    }
+                },
+                {"VpcConnectorArn": connector},
+            )
+        env = {
+            "api": (
+                {
+                    "CLERK_ISSUER": "https://clerk.foundry.example",
+                    "CLERK_JWKS_URL": "https://clerk.foundry.example/.well-known/jwks.json",
+                    "CLERK_AUTHORIZED_PARTIES": "https://app.foundry.example",
+                },
+                {
+                    k: f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{k}"
+                    for k in (
+                        "DATABASE_SECRET",
+                        "CLERK_SECRET_KEY",
+                        "ORIGIN_VERIFY_SECRET",
+                        "AI_INTERNAL_API_KEY",
+                    )
+                },
+            ),
+            "ai": (
+                {},
+                {
+                    k: f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{k}"
+                    for k in ("AI_INTERNAL_API_KEY", "AI_UPSTREAM_API_KEY")
+                },
+            ),
+            "web": ({}, {}),
+        }
+        urls = {"web": "web.awsapprunner.invalid", "api": api_url, "ai": ai_url}
+        for name, service_arn in services.items():
+            network: dict[str, Any] = {
+                "EgressConfiguration": {"EgressType": "DEFAULT"},
+                "IngressConfiguration": {
+                    "IsPubliclyAccessible": name != "ai" or "ai publicly accessible" in self.broken
+                },
+            }
+            if name in connectors:
+                network["EgressConfiguration"] = {"EgressType": "VPC", "VpcConnectorArn": connectors[name]}
+            apprunner.add_response(
+                "describe_service",
+                {
+                    "Service": {
+                        "ServiceName": f"foundry-prod-{name}",
+                        "ServiceId": f"{name:0<32}",
+                        "ServiceArn": service_arn,
+                        "ServiceUrl": urls[name],
+                        "CreatedAt": NOW,
+                        "UpdatedAt": NOW,
+                        "Status": "RUNNING",
+                        "SourceConfiguration": {
+                            "ImageRepository": {
+                                "ImageIdentifier": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}:1",
+                                "ImageRepositoryType": "ECR",
+                                "ImageConfiguration": {
+                                    "RuntimeEnvironmentVariables": env[name][0],
+                                    "RuntimeEnvironmentSecrets": env[name][1],
+                                },
+                            }
+                        },
+                        "InstanceConfiguration": {},
+                        "AutoScalingConfigurationSummary": {},
+                        "NetworkConfiguration": network,
+                    }
+                },
+                {"ServiceArn": service_arn},
+            )
+        apprunner.add_response(
+            "describe_vpc_ingress_connection",
+            {
+                "VpcIngressConnection": {
+                    "VpcIngressConnectionArn": ingress,
+                    "ServiceArn": services["ai"],
+                    "IngressVpcConfiguration": {
+                        "VpcId": self.platform["NetworkVpc"][1],
+                        "VpcEndpointId": self.ai_endpoint,
+                    },
+                }
+            },
+            {"VpcIngressConnectionArn": ingress},
+        )
+
+        _, wafv2 = stubbed("wafv2")
+        visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "m"}
+        rules = [
+            "AWSManagedRulesCommonRuleSet",
+            "AWSManagedRulesKnownBadInputsRuleSet",
+            "AWSManagedRulesAmazonIpReputationList",
+            "RateLimitPerIp",
+            "BlockGraphqlIntrospection",
+        ]
+        wafv2.add_response(
+            "get_web_acl",
+            {
+                "WebACL": {
+                    "Name": "foundry-prod-edge",
+                    "Id": "acl-id",
+                    "ARN": f"arn:aws:wafv2:{REGION}:{ACCOUNT}:global/webacl/foundry-prod-edge/acl-id",
+                    "DefaultAction": {"Allow": {}},
+                    "VisibilityConfig": visibility,
+                    "Rules": [
+                        {
+                            "Name": rule,
+                            "Priority": i,
+                            "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": rule}},
+                            "VisibilityConfig": visibility,
+                        }
+                        for i, rule in enumerate(rules)
+                    ],
+                },
+                "LockToken": "t",
+            },
+            {"Name": "foundry-prod-edge", "Id": "acl-id", "Scope": "CLOUDFRONT"},
+        )
+
+        _, cloudfront = stubbed("cloudfront")
+        behaviors = [
+            p
+            for p in ("/graphql", "/api/*")
+            if not (p == "/graphql" and "/graphql behavior removed" in self.broken)
+        ]
+        web_acl = (
+            ""
+            if "WAF detached" in self.broken
+            else f"arn:aws:wafv2:{REGION}:{ACCOUNT}:global/webacl/foundry-prod-edge/acl-id"
+        )
+        custom = {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}
+        cloudfront.add_response(
+            "get_distribution_config",
+            {
+                "DistributionConfig": {
+                    "CallerReference": "r",
+                    "Comment": "foundry prod",
+                    "Enabled": True,
+                    "Aliases": {"Quantity": 1, "Items": ["app.foundry.example"]},
+                    "ViewerCertificate": {
+                        "ACMCertificateArn": f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/c",
+                        "MinimumProtocolVersion": "TLSv1.2_2021",
+                    },
+                    "WebACLId": web_acl,
+                    "Origins": {
+                        "Quantity": 2,
+                        "Items": [
+                            {"Id": "web", "DomainName": urls["web"], "CustomOriginConfig": custom},
+                            {
+                                "Id": "api",
+                                "DomainName": api_url,
+                                "CustomOriginConfig": custom,
+                                "CustomHeaders": {
+                                    "Quantity": 1,
+                                    "Items": [{"HeaderName": "X-Origin-Verify", "HeaderValue": "s3cr3t"}],
+                                },
+                            },
+                        ],
+                    },
+                    "DefaultCacheBehavior": {
+                        "TargetOriginId": "web",
+                        "ViewerProtocolPolicy": "redirect-to-https",
+                    },
+                    "CacheBehaviors": {
+                        "Quantity": len(behaviors),
+                        "Items": [
+                            {"PathPattern": p, "TargetOriginId": "api", "ViewerProtocolPolicy": "https-only"}
+                            for p in behaviors
+                        ],
+                    },
+                },
+                "ETag": "e",
+            },
+            {"Id": "E2DISTRIBUTION"},
+        )
+
+        _, cloudwatch = stubbed("cloudwatch")
+        alarms = []
+        for logical, name in alarm_names.items():
+            if logical == "Alarmsapi5xxrate" and "API 5xx alarm removed" in self.broken:
+                continue
+            blind = logical == "Alarmsrdscpu" and "an alarm without data for days" in self.broken
+            alarms.append(
+                {
+                    "AlarmName": name,
+                    "StateValue": "INSUFFICIENT_DATA" if blind else "OK",
+                    "StateUpdatedTimestamp": NOW - timedelta(days=5 if blind else 1),
+                }
+            )
+        cloudwatch.add_response(
+            "describe_alarms", {"MetricAlarms": alarms}, {"AlarmNames": list(alarm_names.values())}
+        )
+
+        for stub in self.stubs:
+            stub.activate()
+
+        def factory(service: str, region: str) -> Any:
+            assert region == REGION
+            return made.get(service) or _client(service)
+
+        return factory
+
+
+def _client(service: str) -> Any:
+    return boto3.client(service, region_name=REGION)  # type: ignore[call-overload]
+
+
+def _json(document: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(document)
+
+
+def _verify(broken: set[str], urls: dict[int, str]) -> dict[str, CheckResult]:
+    deployment = Deployment(broken=broken, urls=urls)
+    deployment.build()
+    factory = deployment.clients()
+    model = read_live(load_config(env="prod"), clients=factory, probe=HttpProber(scheme="http", timeout=2))
+    for stub in deployment.stubs:
+        stub.assert_no_pending_responses()
+    return {result.name: result for result in run_checks(model, load_config(env="prod"))}
+
+
+def test_live_prod_passes_every_check(aws: None, local_http: dict[int, str]) -> None:
+    results = _verify(set(), local_http)
+    assert {name: r.evidence for name, r in results.items() if r.status is not Status.PASS} == {}
+    assert list(results) == [c.name for c in (*CHECKS, *LIVE_CHECKS)]
+    assert (
+        "NetworkVpcS3: S3 gateway endpoint on every app and data route table"
+        in results["nat-and-s3-gateway"].evidence
+    )
+    assert any("403" in e for e in results["api-direct-refused"].evidence)
+
+
+# breakage -> (the check that must fail, a resource the evidence must name)
+LIVE_BREAKAGES: dict[str, tuple[str, str]] = {
+    "RDS public": ("rds-private-encrypted", "DatabaseInstance"),
+    "ai endpoint SG open to 0.0.0.0/0": ("ai-private", "AiIngressSg"),
+    "ai publicly accessible": ("ai-private", "AiService"),
+    "data default route to a NAT": ("nat-and-s3-gateway", "NetworkVpcdataSubnet1RouteTable"),
+    "S3 gateway endpoint removed": ("nat-and-s3-gateway", "NetworkVpcappSubnet1RouteTable"),
+    "bucket policy allowing *": ("uploads-no-public-buckets", "BucketsUploads"),
+    "s3:* action": ("iam-least-privilege", "ApiRole"),
+    "WAF detached": ("waf", "EdgeDistribution"),
+    "API 5xx alarm removed": ("alarms", "API 5xx"),
+    "KMS rotation off": ("kms", "KeysStorage"),
+    "backup retention 0": ("rds-private-encrypted", "DatabaseInstance"),
+    "/graphql behavior removed": ("edge-serves-web-and-api", "/graphql"),
+    "api answers without the origin header": ("api-direct-refused", "127.0.0.1"),
+    "ai URL answers from outside": ("ai-url-unreachable", "127.0.0.1"),
+    "an alarm without data for days": ("alarms-have-data", "Alarmsrdscpu"),
+}
+
+
+@pytest.mark.parametrize("breakage", list(LIVE_BREAKAGES))
+def test_live_breakage_fails_exactly_its_check(aws: None, local_http: dict[int, str], breakage: str) -> None:
+    expected, resource = LIVE_BREAKAGES[breakage]
+    results = _verify({breakage}, local_http)
+    failed = {name for name, r in results.items() if r.status is Status.FAIL}
+    assert failed == {expected}, {name: results[name].evidence for name in failed}
+    assert any(resource in line for line in results[expected].evidence if line.startswith("FAIL")), results[
+        expected
+    ].evidence
+
+
+def test_a_missing_stack_is_a_clear_error(aws: None) -> None:
+    with pytest.raises(LiveError, match="Foundry-prod-platform"):
+        read_live(load_config(env="prod"), clients=lambda service, region: _client(service))
+
+
+def test_live_without_credentials_stops_at_once(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE="/nonexistent",
+        AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+    )
+    foundry = str(Path(sys.executable).with_name("foundry"))
+    result = subprocess.run(
+        [foundry, "verify", "--env", "prod", "--live"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "no AWS credentials found" in result.stderr
+    assert "synthesizing" not in result.stderr
