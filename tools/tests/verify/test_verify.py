@@ -17,6 +17,8 @@ from foundry_tools.verify.checks import Status, run_checks
 from foundry_tools.verify.offline import read_synth, read_templates
 from foundry_tools.verify.report import as_json, junit, table
 
+from conftest import SCENARIOS
+
 Templates = dict[str, dict[str, Any]]
 
 
@@ -269,3 +271,21 @@ def test_cli_exits_1_on_a_failure_and_0_otherwise(prod: SynthesizedEnvironment, 
     assert failed.returncode == 1
     assert "FAIL      rds-private-encrypted" in failed.stdout
     assert "PubliclyAccessible is True" in failed.stdout
+
+
+@pytest.mark.parametrize("scenario", ["complete", "minimal"])
+def test_examples_complete_and_minimal(synths: dict[str, SynthesizedEnvironment], scenario: str) -> None:
+    """complete: outside us-east-1 (the WAF reached through the cross-region export writer), proxy,
+    custom domain: every check passes. minimal: web from the assets bucket through OAC: no FAIL."""
+    env, overrides = SCENARIOS[scenario]
+    model = read_synth(synths[scenario])
+    results = {r.name: r for r in run_checks(model, load_config(env=env, overrides=overrides))}
+    failed = {name: r.evidence for name, r in results.items() if r.status is Status.FAIL}
+    assert failed == {}
+    if scenario == "complete":
+        assert {name for name, r in results.items() if r.status is not Status.PASS} == set()
+        assert model.distribution is not None
+        assert model.distribution.web_acl in model.web_acls
+    else:
+        assert model.origin_access_controls
+        assert any("OAC" in e for e in results["uploads-no-public-buckets"].evidence)
