@@ -38,6 +38,7 @@ STAR_RESOURCE_ACTIONS = frozenset(
         "ec2:DeleteNetworkInterface",
         "ec2:AssignPrivateIpAddresses",
         "ec2:UnassignPrivateIpAddresses",
+        "ecs:DiscoverPollEndpoint",
     }
 )
 REQUIRED_ALARMS = {
@@ -110,8 +111,14 @@ def edge_serves_web_and_proxies_api(m: EnvironmentModel, config: EnvironmentConf
         origin = dist.origins.get(origin_id or "")
         if origin_id is None or origin is None:
             r.fail(f"{dist.id}: no {pattern} behavior")
-        elif api is None or origin.target != api.id:
-            r.fail(f"{dist.id}: {pattern} goes to {origin.target}, not the api service")
+        elif api is None or m.behind(origin, pattern) != api.id:
+            r.fail(f"{dist.id}: {pattern} goes to {m.behind(origin, pattern)}, not the api service")
+        elif not origin.https_only and origin.vpc_origin:
+            # The VPC origin keeps the hop inside AWS's network, to a load balancer with no public address.
+            r.deviate(
+                f"{dist.id}: {pattern} -> {origin.target} -> {api.id} over HTTP inside the VPC "
+                f"(services.api.compute={config.services.api.compute}: a CloudFront VPC origin)"
+            )
         elif not origin.https_only:
             r.fail(f"{dist.id}: {pattern} reaches {api.id} without HTTPS")
         else:
@@ -136,7 +143,7 @@ def api_reaches_private_resources_through_its_connector(
 ) -> None:
     api = m.services.get("api")
     if api is None:
-        r.fail("no api App Runner service")
+        r.fail("no api service (App Runner or ECS)")
         return
     connector = m.connector_of("api")
     if api.egress_type != "VPC" or connector is None:
@@ -156,10 +163,12 @@ def api_reaches_private_resources_through_its_connector(
     endpoint = m.endpoints.get(ingress.endpoint) if ingress else None
     if ingress is None or endpoint is None:
         r.fail("ai has no private ingress endpoint for api to call")
-    elif not any(rule.source == api_group for g in endpoint.groups for rule in m.who_can_reach(g, 443)):
-        r.fail(f"{api_group} cannot reach ai's private endpoint {endpoint.id} on 443")
+    elif not any(
+        rule.source == api_group for g in endpoint.groups for rule in m.who_can_reach(g, ingress.port)
+    ):
+        r.fail(f"{api_group} cannot reach ai's private endpoint {endpoint.id} on {ingress.port}")
     else:
-        r.note(f"{api_group} -> ai private ingress {ingress.id} ({endpoint.id}) on 443")
+        r.note(f"{api_group} -> ai private ingress {ingress.id} ({endpoint.id}) on {ingress.port}")
     # The S3 path itself (gateway endpoint on the app tier's tables) is judged by nat-and-s3-gateway.
     app_tables = m.tier_tables("app")
     gateways = [g.id for g in m.s3_gateways() if app_tables <= g.route_tables]
@@ -171,25 +180,30 @@ def api_reaches_private_resources_through_its_connector(
 def ai_is_not_publicly_reachable(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
     ai = m.services.get("ai")
     if ai is None:
-        r.fail("no ai App Runner service")
+        r.fail("no ai service (App Runner or ECS)")
         return
+    setting = "AssignPublicIp" if ai.backend == "ecs" else "IsPubliclyAccessible"
     if ai.public is not False:
-        r.fail(f"{ai.id}: IsPubliclyAccessible is {ai.public}")
+        r.fail(f"{ai.id}: {setting} is {ai.public}")
     else:
-        r.note(f"{ai.id}: IsPubliclyAccessible false")
+        r.note(f"{ai.id}: {setting} false")
     ingress = m.ingress_of("ai")
     endpoint = m.endpoints.get(ingress.endpoint) if ingress else None
     if ingress is None or endpoint is None:
-        r.fail(f"{ai.id}: no VPC ingress connection")
+        r.fail(f"{ai.id}: no private ingress (VPC ingress connection or internal load balancer listener)")
         return
+    if endpoint.kind == "InternetFacingLoadBalancer":
+        r.fail(f"{endpoint.id}: ai's load balancer is internet-facing")
     allowed = {m.group_of("api")}
     for group in endpoint.groups:
-        rules = m.who_can_reach(group, 443)
+        rules = m.who_can_reach(group, ingress.port)
         strangers = [rule for rule in rules if rule.source not in allowed]
         for rule in strangers:
             r.fail(f"{group}: the ai endpoint {endpoint.id} admits {rule.source} ({rule.evidence})")
         if not strangers:
-            r.note(f"{endpoint.id} ({group}) admits 443 from {sorted({x.source for x in rules})} only")
+            r.note(
+                f"{endpoint.id} ({group}) admits {ingress.port} from {sorted({x.source for x in rules})} only"
+            )
 
 
 def _endpoint_groups_of_ai(m: EnvironmentModel) -> set[str]:
@@ -295,7 +309,9 @@ def iam_least_privilege(m: EnvironmentModel, config: EnvironmentConfig, r: Check
         for action in statement.actions:
             if action == "*" or action.endswith(":*"):
                 r.fail(f"{statement.owner}: wildcard action {action}")
-        if "*" in statement.resources:
+        # Resource "*" narrowed by a condition (ecs:cluster, aws:ResourceTag, ...) is the resource-level
+        # condition §13 asks for; without one, only actions AWS defines without resources may take it.
+        if "*" in statement.resources and not statement.conditions:
             extra = set(statement.actions) - STAR_RESOURCE_ACTIONS
             if extra:
                 r.fail(f"{statement.owner}: Resource '*' for {sorted(extra)}")
@@ -361,7 +377,12 @@ def origin_protected_and_no_open_groups(
 ) -> None:
     dist, api = m.distribution, m.services.get("api")
     if dist is not None and api is not None:
-        to_api = [o for o in dist.origins.values() if o.target == api.id]
+        to_api = [
+            dist.origins[dist.behaviors[p]]
+            for p in API_PATH_PATTERNS
+            if dist.behaviors.get(p) in dist.origins
+            and m.behind(dist.origins[dist.behaviors[p]], p) == api.id
+        ]
         sources = {o.headers.get(ORIGIN_VERIFY_HEADER) for o in to_api}
         if not to_api or not sources <= {"secretsmanager", "deployed"}:
             r.fail(f"{dist.id}: the api origin does not send {ORIGIN_VERIFY_HEADER} from Secrets Manager")
@@ -421,8 +442,12 @@ def clerk_at_api_and_internal_key_at_ai(
 
 
 def api_refuses_direct_requests(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
-    probe = m.probes.get("api-direct")
-    if probe is None:
+    probe, api = m.probes.get("api-direct"), m.services.get("api")
+    if probe is None and api is not None and api.backend == "ecs":
+        r.note(
+            f"{api.id} has no public address: only CloudFront's VPC origin reaches its internal load balancer"
+        )
+    elif probe is None:
         r.fail("api has no URL to probe")
     elif probe.status != 403:
         r.fail(

@@ -131,6 +131,7 @@ class _LiveReader:
         self._security_groups()
         self._network()
         self._services()
+        self._ecs_services()
         self._edge()
         self._data()
         self._iam()
@@ -258,6 +259,75 @@ class _LiveReader:
                 )
             )
 
+    def _ecs_services(self) -> None:
+        """Fargate services (services.<name>.compute=ecs) and their load balancers' routing."""
+        m = self.model
+        arns = [p for logical, p in self.platform.get("AWS::ECS::Service", []) if "Tasks" in logical]
+        if not arns:
+            return
+        ecs, elbv2 = self.client("ecs"), self.client("elbv2")
+        target_groups: dict[str, str] = {}  # target group ARN -> service logical id
+        for arn in arns:
+            cluster = arn.split("/")[-2]  # arn:aws:ecs:REGION:ACCOUNT:service/CLUSTER/NAME
+            (service,) = ecs.describe_services(cluster=cluster, services=[arn])["services"]
+            logical = self.name(arn)
+            name = logical[: logical.index("Tasks")].lower()
+            awsvpc = service.get("networkConfiguration", {}).get("awsvpcConfiguration", {})
+            connector = f"{logical}.AwsvpcConfiguration"
+            m.connectors[connector] = Connector(
+                id=connector,
+                subnets=tuple(self.name(x) for x in awsvpc.get("subnets", [])),
+                groups=tuple(self.name(x) for x in awsvpc.get("securityGroups", [])),
+            )
+            task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+            container = (task.get("containerDefinitions") or [{}])[0]
+            m.services[name] = AppService(
+                id=logical,
+                name=name,
+                public=awsvpc.get("assignPublicIp") == "ENABLED",
+                egress_type="VPC",
+                connector=connector,
+                plain_env={e["name"]: str(e.get("value")) for e in container.get("environment", [])},
+                secret_env=frozenset(e["name"] for e in container.get("secrets", [])),
+                backend="ecs",
+            )
+            for attachment in service.get("loadBalancers", []):
+                target_groups[attachment["targetGroupArn"]] = logical
+        balancers = self.physical("AWS::ElasticLoadBalancingV2::LoadBalancer")
+        if not balancers:
+            return
+        for balancer in elbv2.describe_load_balancers(LoadBalancerArns=balancers)["LoadBalancers"]:
+            lb = self.name(balancer["LoadBalancerArn"])
+            m.endpoints[lb] = Endpoint(
+                id=lb,
+                service="elasticloadbalancing",
+                kind="LoadBalancer" if balancer.get("Scheme") == "internal" else "InternetFacingLoadBalancer",
+                groups=tuple(self.name(g) for g in balancer.get("SecurityGroups", [])),
+            )
+            listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+            for listener in listeners:
+                for rule in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]:
+                    served = [
+                        target_groups[a["TargetGroupArn"]]
+                        for a in rule.get("Actions", [])
+                        if a.get("TargetGroupArn") in target_groups
+                    ]
+                    patterns = [
+                        value
+                        for condition in rule.get("Conditions", [])
+                        for value in condition.get("PathPatternConfig", {}).get("Values", [])
+                    ]
+                    for service_id in served:
+                        routes = m.load_balancer_routes.setdefault(lb, {})
+                        for pattern in patterns if not rule.get("IsDefault") else ["*"]:
+                            routes[pattern] = service_id
+                        if rule.get("IsDefault") and service_id.startswith("AiTasks"):
+                            m.private_ingress.append(
+                                PrivateIngress(
+                                    self.name(listener["ListenerArn"]), service_id, lb, listener["Port"]
+                                )
+                            )
+
     def _edge(self) -> None:
         m = self.model
         wafv2 = self.client("wafv2", edge=True)
@@ -284,10 +354,15 @@ class _LiveReader:
                 (b for prefix, b in buckets.items() if domain.startswith(prefix)), domain
             )
             custom = origin.get("CustomOriginConfig")
+            vpc_origin = origin.get("VpcOriginConfig", {}).get("VpcOriginId")
+            if vpc_origin:
+                endpoint = cloudfront.get_vpc_origin(Id=vpc_origin)["VpcOrigin"]["VpcOriginEndpointConfig"]
+                custom, target = endpoint, self.name(endpoint["Arn"])
             origins[origin["Id"]] = Origin(
                 id=origin["Id"],
                 target=target,
                 https_only=custom is None or custom.get("OriginProtocolPolicy") == "https-only",
+                vpc_origin=bool(vpc_origin),
                 # The value CloudFront sends is the secret itself; whether it matches Secrets Manager's
                 # shows in the api-direct probe, without reading the secret here.
                 headers={

@@ -46,7 +46,10 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class AppService:
-    """An App Runner service; `name` is its role in the spec: api, ai or web."""
+    """An App Runner service or an ECS service; `name` is its role in the spec: api, ai or web.
+
+    On ECS the task's network configuration plays the VPC connector's part (its subnets and group).
+    """
 
     id: str
     name: str
@@ -56,6 +59,7 @@ class AppService:
     plain_env: dict[str, str] = field(default_factory=dict)  # name -> value
     secret_env: frozenset[str] = frozenset()
     url: str | None = None
+    backend: str = "apprunner"  # or "ecs"
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,13 @@ class Connector:
 
 @dataclass(frozen=True)
 class PrivateIngress:
+    """How api reaches a private service: App Runner's VPC ingress connection through an interface
+    endpoint (443), or an internal load balancer's listener (its port)."""
+
     id: str
     service: str  # AppService.id
-    endpoint: str  # Endpoint.id
+    endpoint: str  # Endpoint.id (the interface endpoint or the load balancer)
+    port: int = 443
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,7 @@ class Origin:
     id: str
     target: str  # the AppService.id or bucket id it points at, else its domain name
     https_only: bool
+    vpc_origin: bool = False  # CloudFront reaches a load balancer inside the VPC (ECS backends)
     # header name -> where its value comes from: "secretsmanager", "literal" or "deployed" (live: the
     # value is there, its source is not visible)
     headers: dict[str, str] = field(default_factory=dict)
@@ -192,6 +201,8 @@ class EnvironmentModel:
     alarms: list[Alarm] = field(default_factory=list)
     backup_plans: list[str] = field(default_factory=list)
     probes: dict[str, Probe] = field(default_factory=dict)  # live only: api-direct, ai-direct
+    # load balancer id -> path pattern ("*" for the default action) -> AppService.id
+    load_balancer_routes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     # -- questions
 
@@ -228,6 +239,14 @@ class EnvironmentModel:
         service = self.services.get(name)
         found = [i for i in self.private_ingress if service and i.service == service.id]
         return found[0] if found else None
+
+    def behind(self, origin: Origin, pattern: str) -> str:
+        """What a CloudFront origin serves for a path: the origin's target, or for a load balancer,
+        the service its listener routes that path to."""
+        routes = self.load_balancer_routes.get(origin.target)
+        if routes is None:
+            return origin.target
+        return routes.get(pattern, routes.get("*", origin.target))
 
     def grants_on(self, resource_fragment: str) -> list[Statement]:
         """Which principal may do what on a resource (a bucket prefix such as `uploads/`)."""

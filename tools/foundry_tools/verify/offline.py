@@ -75,6 +75,7 @@ class _TemplateReader:
         self._security_groups()
         self._network()
         self._services()
+        self._ecs_services()
         self._edge()
         self._data()
         self._iam_and_keys()
@@ -174,6 +175,73 @@ class _TemplateReader:
                 )
             )
 
+    def _ecs_services(self) -> None:
+        """Fargate services (services.<name>.compute=ecs) and the load balancers in front of them."""
+        m = self.platform
+        target_groups: dict[str, str] = {}  # target group -> ECS service
+        for key, service in m.of_type("AWS::ECS::Service").items():
+            if "Tasks" not in key:
+                continue  # not one of web/api/ai (the GPU inference service)
+            props = service["Properties"]
+            name = key[: key.index("Tasks")].lower()
+            awsvpc = props.get("NetworkConfiguration", {}).get("AwsvpcConfiguration", {})
+            connector = f"{key}.AwsvpcConfiguration"
+            self.model.connectors[connector] = Connector(
+                id=connector,
+                subnets=tuple(filter(None, (ref_id(s) for s in awsvpc.get("Subnets", [])))),
+                groups=tuple(filter(None, (ref_id(g) for g in awsvpc.get("SecurityGroups", [])))),
+            )
+            task = m.props(ref_id(props.get("TaskDefinition")) or "")
+            container = (task.get("ContainerDefinitions") or [{}])[0]
+            self.model.services[name] = AppService(
+                id=key,
+                name=name,
+                public=awsvpc.get("AssignPublicIp") == "ENABLED",
+                egress_type="VPC",
+                connector=connector,
+                plain_env={e["Name"]: str(e.get("Value")) for e in container.get("Environment", [])},
+                secret_env=frozenset(e["Name"] for e in container.get("Secrets", [])),
+                backend="ecs",
+            )
+            for attachment in props.get("LoadBalancers", []):
+                group = ref_id(attachment.get("TargetGroupArn"))
+                if group:
+                    target_groups[group] = key
+        listeners: dict[str, tuple[str, int]] = {}  # listener -> (load balancer, port)
+        for key, listener in m.of_type("AWS::ElasticLoadBalancingV2::Listener").items():
+            props = listener["Properties"]
+            balancer = ref_id(props.get("LoadBalancerArn")) or "?"
+            listeners[key] = (balancer, int(props.get("Port", 0)))
+            forward = [ref_id(a.get("TargetGroupArn")) for a in props.get("DefaultActions", [])]
+            served = [target_groups[g] for g in forward if g in target_groups]
+            for service_id in served:
+                routes = self.model.load_balancer_routes.setdefault(balancer, {})
+                routes.setdefault("*", service_id)
+                self._private_listener(key, balancer, int(props.get("Port", 0)), service_id)
+        for rule in m.of_type("AWS::ElasticLoadBalancingV2::ListenerRule").values():
+            props = rule["Properties"]
+            balancer, _port = listeners.get(ref_id(props.get("ListenerArn")) or "", ("?", 0))
+            forward = [ref_id(a.get("TargetGroupArn")) for a in props.get("Actions", [])]
+            for condition in props.get("Conditions", []):
+                for pattern in condition.get("PathPatternConfig", {}).get("Values", []):
+                    for group in (g for g in forward if g in target_groups):
+                        self.model.load_balancer_routes.setdefault(balancer, {})[pattern] = target_groups[
+                            group
+                        ]
+        for key, resource in m.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer").items():
+            props = resource["Properties"]
+            self.model.endpoints[key] = Endpoint(
+                id=key,
+                service="elasticloadbalancing",
+                kind="LoadBalancer" if props.get("Scheme") == "internal" else "InternetFacingLoadBalancer",
+                groups=tuple(filter(None, (ref_id(g) for g in props.get("SecurityGroups", [])))),
+            )
+
+    def _private_listener(self, listener: str, balancer: str, port: int, service_id: str) -> None:
+        """ai on ECS is reached through its own listener on the internal load balancer."""
+        if service_id.startswith("AiTasks"):
+            self.model.private_ingress.append(PrivateIngress(listener, service_id, balancer, port))
+
     def _edge(self) -> None:
         m = self.model
         for key, acl in self.edge.of_type("AWS::WAFv2::WebACL").items():
@@ -193,10 +261,14 @@ class _TemplateReader:
                 for h in origin.get("OriginCustomHeaders", [])
             }
             custom = origin.get("CustomOriginConfig")
+            vpc_origin = ref_id(origin.get("VpcOriginConfig", {}).get("VpcOriginId"))
+            if vpc_origin is not None:
+                custom = self.platform.props(vpc_origin).get("VpcOriginEndpointConfig", {})
             origins[origin["Id"]] = Origin(
                 id=origin["Id"],
                 target=ref_id(origin.get("DomainName")) or str(origin.get("DomainName")),
                 https_only=custom is None or custom.get("OriginProtocolPolicy") == "https-only",
+                vpc_origin=vpc_origin is not None,
                 headers=headers,
             )
         web_acl = config.get("WebACLId")

@@ -78,15 +78,47 @@ def _closed_port() -> str:
         return f"127.0.0.1:{sock.getsockname()[1]}"
 
 
+ENVIRONMENT: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "api": (
+        {
+            "CLERK_ISSUER": "https://clerk.foundry.example",
+            "CLERK_JWKS_URL": "https://clerk.foundry.example/.well-known/jwks.json",
+            "CLERK_AUTHORIZED_PARTIES": "https://app.foundry.example",
+        },
+        {
+            k: f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{k}"
+            for k in (
+                "DATABASE_SECRET",
+                "CLERK_SECRET_KEY",
+                "ORIGIN_VERIFY_SECRET",
+                "AI_INTERNAL_API_KEY",
+            )
+        },
+    ),
+    "ai": (
+        {},
+        {
+            k: f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{k}"
+            for k in ("AI_INTERNAL_API_KEY", "AI_UPSTREAM_API_KEY")
+        },
+    ),
+    "web": ({}, {}),
+}
+
+
 @dataclass
 class Deployment:
     """A prod environment in the (mocked) account; `broken` names the breakages to deploy."""
 
     broken: set[str]
     urls: dict[int, str]
+    ecs: bool = False  # api and ai on ECS Fargate behind load balancers (web stays on App Runner)
     platform: dict[str, tuple[str, str]] = field(default_factory=dict)  # logical -> (type, physical)
     edge: dict[str, tuple[str, str]] = field(default_factory=dict)
     stubs: list[Stubber] = field(default_factory=list)
+    origin_lb: str = ""
+    sg_rds: str = ""
+    origin_lb_dns: str = ""
 
     def add(self, logical: str, resource_type: str, physical: str) -> str:
         self.platform[logical] = (resource_type, physical)
@@ -148,8 +180,10 @@ class Deployment:
             return self.add(logical, "AWS::EC2::SecurityGroup", created["GroupId"])
 
         sg_api, sg_ai = group("SecurityGroupsApi", "sg-api"), group("SecurityGroupsAi", "sg-ai")
-        sg_rds, sg_ai_ingress = group("SecurityGroupsDatabase", "sg-rds"), group("AiIngressSg", "ai endpoint")
-        for target, port in ((sg_rds, 5432), (sg_ai_ingress, 443)):
+        sg_rds = group("SecurityGroupsDatabase", "sg-rds")
+        sg_ai_ingress = group("InternalLbSg" if self.ecs else "AiIngressSg", "ai's way in")
+        ai_port = 80 if self.ecs else 443
+        for target, port in ((sg_rds, 5432), (sg_ai_ingress, ai_port)):
             ec2.authorize_security_group_ingress(
                 GroupId=target,
                 IpPermissions=[
@@ -163,8 +197,18 @@ class Deployment:
             )
         if "ai endpoint SG open to 0.0.0.0/0" in self.broken:
             ec2.authorize_security_group_ingress(
-                GroupId=sg_ai_ingress, IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp="0.0.0.0/0"
+                GroupId=sg_ai_ingress, IpProtocol="tcp", FromPort=ai_port, ToPort=ai_port, CidrIp="0.0.0.0/0"
             )
+        self.sg_api, self.sg_ai, self.sg_rds = sg_api, sg_ai, sg_rds
+        if self.ecs:
+            self._ecs(vpc, sg_api, sg_ai, sg_ai_ingress, group("OriginLbSg", "origin load balancer"))
+            self.ai_endpoint = ""
+        else:
+            self._ai_endpoint(vpc, sg_ai_ingress)
+        self._data_and_identity()
+
+    def _ai_endpoint(self, vpc: str, sg_ai_ingress: str) -> None:
+        ec2 = _client("ec2")
         ai_endpoint = ec2.create_vpc_endpoint(
             VpcId=vpc,
             ServiceName=f"com.amazonaws.{REGION}.apprunner.requests",
@@ -173,8 +217,91 @@ class Deployment:
             SecurityGroupIds=[sg_ai_ingress],
         )["VpcEndpoint"]["VpcEndpointId"]
         self.add("AiIngressRequestsEndpoint", "AWS::EC2::VPCEndpoint", ai_endpoint)
-        self.sg_api, self.sg_ai, self.ai_endpoint = sg_api, sg_ai, ai_endpoint
+        self.ai_endpoint = ai_endpoint
 
+    def _ecs(self, vpc: str, sg_api: str, sg_ai: str, sg_internal: str, sg_origin: str) -> None:
+        ecs, elbv2 = _client("ecs"), _client("elbv2")
+        cluster = ecs.create_cluster(clusterName="foundry-prod")["cluster"]["clusterName"]
+        subnets = [self.platform[f"NetworkVpcappSubnet{n}Subnet"][1] for n in (1, 2)]
+        forward: dict[str, list[dict[str, Any]]] = {}
+        balancers = {}
+        for logical, group_id in (("OriginLbAlb", sg_origin), ("InternalLbAlb", sg_internal)):
+            created = elbv2.create_load_balancer(
+                Name=logical.lower(),
+                Subnets=subnets,
+                SecurityGroups=[group_id],
+                Scheme="internal",
+                Type="application",
+            )["LoadBalancers"][0]
+            balancers[logical] = self.add(
+                logical, "AWS::ElasticLoadBalancingV2::LoadBalancer", created["LoadBalancerArn"]
+            )
+            self.origin_lb_dns = created["DNSName"] if logical == "OriginLbAlb" else self.origin_lb_dns
+        for name, group_id in (("api", sg_api), ("ai", sg_ai)):
+            target_group = elbv2.create_target_group(
+                Name=name, Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip"
+            )["TargetGroups"][0]["TargetGroupArn"]
+            forward[name] = [{"Type": "forward", "TargetGroupArn": target_group}]
+            environment, secrets = ENVIRONMENT[name]
+            task = ecs.register_task_definition(
+                family=f"foundry-prod-{name}",
+                networkMode="awsvpc",
+                requiresCompatibilities=["FARGATE"],
+                cpu="256",
+                memory="512",
+                containerDefinitions=[
+                    {
+                        "name": "App",
+                        "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}:1",
+                        "environment": [{"name": k, "value": v} for k, v in environment.items()],
+                        "secrets": [{"name": k, "valueFrom": v} for k, v in secrets.items()],
+                    }
+                ],
+            )["taskDefinition"]["taskDefinitionArn"]
+            public = "ENABLED" if name == "ai" and "ai publicly accessible" in self.broken else "DISABLED"
+            service = ecs.create_service(
+                cluster=cluster,
+                serviceName=f"foundry-prod-{name}",
+                taskDefinition=task,
+                desiredCount=1,
+                launchType="FARGATE",
+                networkConfiguration={
+                    "awsvpcConfiguration": {
+                        "subnets": subnets,
+                        "securityGroups": [group_id],
+                        "assignPublicIp": public,
+                    }
+                },
+                loadBalancers=[
+                    {"targetGroupArn": target_group, "containerName": "App", "containerPort": 8080}
+                ],
+            )["service"]["serviceArn"]
+            self.add(f"{name.title()}TasksService", "AWS::ECS::Service", service)
+        origin = elbv2.create_listener(
+            LoadBalancerArn=balancers["OriginLbAlb"],
+            Protocol="HTTP",
+            Port=80,
+            DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+        )["Listeners"][0]["ListenerArn"]
+        self.add("OriginLbAlbHttp", "AWS::ElasticLoadBalancingV2::Listener", origin)
+        patterns = [
+            p
+            for p in ("/graphql", "/api/*")
+            if not (p == "/graphql" and "/graphql behavior removed" in self.broken)
+        ]
+        elbv2.create_rule(
+            ListenerArn=origin,
+            Priority=10,
+            Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": patterns}}],
+            Actions=forward["api"],
+        )
+        internal = elbv2.create_listener(
+            LoadBalancerArn=balancers["InternalLbAlb"], Protocol="HTTP", Port=80, DefaultActions=forward["ai"]
+        )["Listeners"][0]["ListenerArn"]
+        self.add("InternalLbAlbAiTasksListener", "AWS::ElasticLoadBalancingV2::Listener", internal)
+        self.origin_lb = balancers["OriginLbAlb"]
+
+    def _data_and_identity(self) -> None:
         kms = boto3.client("kms", region_name=REGION)
         keys = {}
         for name in ("KeysDatabase", "KeysStorage", "KeysSecrets"):
@@ -196,7 +323,7 @@ class Deployment:
             BackupRetentionPeriod=0 if "backup retention 0" in self.broken else 14,
             PubliclyAccessible="RDS public" in self.broken,
             DeletionProtection=True,
-            VpcSecurityGroupIds=[sg_rds],
+            VpcSecurityGroupIds=[self.sg_rds],
         )
         self.add("DatabaseInstance", "AWS::RDS::DBInstance", "foundry-prod-postgres")
 
@@ -298,7 +425,7 @@ class Deployment:
                 "AWS::AppRunner::VpcConnector",
                 f"{arn}:vpcconnector/foundry-prod-{name}/1/c{name}",
             )
-            for name in ("api", "ai")
+            for name in (() if self.ecs else ("api", "ai"))
         }
         services = {
             name: self.add(
@@ -306,12 +433,16 @@ class Deployment:
                 "AWS::AppRunner::Service",
                 f"{arn}:service/foundry-prod-{name}/s{name}",
             )
-            for name in ("web", "api", "ai")
+            for name in (("web",) if self.ecs else ("web", "api", "ai"))
         }
-        ingress = self.add(
-            "AiIngressConnection",
-            "AWS::AppRunner::VpcIngressConnection",
-            f"{arn}:vpcingressconnection/foundry-prod-ai/i",
+        ingress = (
+            ""
+            if self.ecs
+            else self.add(
+                "AiIngressConnection",
+                "AWS::AppRunner::VpcIngressConnection",
+                f"{arn}:vpcingressconnection/foundry-prod-ai/i",
+            )
         )
         self.add("EdgeDistribution", "AWS::CloudFront::Distribution", "E2DISTRIBUTION")
         alarm_names = {
@@ -366,32 +497,7 @@ class Deployment:
                 },
                 {"VpcConnectorArn": connector},
             )
-        env = {
-            "api": (
-                {
-                    "CLERK_ISSUER": "https://clerk.foundry.example",
-                    "CLERK_JWKS_URL": "https://clerk.foundry.example/.well-known/jwks.json",
-                    "CLERK_AUTHORIZED_PARTIES": "https://app.foundry.example",
-                },
-                {
-                    k: f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{k}"
-                    for k in (
-                        "DATABASE_SECRET",
-                        "CLERK_SECRET_KEY",
-                        "ORIGIN_VERIFY_SECRET",
-                        "AI_INTERNAL_API_KEY",
-                    )
-                },
-            ),
-            "ai": (
-                {},
-                {
-                    k: f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{k}"
-                    for k in ("AI_INTERNAL_API_KEY", "AI_UPSTREAM_API_KEY")
-                },
-            ),
-            "web": ({}, {}),
-        }
+        env = ENVIRONMENT
         urls = {"web": "web.awsapprunner.invalid", "api": api_url, "ai": ai_url}
         for name, service_arn in services.items():
             network: dict[str, Any] = {
@@ -430,20 +536,21 @@ class Deployment:
                 },
                 {"ServiceArn": service_arn},
             )
-        apprunner.add_response(
-            "describe_vpc_ingress_connection",
-            {
-                "VpcIngressConnection": {
-                    "VpcIngressConnectionArn": ingress,
-                    "ServiceArn": services["ai"],
-                    "IngressVpcConfiguration": {
-                        "VpcId": self.platform["NetworkVpc"][1],
-                        "VpcEndpointId": self.ai_endpoint,
-                    },
-                }
-            },
-            {"VpcIngressConnectionArn": ingress},
-        )
+        if not self.ecs:
+            apprunner.add_response(
+                "describe_vpc_ingress_connection",
+                {
+                    "VpcIngressConnection": {
+                        "VpcIngressConnectionArn": ingress,
+                        "ServiceArn": services["ai"],
+                        "IngressVpcConfiguration": {
+                            "VpcId": self.platform["NetworkVpc"][1],
+                            "VpcEndpointId": self.ai_endpoint,
+                        },
+                    }
+                },
+                {"VpcIngressConnectionArn": ingress},
+            )
 
         _, wafv2 = stubbed("wafv2")
         visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "m"}
@@ -482,14 +589,17 @@ class Deployment:
         behaviors = [
             p
             for p in ("/graphql", "/api/*")
-            if not (p == "/graphql" and "/graphql behavior removed" in self.broken)
-        ]
+            if self.ecs or not (p == "/graphql" and "/graphql behavior removed" in self.broken)
+        ]  # on ECS the /graphql breakage is the load balancer's rule
         web_acl = (
             ""
             if "WAF detached" in self.broken
             else f"arn:aws:wafv2:{REGION}:{ACCOUNT}:global/webacl/foundry-prod-edge/acl-id"
         )
         custom = {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}
+        api_origin: dict[str, Any] = {"DomainName": api_url, "CustomOriginConfig": custom}
+        if self.ecs:
+            api_origin = {"DomainName": self.origin_lb_dns, "VpcOriginConfig": {"VpcOriginId": "vo-origin"}}
         cloudfront.add_response(
             "get_distribution_config",
             {
@@ -509,8 +619,7 @@ class Deployment:
                             {"Id": "web", "DomainName": urls["web"], "CustomOriginConfig": custom},
                             {
                                 "Id": "api",
-                                "DomainName": api_url,
-                                "CustomOriginConfig": custom,
+                                **api_origin,
                                 "CustomHeaders": {
                                     "Quantity": 1,
                                     "Items": [{"HeaderName": "X-Origin-Verify", "HeaderValue": "s3cr3t"}],
@@ -534,6 +643,28 @@ class Deployment:
             },
             {"Id": "E2DISTRIBUTION"},
         )
+        if self.ecs:
+            cloudfront.add_response(
+                "get_vpc_origin",
+                {
+                    "VpcOrigin": {
+                        "Id": "vo-origin",
+                        "Arn": f"arn:aws:cloudfront::{ACCOUNT}:vpcorigin/vo-origin",
+                        "Status": "Deployed",
+                        "CreatedTime": NOW,
+                        "LastModifiedTime": NOW,
+                        "VpcOriginEndpointConfig": {
+                            "Name": "origin",
+                            "Arn": self.origin_lb,
+                            "HTTPPort": 80,
+                            "HTTPSPort": 443,
+                            "OriginProtocolPolicy": "http-only",
+                        },
+                    },
+                    "ETag": "e",
+                },
+                {"Id": "vo-origin"},
+            )
 
         _, cloudwatch = stubbed("cloudwatch")
         alarms = []
@@ -572,14 +703,18 @@ def _json(document: dict[str, Any]) -> str:
     return json.dumps(document)
 
 
-def _verify(broken: set[str], urls: dict[int, str]) -> dict[str, CheckResult]:
-    deployment = Deployment(broken=broken, urls=urls)
+ECS = ("services.api.compute=ecs", "services.ai.compute=ecs")
+
+
+def _verify(broken: set[str], urls: dict[int, str], *, ecs: bool = False) -> dict[str, CheckResult]:
+    deployment = Deployment(broken=broken, urls=urls, ecs=ecs)
     deployment.build()
     factory = deployment.clients()
-    model = read_live(load_config(env="prod"), clients=factory, probe=HttpProber(scheme="http", timeout=2))
+    config = load_config(env="prod", overrides=ECS if ecs else ())
+    model = read_live(config, clients=factory, probe=HttpProber(scheme="http", timeout=2))
     for stub in deployment.stubs:
         stub.assert_no_pending_responses()
-    return {result.name: result for result in run_checks(model, load_config(env="prod"))}
+    return {result.name: result for result in run_checks(model, config)}
 
 
 def test_live_prod_passes_every_check(aws: None, local_http: dict[int, str]) -> None:
@@ -648,3 +783,32 @@ def test_live_without_credentials_stops_at_once(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "no AWS credentials found" in result.stderr
     assert "synthesizing" not in result.stderr
+
+
+def test_live_ecs_backend_passes_or_deviates(aws: None, local_http: dict[int, str]) -> None:
+    """api and ai on ECS (moto's ECS and ELBv2): api behind CloudFront's VPC origin is the one DEVIATION."""
+    results = _verify(set(), local_http, ecs=True)
+    assert {name: r.evidence for name, r in results.items() if r.status is Status.FAIL} == {}
+    assert [name for name, r in results.items() if r.status is Status.DEVIATION] == [
+        "edge-serves-web-and-api"
+    ]
+    assert any("OriginLbAlb -> ApiTasksService" in e for e in results["edge-serves-web-and-api"].evidence)
+    assert any("InternalLbSg" in e for e in results["ai-private"].evidence)
+
+
+LIVE_ECS_BREAKAGES: dict[str, tuple[str, str]] = {
+    "ai endpoint SG open to 0.0.0.0/0": ("ai-private", "InternalLbSg"),
+    "ai publicly accessible": ("ai-private", "AiTasksService"),
+    "/graphql behavior removed": ("edge-serves-web-and-api", "/graphql"),
+}
+
+
+@pytest.mark.parametrize("breakage", list(LIVE_ECS_BREAKAGES))
+def test_live_ecs_breakage_fails_exactly_its_check(
+    aws: None, local_http: dict[int, str], breakage: str
+) -> None:
+    expected, resource = LIVE_ECS_BREAKAGES[breakage]
+    results = _verify({breakage}, local_http, ecs=True)
+    failed = {name for name, r in results.items() if r.status is Status.FAIL}
+    assert failed == {expected}, {name: results[name].evidence for name in failed}
+    assert any(resource in line for line in results[expected].evidence if line.startswith("FAIL"))
