@@ -333,7 +333,8 @@ class _LiveReader:
         wafv2 = self.client("wafv2", edge=True)
         acl_ids: dict[str, str] = {}  # "name/id" -> logical id
         for logical, physical in self.edge.get("AWS::WAFv2::WebACL", []):
-            acl_name, acl_id, _scope = physical.split("|")
+            # CloudFormation names a web ACL "NAME|ID|SCOPE"; take an ARN (…/webacl/NAME/ID) as well.
+            acl_name, acl_id = physical.split("|")[:2] if "|" in physical else physical.split("/")[-2:]
             acl = wafv2.get_web_acl(Name=acl_name, Id=acl_id, Scope="CLOUDFRONT")["WebACL"]
             m.web_acls[logical] = WebAcl(logical, frozenset(r["Name"] for r in acl.get("Rules", [])))
             acl_ids[f"{acl_name}/{acl_id}"] = logical
