@@ -1,8 +1,9 @@
 """`foundry verify --live`: the same checks on a deployed account, read-only.
 
 A healthy prod deployment is built in moto for what moto serves (VPC, subnets, routes, NAT, endpoints,
-security groups, RDS, S3, IAM, KMS, Secrets Manager, Backup); botocore's Stubber answers for the rest
-(CloudFormation's resource lists, App Runner, CloudFront, WAF, CloudWatch alarm states). HTTP probes
+security groups, RDS, S3, IAM, KMS, Secrets Manager, Backup; ECS and ELBv2 for the ECS backend);
+botocore's Stubber answers for the rest (CloudFormation's resource lists, App Runner, CloudFront and its
+VPC origin, WAF, CloudWatch alarm states, which moto cannot date back). HTTP probes
 hit only 127.0.0.1. Each breakage the live account can show turns exactly its check to FAIL.
 """
 
