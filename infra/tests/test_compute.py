@@ -9,10 +9,9 @@ import json
 from typing import Any
 
 import pytest
+from foundry_infra.scenarios import BACKENDS, MATRIX
 from foundry_infra.synthesized import SynthesizedEnvironment as Synth
 from foundry_infra.synthesized import Template
-
-from conftest import BACKENDS, MATRIX
 
 ALL = ["dev", "prod", *MATRIX]
 CLOUDFRONT_PREFIX_LIST = "pl-3b927c52"  # us-east-1's com.amazonaws.global.cloudfront.origin-facing
