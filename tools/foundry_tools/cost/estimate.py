@@ -99,6 +99,7 @@ FREE_TYPES = frozenset(
         "AWS::EC2::VPCGatewayAttachment",
         "AWS::ECR::RegistryScanningConfiguration",
         "AWS::ECS::Cluster",
+        "AWS::ECS::ClusterCapacityProviderAssociations",
         "AWS::ECS::TaskDefinition",
         "AWS::ElasticLoadBalancingV2::Listener",
         "AWS::ElasticLoadBalancingV2::ListenerRule",
