@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import hashlib
 import random
-import socket
 import threading
 import time
 from collections.abc import Sequence
@@ -33,6 +32,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from foundry_tools.twin.serving import BackgroundServer
 
 DEFAULT_MODEL = "foundry-stub-1"
 HANG: Literal["hang"] = "hang"
@@ -105,9 +106,7 @@ class AiStub:
         self._script_position = 0
         self._calls: list[RecordedCall] = []
         self._stopping = threading.Event()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._port: int | None = None
+        self._server: BackgroundServer | None = None
         self.app = Starlette(
             routes=[
                 Route("/v1/chat/completions", self._chat, methods=["POST"]),
@@ -271,9 +270,9 @@ class AiStub:
 
     @property
     def url(self) -> str:
-        if self._port is None:
+        if self._server is None:
             raise RuntimeError("AiStub is not started")
-        return f"http://{HOST}:{self._port}"
+        return self._server.url
 
     @property
     def base_url(self) -> str:
@@ -283,42 +282,20 @@ class AiStub:
     def start(self, *, port: int = 0) -> Self:
         if self._server is not None:
             raise RuntimeError("AiStub is already started")
-        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and
-        # without it every keep-alive response stalls ~40 ms on Nagle + delayed ACK.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((HOST, port))
-        self._port = int(sock.getsockname()[1])
-        config = uvicorn.Config(
-            self.app,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            loop="asyncio",
-            timeout_graceful_shutdown=1,
-        )
         self._stopping.clear()
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="ai-stub", daemon=True
+        server = BackgroundServer(
+            self.app, name="ai-stub", port=port, startup_timeout=STARTUP_TIMEOUT_SECONDS, shutdown_timeout=10
         )
-        self._thread.start()
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                self.stop()
-                raise RuntimeError("AiStub did not start")
-            time.sleep(0.01)
+        server.start()
+        self._server = server
         return self
 
     def stop(self) -> None:
+        # Set first: handlers holding a hanging call open return, so the server can drain.
         self._stopping.set()
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._server.stop()
         self._server = None
-        self._thread = None
 
     def __enter__(self) -> Self:
         return self.start()

@@ -26,14 +26,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import inspect
 import json
 import logging
 import mimetypes
 import re
 import signal
-import socket
 import sys
 import threading
 import time
@@ -43,11 +41,10 @@ from datetime import UTC, datetime
 from email.utils import formatdate
 from functools import partial
 from pathlib import Path
-from types import FrameType, MappingProxyType, TracebackType
-from typing import Literal, Self
+from types import FrameType, MappingProxyType
+from typing import Literal
 
 import httpx
-import uvicorn
 from foundry_contract import (
     API_PATH_PATTERNS,
     ORIGIN_VERIFY_HEADER,
@@ -62,6 +59,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from foundry_tools.twin.serving import BackgroundServer
+from foundry_tools.twin.serving import PortInUseError as PortInUseError  # re-exported: callers catch it here
 
 HOST = "127.0.0.1"
 EDGE_HEALTH_PATH = "/__edge/health"
@@ -559,11 +559,7 @@ def create_edge_app(
 # -- running it
 
 
-class PortInUseError(RuntimeError):
-    pass
-
-
-class EdgeServer:
+class EdgeServer(BackgroundServer):
     """Runs an edge app with uvicorn in a background thread on 127.0.0.1 (port 0 picks a free one)."""
 
     def __init__(
@@ -575,96 +571,20 @@ class EdgeServer:
         startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
         shutdown_timeout: float = SHUTDOWN_TIMEOUT_SECONDS,
     ) -> None:
-        self.app = app
-        self.host = host
-        self.requested_port = port
-        self.startup_timeout = startup_timeout
-        self.shutdown_timeout = shutdown_timeout
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._port: int | None = None
-        self._socket: socket.socket | None = None
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("EdgeServer is not started")
-        return self._port
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> Self:
-        if self._server is not None:
-            raise RuntimeError("EdgeServer is already started")
-        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and
-        # without it every keep-alive response stalled ~40 ms on Nagle + delayed ACK (found by bench/).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket = sock
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self.requested_port))
-        except OSError as error:
-            sock.close()
-            if error.errno == errno.EADDRINUSE:
-                raise PortInUseError(
-                    f"edge: {self.host}:{self.requested_port} is already in use (another twin running?)"
-                ) from None
-            raise
-        self._port = int(sock.getsockname()[1])
-        config = uvicorn.Config(
-            self.app,
-            log_level="warning",
-            access_log=False,
+        super().__init__(
+            app,
+            name="edge",
+            host=host,
+            port=port,
+            in_use_message="edge: {host}:{port} is already in use (another twin running?)",
+            startup_timeout=startup_timeout,
+            shutdown_timeout=shutdown_timeout,
             lifespan="on",
-            loop="asyncio",
             # The edge is the viewer's first hop: its X-Forwarded-For is data to append to, not truth.
             proxy_headers=False,
             server_header=False,
             date_header=False,
-            timeout_graceful_shutdown=1,
         )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._serve, args=(self._server, sock), name="foundry-edge", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + self.startup_timeout
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                self.stop()
-                raise RuntimeError(f"edge: did not start on {self.host}:{self._port}")
-            time.sleep(0.01)
-        return self
-
-    @staticmethod
-    def _serve(server: uvicorn.Server, sock: socket.socket) -> None:
-        with sock:
-            server.run(sockets=[sock])
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        if server is not None:
-            server.should_exit = True
-        if thread is not None:
-            thread.join(timeout=self.shutdown_timeout)
-            if thread.is_alive() and server is not None:
-                server.force_exit = True
-                thread.join(timeout=2)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 DEV_TOKEN_PATH = "/__dev/token"  # noqa: S105 - a URL path, not a secret

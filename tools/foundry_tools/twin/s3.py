@@ -27,7 +27,6 @@ import argparse
 import base64
 import binascii
 import contextlib
-import errno
 import hashlib
 import hmac
 import json
@@ -35,7 +34,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import sys
 import tempfile
 import threading
@@ -51,12 +49,14 @@ from types import FrameType, TracebackType
 from typing import IO, Any, Self
 from urllib.parse import quote, unquote
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from foundry_tools.twin.serving import BackgroundServer
+from foundry_tools.twin.serving import PortInUseError as PortInUseError  # re-exported: callers catch it here
 
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_SECONDS = 10.0
@@ -106,10 +106,6 @@ class S3Error(Exception):
         self.code = code
         self.message = message
         self.fields = fields
-
-
-class PortInUseError(RuntimeError):
-    pass
 
 
 def _no_such_bucket(bucket: str) -> S3Error:
@@ -1320,8 +1316,6 @@ class S3Emulator:
             raise ValueError(f"the twin's S3 listens on {HOST} only, not {host!r}")
         self.root = Path(root)
         self.host = host
-        self._requested_port = port
-        self._port: int | None = None
         self.s3 = S3App(
             DiskStore(self.root),
             access_key=access_key,
@@ -1329,67 +1323,34 @@ class S3Emulator:
             clock=clock,
             access_log=access_log,
         )
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server = BackgroundServer(
+            self.s3.app,
+            name="twin-s3",
+            host=host,
+            port=port,
+            in_use_message="port {port} on {host} is already in use",
+            startup_timeout=STARTUP_TIMEOUT_SECONDS,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+        )
 
     @property
     def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("S3Emulator is not started")
-        return self._port
+        return self._server.port
 
     @property
     def endpoint_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self._server.url
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._server.running
 
     def start(self) -> Self:
-        if self._server is not None:
-            raise RuntimeError("S3Emulator is already started")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self._requested_port))
-        except OSError as error:
-            sock.close()
-            if error.errno == errno.EADDRINUSE:
-                raise PortInUseError(
-                    f"port {self._requested_port} on {self.host} is already in use"
-                ) from error
-            raise
-        self._port = int(sock.getsockname()[1])
-        config = uvicorn.Config(
-            self.s3.app,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            loop="asyncio",
-            timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="twin-s3", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                self.stop()
-                sock.close()
-                raise RuntimeError(f"the S3 emulator did not start within {STARTUP_TIMEOUT_SECONDS:.0f} s")
-            time.sleep(0.01)
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=SHUTDOWN_TIMEOUT_SECONDS)
-        self._server = None
-        self._thread = None
+        self._server.stop()
 
     def __enter__(self) -> Self:
         return self.start()
