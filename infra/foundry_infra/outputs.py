@@ -10,3 +10,9 @@ MIGRATIONS_SECURITY_GROUP = "MigrationsSecurityGroupId"
 MIGRATIONS_LOG_GROUP = "MigrationsLogGroupName"
 MIGRATIONS_CONTAINER = "migrations"
 DATABASE_INSTANCE_ID = "DatabaseInstanceId"
+
+
+def image_tag(service: str) -> str:
+    """The output naming the image tag a service runs, e.g. ApiImageTag (read by the deploy workflow as
+    `${service^}ImageTag`, so on App Runner and ECS alike)."""
+    return f"{service.capitalize()}ImageTag"

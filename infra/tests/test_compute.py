@@ -6,10 +6,13 @@ reachable from the internet except through CloudFront's range, the same role per
 """
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from foundry_infra.scenarios import BACKENDS, MATRIX
+from foundry_infra.config import load_config
+from foundry_infra.outputs import image_tag
+from foundry_infra.scenarios import BACKENDS, MATRIX, SCENARIOS
 from foundry_infra.synthesized import SynthesizedEnvironment as Synth
 from foundry_infra.synthesized import Template
 
@@ -307,6 +310,40 @@ def test_gpu_capacity(synths: dict[str, Synth], scenario: str, spot: bool) -> No
     assert parameter["Default"] == "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id"
 
 
+@pytest.mark.parametrize("scenario", ["dev-gpu", "prod-ecs-gpu"])
+def test_gpu_instances_hold_only_the_agents_calls_on_this_cluster(
+    synths: dict[str, Synth], scenario: str
+) -> None:
+    """CDK's capacity provider would add logs writes on every log group to the instance role; the
+    instances get the agent's calls on this cluster and writes to the vllm log group only."""
+    template = synths[scenario].platform
+    policy = template.props(template.logical_id("GpuInstanceRoleDefaultPolicy", "AWS::IAM::Policy"))
+    cluster = {"Fn::GetAtt": [template.logical_id("ComputeCluster", "AWS::ECS::Cluster"), "Arn"]}
+    log_group = {"Fn::GetAtt": [template.logical_id("GpuLogs", "AWS::Logs::LogGroup"), "Arn"]}
+    star = {
+        action
+        for statement in policy["PolicyDocument"]["Statement"]
+        if statement["Resource"] == "*" and "Condition" not in statement
+        for action in statement["Action"]
+    }
+    assert star == {"ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken"}
+    by_resource = {
+        json.dumps(statement["Resource"], sort_keys=True): statement
+        for statement in policy["PolicyDocument"]["Statement"]
+    }
+    assert "ecs:RegisterContainerInstance" in by_resource[json.dumps(cluster, sort_keys=True)]["Action"]
+    assert sorted(by_resource[json.dumps(log_group, sort_keys=True)]["Action"]) == [
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    ]
+    conditioned = [s for s in policy["PolicyDocument"]["Statement"] if "Condition" in s]
+    assert [s["Condition"] for s in conditioned] == [{"ArnEquals": {"ecs:cluster": cluster}}]
+    (launch_template,) = template.of_type("AWS::EC2::LaunchTemplate").values()
+    user_data = json.dumps(launch_template["Properties"]["LaunchTemplateData"]["UserData"])
+    assert "ECS_AWSVPC_BLOCK_IMDS=true" in user_data
+    assert "ECS_CLUSTER=" in user_data
+
+
 def test_vllm_task_reserves_a_gpu_and_caches_the_model(synths: dict[str, Synth]) -> None:
     template = synths["prod-gpu"].platform
     task = template.props(template.logical_id("GpuTask", "AWS::ECS::TaskDefinition"))
@@ -375,3 +412,19 @@ def test_without_gpu_ai_calls_the_configured_provider(synths: dict[str, Synth]) 
     (container,) = _task(synths["dev-ecs"].platform, "Ai")["ContainerDefinitions"]
     env = {e["Name"]: e["Value"] for e in container["Environment"]}
     assert env["AI_UPSTREAM_BASE_URL"] == "https://api.openai.com/v1"
+
+
+@pytest.mark.parametrize("scenario", ["dev", "dev-ecs", "prod-mixed"])
+def test_the_deploy_workflow_finds_its_rollback_target_on_either_backend(
+    synths: dict[str, Synth], scenario: str
+) -> None:
+    """The workflow records the running images from `${service^}ImageTag` outputs, which every backend
+    writes (it used to ask App Runner, which an ECS service is not)."""
+    workflow = (Path(__file__).resolve().parents[2] / ".github/workflows/deploy-environment.yml").read_text()
+    assert 'output="${service^}ImageTag"' in workflow
+    assert "aws apprunner" not in workflow
+    env, overrides = {**SCENARIOS, **MATRIX}[scenario]
+    services = load_config(env=env, overrides=overrides).services
+    template_outputs = synths[scenario].platform.body["Outputs"]
+    for name in ("web", "api", "ai"):
+        assert template_outputs[image_tag(name)]["Value"] == getattr(services, name).image_tag

@@ -21,6 +21,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as sm
 from constructs import Construct
@@ -75,21 +76,29 @@ class GpuInference(Construct):
         )
         user_data = ec2.UserData.for_linux()
         user_data.add_commands(
-            "echo ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config", f"mkdir -p {HOST_MODEL_CACHE}"
+            "echo ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config",
+            # awsvpc tasks could otherwise read the instance role's credentials from the metadata service.
+            "echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config",
+            f"mkdir -p {HOST_MODEL_CACHE}",
         )
         self.instance_role = iam.Role(
             self,
             "InstanceRole",
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            description="GPU container instances: the ECS agent's own calls (added by the capacity provider)",
+            description="GPU container instances: the ECS agent's own calls on this cluster and the vllm logs",
         )
+        self.log_group = compute.log_group(self, "Logs", name="vllm")
+        self._grant_agent_permissions(compute.cluster, self.log_group)
         launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
             instance_type=ec2.InstanceType(config.instance_type),
             machine_image=ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.GPU),
             security_group=self.instance_security_group,
-            role=self.instance_role,
+            # The capacity provider adds CDK's agent statements to the instance role, among them logs
+            # writes on every log group for a CloudWatch agent we do not run; it gets a view that takes no
+            # statements, and _grant_agent_permissions writes the same calls scoped to this cluster.
+            role=self.instance_role.without_policy_updates(),
             user_data=user_data,
             require_imdsv2=True,
             block_devices=[
@@ -135,7 +144,6 @@ class GpuInference(Construct):
             enable_managed_draining=True,
         )
         compute.cluster.add_asg_capacity_provider(self.capacity_provider)
-        self._acknowledge_agent_permissions()
         acknowledge(
             self.auto_scaling_group,
             "AwsSolutions-AS3",
@@ -176,9 +184,7 @@ class GpuInference(Construct):
             environment={"HF_HOME": MODEL_CACHE},
             secrets={"VLLM_API_KEY": ecs.Secret.from_secrets_manager(api_key)},
             port_mappings=[ecs.PortMapping(container_port=VLLM_PORT, protocol=ecs.Protocol.TCP)],
-            logging=ecs.LogDrivers.aws_logs(
-                stream_prefix="vllm", log_group=compute.log_group(self, "Logs", name="vllm")
-            ),
+            logging=ecs.LogDrivers.aws_logs(stream_prefix="vllm", log_group=self.log_group),
         )
         self.container.add_mount_points(
             ecs.MountPoint(source_volume="model-cache", container_path=MODEL_CACHE, read_only=False)
@@ -250,21 +256,46 @@ class GpuInference(Construct):
             "Requests", requests_per_target=self.config.requests_per_minute, target_group=self.target_group
         )
 
-    def _acknowledge_agent_permissions(self) -> None:
-        policy = self.instance_role.node.try_find_child("DefaultPolicy")
-        if policy is not None:
-            acknowledge(
-                policy,
-                "AwsSolutions-IAM5[Resource::*]",
-                reason="The ECS agent's registration, polling and telemetry calls, which CDK's capacity "
-                "provider grants: ECS defines several of them without a resource type.",
+    def _grant_agent_permissions(self, cluster: ecs.ICluster, log_group: logs.ILogGroup) -> None:
+        """What the ECS agent on a GPU instance calls (CDK's capacity-provider set, minus its logs:* on
+        every log group), each on this cluster or the vllm log group where AWS allows a resource."""
+        role = self.instance_role
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "ecs:RegisterContainerInstance",
+                    "ecs:DeregisterContainerInstance",
+                    "ecs:SubmitContainerStateChange",
+                    "ecs:SubmitTaskStateChange",
+                    "ecs:SubmitAttachmentStateChanges",
+                ],
+                resources=[cluster.cluster_arn],
             )
-            acknowledge(
-                policy,
-                "AwsSolutions-IAM5[Action::ecs:Submit*]",
-                reason="ecs:SubmitContainerStateChange, SubmitTaskStateChange and SubmitAttachmentStateChanges "
-                "are how the agent reports task state; CDK grants them on this cluster only.",
+        )
+        # The container instance these act on does not exist before the agent registers it, so the
+        # cluster is named by condition rather than resource.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ecs:Poll", "ecs:StartTelemetrySession"],
+                resources=["*"],
+                conditions={"ArnEquals": {"ecs:cluster": cluster.cluster_arn}},
             )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken"], resources=["*"]
+            )
+        )
+        # On EC2 the Docker daemon's awslogs driver writes with the instance's credentials.
+        log_group.grant_write(role)
+        policy = role.node.find_child("DefaultPolicy")
+        acknowledge(
+            policy,
+            "AwsSolutions-IAM5[Resource::*]",
+            reason="ecs:Poll and ecs:StartTelemetrySession act on a container instance that does not exist "
+            "yet (scoped to this cluster by the ecs:cluster condition); ecs:DiscoverPollEndpoint and "
+            "ecr:GetAuthorizationToken have no resource type, so AWS requires '*'.",
+        )
 
     def add_nlb(
         self, *, subnets: ec2.SubnetSelection, callers: Sequence[tuple[str, ec2.ISecurityGroup]]

@@ -534,6 +534,9 @@ class PlatformStack(Stack):
             short = service.name.rsplit("-", 1)[-1].capitalize()
             kind = "" if isinstance(service, AppRunnerService) else "Ecs"
             CfnOutput(self, f"{short}{kind}ServiceArn", value=service.arn)
+            # The image running after this deploy, whichever the backend: the workflow's rollback target.
+            tag = getattr(config.services, short.lower()).image_tag
+            CfnOutput(self, outputs.image_tag(short.lower()), value=tag)
         CfnOutput(self, "EcsClusterArn", value=compute.cluster.cluster_arn)
         CfnOutput(self, "DeployRoleArn", value=delivery.deploy_role.role_arn)
         CfnOutput(self, "DiffRoleArn", value=delivery.diff_role.role_arn)

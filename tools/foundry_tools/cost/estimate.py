@@ -64,10 +64,13 @@ class Estimate:
 
 
 # Types that cost nothing by themselves, or whose cost is counted elsewhere (flow logs in log GB,
-# AWS Backup snapshots in db_backup_gb, App Runner's connector and ingress in the endpoint ENIs;
-# Cost Anomaly Detection has no charge).
+# AWS Backup snapshots in db_backup_gb, App Runner's connector and ingress in the endpoint ENIs, an
+# ECS capacity provider's instances in its Auto Scaling group; Cost Anomaly Detection, Application
+# Auto Scaling and CloudFront VPC origins have no charge).
 FREE_TYPES = frozenset(
     {
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
         "AWS::AppRunner::AutoScalingConfiguration",
         "AWS::AppRunner::ObservabilityConfiguration",
         "AWS::AppRunner::VpcConnector",
@@ -82,6 +85,7 @@ FREE_TYPES = frozenset(
         "AWS::CloudFront::CachePolicy",
         "AWS::CloudFront::CloudFrontOriginAccessIdentity",
         "AWS::CloudFront::Function",
+        "AWS::CloudFront::VpcOrigin",
         "AWS::CloudFront::OriginAccessControl",
         "AWS::CloudFront::OriginRequestPolicy",
         "AWS::CloudFront::ResponseHeadersPolicy",
@@ -98,6 +102,7 @@ FREE_TYPES = frozenset(
         "AWS::EC2::VPC",
         "AWS::EC2::VPCGatewayAttachment",
         "AWS::ECR::RegistryScanningConfiguration",
+        "AWS::ECS::CapacityProvider",
         "AWS::ECS::Cluster",
         "AWS::ECS::ClusterCapacityProviderAssociations",
         "AWS::ECS::TaskDefinition",
@@ -105,6 +110,7 @@ FREE_TYPES = frozenset(
         "AWS::ElasticLoadBalancingV2::ListenerRule",
         "AWS::ElasticLoadBalancingV2::TargetGroup",
         "AWS::Events::Rule",
+        "AWS::IAM::InstanceProfile",
         "AWS::IAM::ManagedPolicy",
         "AWS::IAM::OIDCProvider",
         "AWS::IAM::Policy",
@@ -327,6 +333,16 @@ def _task_size(template: Template, props: dict[str, Any]) -> tuple[float, float,
     return float(task.get("Cpu", 256)) / 1024, float(task.get("Memory", 512)) / 1024, arm
 
 
+def _spot_share(props: dict[str, Any]) -> float:
+    """The share of a service's tasks on FARGATE_SPOT, from its strategy's weights (base ignored)."""
+    strategy = props.get("CapacityProviderStrategy", [])
+    total = sum(float(item.get("Weight", 0)) for item in strategy)
+    spot = sum(
+        float(item.get("Weight", 0)) for item in strategy if item.get("CapacityProvider") == "FARGATE_SPOT"
+    )
+    return spot / total if total else 0.0
+
+
 @prices("AWS::ECS::Service")
 def _fargate(ctx: Context) -> Iterator[Row]:
     kind = "AWS::ECS::Service"
@@ -336,23 +352,31 @@ def _fargate(ctx: Context) -> Iterator[Row]:
             continue  # tasks on EC2 capacity are priced through the instances
         vcpu, memory_gb, arm = _task_size(template, props)
         tasks = int(props.get("DesiredCount", 1))
-        prefix = "fargate.arm_" if arm else "fargate."
-        hours = tasks * ctx.hours
-        yield ctx.row(
-            logical_id, kind, f"{tasks} Fargate task(s), vCPU", "fixed", hours * vcpu, f"{prefix}vcpu_hour"
-        )
-        yield ctx.row(
-            logical_id, kind, f"{tasks} Fargate task(s), GB", "fixed", hours * memory_gb, f"{prefix}gb_hour"
-        )
+        spot = _spot_share(props)
+        for share, label, prefix in (
+            (1 - spot, "Fargate", "fargate.arm_" if arm else "fargate."),
+            (spot, "Fargate Spot", "fargate.spot_arm_" if arm else "fargate.spot_"),
+        ):
+            if share == 0:
+                continue
+            hours = tasks * share * ctx.hours
+            count = f"{tasks * share:g} {label} task(s)"
+            yield ctx.row(logical_id, kind, f"{count}, vCPU", "fixed", hours * vcpu, f"{prefix}vcpu_hour")
+            yield ctx.row(logical_id, kind, f"{count}, GB", "fixed", hours * memory_gb, f"{prefix}gb_hour")
         network = props.get("NetworkConfiguration", {}).get("AwsvpcConfiguration", {})
         if network.get("AssignPublicIp") == "ENABLED":
-            yield ctx.row(logical_id, kind, "task public IPv4", "fixed", hours, "public_ipv4.hour")
+            yield ctx.row(
+                logical_id, kind, "task public IPv4", "fixed", tasks * ctx.hours, "public_ipv4.hour"
+            )
 
 
 @prices("AWS::ElasticLoadBalancingV2::LoadBalancer")
 def _load_balancer(ctx: Context) -> Iterator[Row]:
     kind = "AWS::ElasticLoadBalancingV2::LoadBalancer"
     for _, logical_id, props in ctx.resources(kind):
+        if props.get("Type", "application") == "network":
+            yield ctx.row(logical_id, kind, "NLB hours", "fixed", ctx.hours, "nlb.hour")
+            continue  # internal here; its capacity units follow traffic the profile does not model
         if props.get("Type", "application") != "application":
             continue  # left unpriced below
         yield ctx.row(logical_id, kind, "ALB hours", "fixed", ctx.hours, "alb.hour")
@@ -379,10 +403,29 @@ def _instances(ctx: Context) -> Iterator[Row]:
 def _auto_scaling(ctx: Context) -> Iterator[Row]:
     kind = "AWS::AutoScaling::AutoScalingGroup"
     for template, logical_id, props in ctx.resources(kind):
-        launch = ref_target(props.get("LaunchTemplate", {}).get("LaunchTemplateId"))
+        mixed = props.get("MixedInstancesPolicy", {})
+        specification = mixed.get("LaunchTemplate", {}).get("LaunchTemplateSpecification", {})
+        launch = ref_target(props.get("LaunchTemplate", specification).get("LaunchTemplateId"))
         data = template.props(launch).get("LaunchTemplateData", {}) if launch in template.resources else {}
         count = int(props.get("DesiredCapacity", props.get("MinSize", 0)))
-        yield from _instance_row(ctx, logical_id, kind, str(data.get("InstanceType")), count)
+        instance_type = str(data.get("InstanceType"))
+        on_demand = mixed.get("InstancesDistribution", {}).get("OnDemandPercentageAboveBaseCapacity", 100)
+        if mixed and int(on_demand) < 100:
+            # Spot prices move by the hour and the AZ; the on-demand price is the estimate's upper bound.
+            item = f"{count} × {instance_type} Spot (≤ on-demand)"
+        else:
+            item = f"{count} × {instance_type}"
+        key = f"ec2.{instance_type}.hour"
+        if key in ctx.prices:
+            yield ctx.row(logical_id, kind, item, "fixed", count * ctx.hours, key)
+        for device in data.get("BlockDeviceMappings", []):
+            ebs = device.get("Ebs", {})
+            if ebs.get("VolumeType", "gp3") == "gp3" and ebs.get("VolumeSize"):
+                size = int(ebs["VolumeSize"])
+                yield ctx.row(
+                    logical_id, kind, f"{count} × {size} GB gp3 root volume", "fixed", count * size,
+                    "ebs.gp3_gb_month",
+                )  # fmt: skip
 
 
 def _flat(resource_type: str, item: str, price_key: str) -> Pricer:
@@ -471,6 +514,6 @@ def estimate(templates: Mapping[str, Template], traffic: Traffic, prices: PriceT
     unpriced += sorted(
         f"AWS::ElasticLoadBalancingV2::LoadBalancer ({props.get('Type')})"
         for _, _, props in ctx.resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
-        if props.get("Type", "application") != "application"
+        if props.get("Type", "application") not in ("application", "network")
     )
     return Estimate(rows=rows, unpriced=unpriced)

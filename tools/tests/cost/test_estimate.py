@@ -85,6 +85,68 @@ def test_tiny_template_usage_costs_match_hand_arithmetic() -> None:
     assert backup == pytest.approx((30 - 20) * 0.095)
 
 
+CONTAINERS: dict[str, Any] = {
+    "Resources": {
+        "Task": {
+            "Type": "AWS::ECS::TaskDefinition",
+            "Properties": {"Cpu": "1024", "Memory": "2048", "RuntimePlatform": {"CpuArchitecture": "ARM64"}},
+        },
+        "Half": {
+            "Type": "AWS::ECS::Service",
+            "Properties": {
+                "TaskDefinition": {"Ref": "Task"},
+                "DesiredCount": 2,
+                "CapacityProviderStrategy": [
+                    {"CapacityProvider": "FARGATE", "Weight": 1},
+                    {"CapacityProvider": "FARGATE_SPOT", "Weight": 1},
+                ],
+            },
+        },
+        "Launch": {
+            "Type": "AWS::EC2::LaunchTemplate",
+            "Properties": {
+                "LaunchTemplateData": {
+                    "InstanceType": "g6.xlarge",
+                    "BlockDeviceMappings": [{"Ebs": {"VolumeSize": 100, "VolumeType": "gp3"}}],
+                }
+            },
+        },
+        "Gpus": {
+            "Type": "AWS::AutoScaling::AutoScalingGroup",
+            "Properties": {
+                "MinSize": "2",
+                "MaxSize": "2",
+                "MixedInstancesPolicy": {
+                    "InstancesDistribution": {"OnDemandPercentageAboveBaseCapacity": 0},
+                    "LaunchTemplate": {
+                        "LaunchTemplateSpecification": {"LaunchTemplateId": {"Ref": "Launch"}}
+                    },
+                },
+            },
+        },
+        "Nlb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {"Type": "network"}},
+    }
+}
+
+
+def test_containers_spot_gpu_and_nlb_match_hand_arithmetic() -> None:
+    result = estimate({"c": Template(CONTAINERS)}, ZERO, PRICES)
+    hand = {
+        # two ARM tasks of 1 vCPU / 2 GB, weights 1:1 -> one task's hours on demand, one on Spot
+        "fargate": 730 * (1 * 0.03238 + 2 * 0.00356),
+        "fargate spot": 730 * (1 * 0.01619 + 2 * 0.00178),
+        # Spot GPU instances are priced at the on-demand upper bound, each with its 100 GB root volume
+        "g6": 2 * 730 * 0.805,
+        "gp3": 2 * 100 * 0.08,
+        "nlb": 730 * 0.0225,
+    }
+    assert result.total_usd_month == pytest.approx(sum(hand.values()))
+    assert result.unpriced == []
+    items = [row.item for row in result.rows]
+    assert "1 Fargate Spot task(s), vCPU" in items
+    assert "2 × g6.xlarge Spot (≤ on-demand)" in items
+
+
 def test_unknown_resource_types_are_reported_not_silently_free() -> None:
     body = {"Resources": {"Thing": {"Type": "AWS::Neptune::DBCluster", "Properties": {}}}}
     assert estimate({"x": Template(body)}, ZERO, PRICES).unpriced == ["AWS::Neptune::DBCluster"]

@@ -39,7 +39,8 @@ def run_checkov(directory: Path) -> dict[str, Any]:
     return found
 
 
-@pytest.mark.parametrize("scenario", ["dev", "staging", "prod"])
+# The three profiles, and the matrix's ECS-with-GPU corners: every ECS, ALB, NLB and GPU resource type.
+@pytest.mark.parametrize("scenario", ["dev", "staging", "prod", "dev-ecs-gpu", "prod-ecs-gpu"])
 def test_no_failed_checks_and_every_skip_has_a_reason(
     synths: dict[str, SynthesizedEnvironment], scenario: str
 ) -> None:

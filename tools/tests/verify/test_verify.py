@@ -290,12 +290,6 @@ def test_examples_complete_and_minimal(synths: dict[str, SynthesizedEnvironment]
         assert any("OAC" in e for e in results["uploads-no-public-buckets"].evidence)
 
 
-# CDK's ECS capacity-provider instance role grants logs:CreateLogStream/PutLogEvents on Resource "*"
-# (infra/foundry_infra/services/gpu.py, GpuInstanceRoleDefaultPolicy): a real least-privilege finding
-# of the GPU path, reported to its owner rather than excused here.
-GPU_IAM_GAP = "GpuInstanceRoleDefaultPolicy: logs:CreateLogStream/PutLogEvents on Resource '*'"
-
-
 @pytest.mark.parametrize("scenario", sorted(MATRIX))
 def test_every_compute_backend_has_no_failure(
     synths: dict[str, SynthesizedEnvironment], scenario: str
@@ -310,12 +304,6 @@ def test_every_compute_backend_has_no_failure(
         for name, r in results.items()
         if r.status is Status.FAIL
     }
-    if "gpu" in scenario:
-        assert list(failed) == ["iam-least-privilege"], failed
-        assert all(
-            "GpuInstanceRoleDefaultPolicy" in e and "logs:" in e for e in failed["iam-least-privilege"]
-        )
-        pytest.xfail(GPU_IAM_GAP)
     assert failed == {}
     if env == "prod":
         deviating = {name for name, r in results.items() if r.status is Status.DEVIATION}
