@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import uvicorn
+from foundry_api.__main__ import tune_gc
 from foundry_api.core.config import Settings
 from foundry_api.core.db import create_pool
 from foundry_api.core.pagination import PageRequest
@@ -99,7 +100,8 @@ def main() -> int:
     parser.add_argument("--azp", required=True)
     args = parser.parse_args()
     app = build_app(database_url=args.database_url, issuer=args.issuer, azp=args.azp)
-    # The same server settings as `foundry-api serve`.
+    # The same server and runtime settings as `foundry-api serve`.
+    tune_gc()
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_config=None, access_log=False, server_header=False)
     return 0
 

@@ -10,6 +10,8 @@ local auth = os.getenv("BENCH_AUTHORIZATION")
 if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
 local origin = os.getenv("BENCH_ORIGIN_VERIFY")
 if origin and origin ~= "" then wrk.headers["X-Origin-Verify"] = origin end
+local extra_name, extra_value = os.getenv("BENCH_HEADER_NAME"), os.getenv("BENCH_HEADER_VALUE")
+if extra_name and extra_name ~= "" then wrk.headers[extra_name] = extra_value end
 
 function setup(thread)
   table.insert(threads, thread)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from types import FrameType
 
@@ -16,6 +17,18 @@ from foundry_api.core.logging import configure_logging
 
 # App Runner gives no documented grace period; ECS defaults to 30 s. Finish in-flight work in less.
 GRACEFUL_SHUTDOWN_SECONDS = 25
+# A GraphQL response allocates thousands of short-lived objects; Python's default first-generation
+# threshold (700) then runs the collector several times per request. 50,000 keeps pauses short and
+# memory bounded (measured: about 7% more page queries per second, bench/README.md).
+GC_GEN0_THRESHOLD = 50_000
+
+
+def tune_gc() -> None:
+    """Call once the app is built: what start-up allocated moves out of the collector's sight."""
+    gc.collect()
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
 
 
 def serve(settings: Settings) -> int:
@@ -42,6 +55,7 @@ def serve(settings: Settings) -> int:
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         lifespan="on",
     )
+    tune_gc()
     DrainingServer(config).run()
     return 0
 

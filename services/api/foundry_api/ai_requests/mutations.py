@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Annotated
 
 import strawberry
 
-from foundry_api.ai_requests.client import AiCallError
+from foundry_api.ai_requests.client import AiCallError, Completion
 from foundry_api.ai_requests.repository import insert_ai_request
 from foundry_api.ai_requests.types import AiRequest, AskAiInput, AskAiPayload, AskAiResult
 from foundry_api.context import Info
@@ -31,14 +32,29 @@ class AiRequestMutations:
             return UserError(
                 code="INVALID_PROMPT", message="The prompt contains a NUL character.", field="prompt"
             )
-        viewer = await info.context.viewer()
-        services = info.context.services
+        context, services = info.context, info.context.services
+        if context.principal is None:
+            raise PermissionError("not signed in")
+        sub = context.principal.sub
+
+        async def ask() -> Completion | AiCallError:
+            try:
+                return await services.ai.complete(prompt=prompt, user=sub, request_id=context.request_id)
+            except AiCallError as exc:
+                return exc
+
+        # The user's row is looked up while ai works (ai needs only the token's sub): the lookup
+        # leaves the request's critical path. A failing lookup cancels the call.
         try:
-            completion = await services.ai.complete(
-                prompt=prompt, user=viewer.clerk_sub, request_id=info.context.request_id
-            )
-        except AiCallError as exc:
-            return UserError(code=exc.code, message=exc.message, field=None)
+            async with asyncio.TaskGroup() as group:
+                viewer_task = group.create_task(context.viewer())
+                outcome_task = group.create_task(ask())
+        except BaseExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+        viewer, outcome = viewer_task.result(), outcome_task.result()
+        if isinstance(outcome, AiCallError):
+            return UserError(code=outcome.code, message=outcome.message, field=None)
+        completion = outcome
         row = await insert_ai_request(
             services.pool,
             request_id=uuid.uuid4(),

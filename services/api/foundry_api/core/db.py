@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -19,6 +20,21 @@ POOL_MAX_LIFETIME_SECONDS = 1800.0
 POOL_MAX_IDLE_SECONDS = 300.0
 CONNECT_TIMEOUT_SECONDS = 5
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000
+# A connection back in the pool for less than this is handed out without a round trip to check it:
+# under load every checkout would otherwise pay one. One that failed in between is closed by psycopg
+# and never returned, and a server restart shows up as errors for at most this long.
+CHECK_AFTER_IDLE_SECONDS = 2.0
+_RETURNED_AT = "_foundry_returned_at"
+
+
+async def _mark_returned(conn: AsyncConnection[DictRow]) -> None:
+    setattr(conn, _RETURNED_AT, time.monotonic())
+
+
+async def _check_if_idle(conn: AsyncConnection[DictRow]) -> None:
+    returned_at: float | None = getattr(conn, _RETURNED_AT, None)
+    if returned_at is None or time.monotonic() - returned_at >= CHECK_AFTER_IDLE_SECONDS:
+        await AsyncConnectionPool.check_connection(conn)
 
 
 def connection_kwargs(settings: DatabaseSettings) -> dict[str, Any]:
@@ -38,14 +54,18 @@ def create_pool(settings: Settings) -> Pool:
     conninfo = str(kwargs.pop("conninfo", ""))
     return AsyncConnectionPool(
         conninfo,
-        kwargs={**kwargs, "row_factory": dict_row},
+        # Every repository call is one statement (or an idempotent upsert after a read): autocommit
+        # spares each checkout the BEGIN and COMMIT round trips. Work that must be atomic opens
+        # `conn.transaction()` explicitly.
+        kwargs={**kwargs, "row_factory": dict_row, "autocommit": True},
         connection_class=AsyncConnection[DictRow],
         min_size=1,
         max_size=settings.db_pool_max_size,
         timeout=POOL_TIMEOUT_SECONDS,
         max_lifetime=POOL_MAX_LIFETIME_SECONDS,
         max_idle=POOL_MAX_IDLE_SECONDS,
-        check=AsyncConnectionPool.check_connection,
+        check=_check_if_idle,
+        reset=_mark_returned,
         open=False,
         name="foundry-api",
     )

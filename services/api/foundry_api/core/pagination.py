@@ -40,7 +40,9 @@ def page_request(*, first: int | None, after: str | None) -> PageRequest:
 
 
 def encode_cursor(created_at: datetime, row_id: UUID) -> str:
-    raw = json.dumps([_CURSOR_VERSION, created_at.isoformat(), str(row_id)], separators=(",", ":"))
+    # The same bytes as json.dumps([...], separators=(",", ":")) (an ISO timestamp and a UUID hold
+    # nothing JSON escapes), without its cost: a page encodes one cursor per edge.
+    raw = f'["{_CURSOR_VERSION}","{created_at.isoformat()}","{row_id}"]'
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 

@@ -1,0 +1,66 @@
+"""The connection pool against a real Postgres: autocommit statements, and a liveness check only for
+connections that sat idle, so a busy pool does not pay a round trip per checkout."""
+
+from __future__ import annotations
+
+import pytest
+from foundry_api.core import db
+from foundry_api.core.config import Settings
+from foundry_api.core.db import create_pool
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow
+from psycopg_pool import AsyncConnectionPool
+from pydantic import SecretStr
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The liveness round trips the pool makes, by backend pid."""
+    made: list[int] = []
+    real = AsyncConnectionPool.check_connection
+
+    async def counting(conn: AsyncConnection[DictRow]) -> None:
+        made.append(conn.info.backend_pid)
+        await real(conn)
+
+    monkeypatch.setattr(AsyncConnectionPool, "check_connection", staticmethod(counting))
+    return made
+
+
+async def test_recently_returned_connections_skip_the_check_and_idle_ones_get_it(
+    fresh_database_url: str, checks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(
+        foundry_env="local",
+        database_url=SecretStr(fresh_database_url),
+        database_sslmode="disable",
+        uploads_bucket="unused",
+        clerk_jwks_url="http://127.0.0.1:9/.well-known/jwks.json",
+        clerk_issuer="http://127.0.0.1:9",
+        clerk_authorized_parties="http://127.0.0.1:5173",
+        ai_service_url="http://127.0.0.1:9",
+        ai_internal_api_key=SecretStr("unused-by-this-test"),
+    )
+    pool = create_pool(settings)
+    await pool.open(wait=True, timeout=10)
+    try:
+        async with pool.connection() as conn:
+            pid = conn.info.backend_pid
+            assert conn.autocommit
+            await conn.execute("CREATE TABLE t (x int)")
+            await conn.execute("INSERT INTO t VALUES (1)")
+        # The first checkout of a fresh connection is checked; a second one right after is not.
+        assert checks == [pid]
+        async with pool.connection() as conn:
+            assert conn.info.backend_pid == pid
+            # Autocommit: the insert above is visible without a COMMIT, and no transaction is open.
+            assert (await (await conn.execute("SELECT count(*) AS n FROM t")).fetchone()) == {"n": 1}
+            assert conn.info.transaction_status.name == "IDLE"
+        assert checks == [pid]
+        # Once it has sat idle past the threshold, the next checkout checks it again.
+        monkeypatch.setattr(db, "CHECK_AFTER_IDLE_SECONDS", 0.0)
+        async with pool.connection():
+            pass
+        assert checks == [pid, pid]
+    finally:
+        await pool.close(timeout=5)
