@@ -65,12 +65,9 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        too_large = error_response(
-            413, "PAYLOAD_TOO_LARGE", f"request body exceeds {self.max_bytes} bytes", request_id_of(scope)
-        )
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await too_large(scope, receive, send)
+            await self._too_large(scope, receive, send)
             return
         chunks: list[bytes] = []
         received = 0
@@ -81,7 +78,7 @@ class BodySizeLimitMiddleware:
             chunk = message.get("body", b"")
             received += len(chunk)
             if received > self.max_bytes:
-                await too_large(scope, receive, send)
+                await self._too_large(scope, receive, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -97,3 +94,10 @@ class BodySizeLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Built only when needed: the happy path (every POST) no longer renders an unused 413.
+        response = error_response(
+            413, "PAYLOAD_TOO_LARGE", f"request body exceeds {self.max_bytes} bytes", request_id_of(scope)
+        )
+        await response(scope, receive, send)

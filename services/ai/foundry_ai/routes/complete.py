@@ -52,12 +52,14 @@ class PromptLimitError(Exception):
         self.message = message
 
 
-def get_gateway(request: Request) -> CompletionGateway:
+# Both dependencies are `async def`: FastAPI runs a plain `def` one in the thread pool, a thread
+# round trip per dependency per request for what is only an attribute lookup.
+async def get_gateway(request: Request) -> CompletionGateway:
     gateway: CompletionGateway = request.app.state.gateway
     return gateway
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -102,13 +102,15 @@ class UpstreamClient:
         headers = {"Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
+        # The pool limits belong on the transport: httpx ignores a client's `limits` once it is given a
+        # transport, which left the pool at httpx's defaults (20 kept-alive connections, fewer than
+        # AI_MAX_CONCURRENCY, so bursts closed and reopened connections).
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        # Retries happen at one layer only: the gateway's (reference §7).
+        self._transport = transport or httpx.AsyncHTTPTransport(retries=0, limits=limits)
+        # The client builds each request (base headers, timeouts) and owns the transport's lifetime.
         self._http = httpx.AsyncClient(
-            headers=headers,
-            timeout=timeout,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            # Retries happen at one layer only: the gateway's (reference §7).
-            transport=transport or httpx.AsyncHTTPTransport(retries=0),
-            follow_redirects=False,
+            headers=headers, timeout=timeout, limits=limits, transport=self._transport, follow_redirects=False
         )
 
     async def aclose(self) -> None:
@@ -126,7 +128,7 @@ class UpstreamClient:
             payload["user"] = user
         headers = {"X-Request-Id": request_id} if request_id else {}
         try:
-            response = await self._http.post(self._url, json=payload, headers=headers)
+            response = await self._send(payload, headers)
         except httpx.TimeoutException as exc:
             raise CompletionError(
                 ErrorCode.UPSTREAM_TIMEOUT,
@@ -143,6 +145,24 @@ class UpstreamClient:
                 ErrorCode.UPSTREAM_ERROR, f"the AI provider connection failed ({type(exc).__name__})"
             ) from exc
         return self._answer_from(response)
+
+    async def _send(self, payload: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        """One exchange straight over the transport, body read in full and the connection released.
+
+        AsyncClient.send would add only what this client never uses (auth flows, redirects: they are
+        off, event hooks) plus a cookie jar shared by every caller, which must not carry one user's
+        upstream cookies into another's request; skipping it saves ~0.1 ms a call. The transport still
+        maps httpcore errors to httpx's TimeoutException/ConnectError/..., as it does under send().
+        """
+        if self._http.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        request = self._http.build_request("POST", self._url, json=payload, headers=headers)
+        response = await self._transport.handle_async_request(request)
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
 
     def _answer_from(self, response: httpx.Response) -> UpstreamAnswer:
         status = response.status_code

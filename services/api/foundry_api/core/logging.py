@@ -44,6 +44,11 @@ def configure_logging(*, level: str = "INFO") -> None:
     # Our own middleware writes one access line per request with the request id; uvicorn's would
     # duplicate it without one.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every call to ai at INFO ("HTTP Request: POST ..."), a second line per askAi that the
+    # access line and ai's own log already cover; its warnings and errors still come through.
+    logging.getLogger("httpx").setLevel(
+        logging.NOTSET if level == "DEBUG" else max(root.level, logging.WARNING)
+    )
 
 
 def get_logger(name: str) -> Any:
