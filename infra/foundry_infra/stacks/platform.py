@@ -233,23 +233,60 @@ class PlatformStack(Stack):
                 "AI_UPSTREAM_API_KEY": secrets.ai_provider_key,
             },
         )
-        ai: AppRunnerService | FargateWebService
-        ai_ingress: PrivateIngress | None = None
-        if "ai" not in on_ecs:
+
+        def run(
+            service: Service,
+            *,
+            role: ServiceRole,
+            environment: ServiceEnvironment,
+            security_group: ec2.ISecurityGroup | None,
+            public: bool,
+            traced: bool,
+        ) -> AppRunnerService | FargateWebService:
+            """One service on the backend its profile names (issue 6): the same image, role, environment
+            and security group either way; the callers wire what reaches it."""
+            label, service_config = service.value.capitalize(), getattr(config.services, service.value)
+            if service_config.compute == "ecs":
+                assert security_group is not None
+                return FargateWebService(
+                    self,
+                    f"{label}Tasks",
+                    name=f"{name}-{service.value}",
+                    config=service_config,
+                    settings=fargate,
+                    repository=registry.repositories[service],
+                    task_role=role.role,
+                    environment=environment,
+                    security_group=security_group,
+                    log_group=compute.log_group(self, f"{label}Logs", name=service.value),
+                )
             assert access_role is not None
-            ai = AppRunnerService(
+            return AppRunnerService(
                 self,
-                "Ai",
-                name=f"{name}-ai",
-                config=config.services.ai,
-                repository=registry.repositories[Service.AI],
+                label,
+                name=f"{name}-{service.value}",
+                config=service_config,
+                repository=registry.repositories[service],
                 access_role=access_role.role,
-                instance_role=ai_role.role,
-                environment=ai_environment,
-                public=False,
-                vpc_egress=(network.vpc.select_subnets(subnet_group_name="app"), groups.ai),
-                observability_configuration_arn=tracing_arn,
+                instance_role=role.role,
+                environment=environment,
+                public=public,
+                vpc_egress=(network.vpc.select_subnets(subnet_group_name="app"), security_group)
+                if security_group is not None
+                else None,
+                observability_configuration_arn=tracing_arn if traced else None,
             )
+
+        ai = run(
+            Service.AI,
+            role=ai_role,
+            environment=ai_environment,
+            security_group=groups.ai,
+            public=False,
+            traced=True,
+        )
+        ai_ingress: PrivateIngress | None = None
+        if isinstance(ai, AppRunnerService):
             ai_ingress = PrivateIngress(
                 self,
                 "AiIngress",
@@ -261,18 +298,6 @@ class PlatformStack(Stack):
             ai_url = ai_ingress.url
         else:
             assert internal_lb is not None
-            ai = FargateWebService(
-                self,
-                "AiTasks",
-                name=f"{name}-ai",
-                config=config.services.ai,
-                settings=fargate,
-                repository=registry.repositories[Service.AI],
-                task_role=ai_role.role,
-                environment=ai_environment,
-                security_group=groups.ai,
-                log_group=compute.log_group(self, "AiLogs", name="ai"),
-            )
             ai_url = internal_lb.serve(ai, callers=[("api tasks or connector (sg-api) only", groups.api)])
 
         origin_lb = (
@@ -293,41 +318,25 @@ class PlatformStack(Stack):
         web_environment = ServiceEnvironment(
             service=Service.WEB, plain={"PORT": "8080", "FOUNDRY_ENV": config.name}
         )
-        if config.edge.web_origin == "apprunner" and groups.web is not None and origin_lb is not None:
-            self.web_service = FargateWebService(
-                self,
-                "WebTasks",
-                name=f"{name}-web",
-                config=config.services.web,
-                settings=fargate,
-                repository=registry.repositories[Service.WEB],
-                task_role=web_role.role,
+        if config.edge.web_origin == "apprunner":
+            self.web_service = run(
+                Service.WEB,
+                role=web_role,
                 environment=web_environment,
                 security_group=groups.web,
-                log_group=compute.log_group(self, "WebLogs", name="web"),
-            )
-            origin_lb.route(service=self.web_service, path_patterns=None)
-            web_origin = origin_lb.origin()
-        elif config.edge.web_origin == "apprunner":
-            assert access_role is not None
-            self.web_service = AppRunnerService(
-                self,
-                "Web",
-                name=f"{name}-web",
-                config=config.services.web,
-                repository=registry.repositories[Service.WEB],
-                access_role=access_role.role,
-                instance_role=web_role.role,
-                environment=web_environment,
                 public=True,
-                vpc_egress=None,
-                observability_configuration_arn=None,
+                traced=False,
             )
-            web_origin = origins.HttpOrigin(
-                self.web_service.url,
-                protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-                origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
-            )
+            if isinstance(self.web_service, FargateWebService):
+                assert origin_lb is not None
+                origin_lb.route(service=self.web_service, path_patterns=None)
+                web_origin = origin_lb.origin()
+            else:
+                web_origin = origins.HttpOrigin(
+                    self.web_service.url,
+                    protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                    origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+                )
         else:
             web_origin = origins.S3BucketOrigin.with_origin_access_control(buckets.assets)
 
@@ -362,38 +371,20 @@ class PlatformStack(Stack):
                 "AI_INTERNAL_API_KEY": secrets.internal_api_key,
             },
         )
-        api: AppRunnerService | FargateWebService
+        api = run(
+            Service.API,
+            role=api_role,
+            environment=api_environment,
+            security_group=groups.api,
+            public=True,
+            traced=True,
+        )
         api_endpoint: str | OriginLoadBalancer
-        if "api" in on_ecs and origin_lb is not None:
-            api = FargateWebService(
-                self,
-                "ApiTasks",
-                name=f"{name}-api",
-                config=config.services.api,
-                settings=fargate,
-                repository=registry.repositories[Service.API],
-                task_role=api_role.role,
-                environment=api_environment,
-                security_group=groups.api,
-                log_group=compute.log_group(self, "ApiLogs", name="api"),
-            )
+        if isinstance(api, FargateWebService):
+            assert origin_lb is not None
             origin_lb.route(service=api, path_patterns=API_PATH_PATTERNS)
             api_endpoint = origin_lb
         else:
-            assert access_role is not None
-            api = AppRunnerService(
-                self,
-                "Api",
-                name=f"{name}-api",
-                config=config.services.api,
-                repository=registry.repositories[Service.API],
-                access_role=access_role.role,
-                instance_role=api_role.role,
-                environment=api_environment,
-                public=True,
-                vpc_egress=(network.vpc.select_subnets(subnet_group_name="app"), groups.api),
-                observability_configuration_arn=tracing_arn,
-            )
             api_endpoint = api.url
 
         distribution = Distribution(
