@@ -195,14 +195,6 @@ class GpuInference(Construct):
             reason="The plain environment is only HF_HOME, the model cache path; the API key vLLM requires "
             "arrives through `secrets` from Secrets Manager.",
         )
-        execution_policy = self.task_definition.execution_role.node.try_find_child("DefaultPolicy")  # type: ignore[union-attr]
-        if execution_policy is not None:
-            acknowledge(
-                execution_policy,
-                "AwsSolutions-IAM5[Resource::*]",
-                reason="Only for the pull of a public image and its log stream: the execution role reads the "
-                "one API-key secret and writes the vllm log group.",
-            )
         self.service = ecs.Ec2Service(
             self,
             "Service",
