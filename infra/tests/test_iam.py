@@ -4,35 +4,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from foundry_infra.security.iam import STAR_RESOURCE_ACTIONS
 from foundry_infra.synthesized import SynthesizedEnvironment as Synth
 
-# Actions AWS defines without a resource type: granting them needs Resource "*". Each use in our
-# code carries a comment and a scoping condition or sits on an AWS-managed construct.
-STAR_RESOURCE_ACTIONS = {
-    "cloudwatch:PutMetricData",
-    "ecr:GetAuthorizationToken",
-    "ec2:DescribeSecurityGroups",
-    "ec2:CreateNetworkInterface",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DeleteNetworkInterface",
-    "ec2:AssignPrivateIpAddresses",
-    "ec2:UnassignPrivateIpAddresses",
-    "secretsmanager:GetRandomPassword",
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-}
-
-
-# The ECS agent on the GPU instances (spec §9) needs AWS's container-instance set: CDK grants it on "*"
-# (ecs:Poll and StartTelemetrySession with an ecs:cluster condition), as AWS's managed
-# AmazonEC2ContainerServiceforEC2Role does. Accepted on that one role only.
-ECS_AGENT_STAR_ACTIONS = {
-    "ecs:Poll",
-    "ecs:StartTelemetrySession",
-    "ecs:DiscoverPollEndpoint",
-    "logs:CreateLogStream",
-    "logs:PutLogEvents",
-}
+# The ECS agent on the GPU instances (spec §9) polls for work on a container instance that does not
+# exist before it registers: ecs:Poll and StartTelemetrySession on "*" under an ecs:cluster condition,
+# as AWS's managed AmazonEC2ContainerServiceforEC2Role grants them. Accepted on that one role only.
+ECS_AGENT_STAR_ACTIONS = {"ecs:Poll", "ecs:StartTelemetrySession"}
 ECS_AGENT_POLICY = "GpuInstanceRoleDefaultPolicy"
 
 

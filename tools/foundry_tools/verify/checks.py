@@ -18,29 +18,12 @@ from typing import Any
 
 from foundry_contract import API_PATH_PATTERNS, ORIGIN_VERIFY_HEADER, Service, env_vars_for
 from foundry_infra.config.model import EnvironmentConfig
+from foundry_infra.security.iam import STAR_RESOURCE_ACTIONS
 
 from foundry_tools.verify.model import INTERNET, EnvironmentModel
 
 # The value platform.py gives api while auth.authorized_parties is unset and there is no custom domain.
 UNSET_AUTHORIZED_PARTY = "https://authorized-parties-not-set.invalid"
-# Actions AWS defines without a resource type: granting them takes Resource "*".
-STAR_RESOURCE_ACTIONS = frozenset(
-    {
-        "cloudwatch:PutMetricData",
-        "ecr:GetAuthorizationToken",
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-        "xray:GetSamplingRules",
-        "xray:GetSamplingTargets",
-        "ec2:DescribeSecurityGroups",
-        "ec2:CreateNetworkInterface",
-        "ec2:DescribeNetworkInterfaces",
-        "ec2:DeleteNetworkInterface",
-        "ec2:AssignPrivateIpAddresses",
-        "ec2:UnassignPrivateIpAddresses",
-        "ecs:DiscoverPollEndpoint",
-    }
-)
 REQUIRED_ALARMS = {
     "API 5xx": "api-5xx",
     "AI upstream failures": "ai-upstream-error",
