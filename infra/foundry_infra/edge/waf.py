@@ -1,14 +1,43 @@
 """The CloudFront web ACL (spec §1, §13): rate limit, IP reputation, common rules, known bad inputs,
-and in staging/prod a block on GraphQL introspection."""
+and in staging/prod a block on GraphQL introspection.
+
+Every rule here is evaluated as AWS WAF evaluates it by `foundry_tools.waf` (the twin's edge applies
+it, `foundry verify` checks it lets every web app operation through): change a rule, run those tests.
+"""
 
 from aws_cdk import aws_wafv2 as waf
 from constructs import Construct
 
 from foundry_infra.config.model import WafConfig
 
+GRAPHQL_PATH = "/graphql"  # the api behavior's GraphQL endpoint (foundry_contract.API_PATH_PATTERNS)
+CORE_RULE_SET = "AWSManagedRulesCommonRuleSet"
+CORE_RULE_SET_ON_GRAPHQL = "AWSManagedRulesCommonRuleSetOnGraphql"
+# The Core rule set's rules that inspect the body
+# (https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html).
+# On /graphql they only count: SizeRestrictions_BODY blocks any body over 8 KB (8,192 bytes, fixed),
+# while the api accepts prompts of 8,000 characters (24,000 bytes in a 3-byte script) and bodies up
+# to 64 KiB; the XSS/LFI/RFI/SSRF signatures match the HTML, code and paths users paste into a
+# prompt. The api enforces its own body (64 KiB), prompt, depth, alias and token limits and answers
+# with its own error (services/api/foundry_api/main.py, core/graphql.py), and it never renders a
+# prompt as HTML. Everywhere else the group blocks as AWS ships it.
+CRS_BODY_RULES = (
+    "SizeRestrictions_BODY",
+    "EC2MetaDataSSRF_BODY",
+    "GenericLFI_BODY",
+    "GenericRFI_BODY",
+    "CrossSiteScripting_BODY",
+)
+# Introspection asks for `__schema` or calls `__type(...)`. GraphQL ignores white space, line
+# terminators, commas and comments between tokens (https://spec.graphql.org/October2021/#sec-Language.Source-Text.Ignored-Tokens),
+# so any of them may sit between `__type` and `(`; `__typename` (which Relay-style clients select
+# on every union) never matches. No capturing group: AWS WAF refuses them
+# (https://docs.aws.amazon.com/waf/latest/developerguide/waf-regex-pattern-support.html).
+INTROSPECTION_REGEX = r"__schema|__type(?:[\s,]|#[^\n\r]*)*\("
+
 _MANAGED_RULE_GROUPS = (
     "AWSManagedRulesAmazonIpReputationList",
-    "AWSManagedRulesCommonRuleSet",
+    CORE_RULE_SET,
     "AWSManagedRulesKnownBadInputsRuleSet",
 )
 
@@ -19,31 +48,41 @@ def _visibility(metric: str) -> waf.CfnWebACL.VisibilityConfigProperty:
     )
 
 
-def _body_contains(text: str) -> waf.CfnWebACL.StatementProperty:
+def _on_graphql() -> waf.CfnWebACL.StatementProperty:
+    # WAF sees the path as the viewer sent it; CloudFront resolves dot segments before it picks the
+    # behavior, so NORMALIZE_PATH makes `/x/../graphql` the api's path here too.
     return waf.CfnWebACL.StatementProperty(
         byte_match_statement=waf.CfnWebACL.ByteMatchStatementProperty(
-            field_to_match=waf.CfnWebACL.FieldToMatchProperty(
-                body=waf.CfnWebACL.BodyProperty(oversize_handling="MATCH")
-            ),
-            positional_constraint="CONTAINS",
-            search_string=text,
-            text_transformations=[waf.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+            field_to_match=waf.CfnWebACL.FieldToMatchProperty(uri_path={}),
+            positional_constraint="EXACTLY",
+            search_string=GRAPHQL_PATH,
+            text_transformations=[
+                waf.CfnWebACL.TextTransformationProperty(priority=0, type="NORMALIZE_PATH")
+            ],
         )
     )
 
 
 def introspection_rule(*, priority: int) -> waf.CfnWebACL.RuleProperty:
-    on_graphql = waf.CfnWebACL.StatementProperty(
-        byte_match_statement=waf.CfnWebACL.ByteMatchStatementProperty(
-            field_to_match=waf.CfnWebACL.FieldToMatchProperty(uri_path={}),
-            positional_constraint="STARTS_WITH",
-            search_string="/graphql",
-            text_transformations=[waf.CfnWebACL.TextTransformationProperty(priority=0, type="LOWERCASE")],
-        )
-    )
+    # JsonBody parses the body, so JSON escapes (\u005f\u005fschema) are decoded before the match,
+    # and IncludedPaths ["/query"] inspects the GraphQL document only, never the variables a prompt
+    # travels in (https://docs.aws.amazon.com/waf/latest/APIReference/API_JsonBody.html). A body that
+    # is not JSON is matched as text (EVALUATE_AS_STRING). Past CloudFront's 16 KB inspection limit
+    # (https://docs.aws.amazon.com/waf/latest/APIReference/API_Body.html) WAF sees the first 16 KB
+    # only (CONTINUE): blocking oversize bodies would block long prompts; the api's own
+    # no-introspection rule refuses what hides beyond the limit.
     asks_schema = waf.CfnWebACL.StatementProperty(
-        or_statement=waf.CfnWebACL.OrStatementProperty(
-            statements=[_body_contains("__schema"), _body_contains("__type")]
+        regex_match_statement=waf.CfnWebACL.RegexMatchStatementProperty(
+            field_to_match=waf.CfnWebACL.FieldToMatchProperty(
+                json_body=waf.CfnWebACL.JsonBodyProperty(
+                    match_pattern=waf.CfnWebACL.JsonMatchPatternProperty(included_paths=["/query"]),
+                    match_scope="VALUE",
+                    invalid_fallback_behavior="EVALUATE_AS_STRING",
+                    oversize_handling="CONTINUE",
+                )
+            ),
+            regex_string=INTROSPECTION_REGEX,
+            text_transformations=[waf.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
         )
     )
     return waf.CfnWebACL.RuleProperty(
@@ -51,10 +90,70 @@ def introspection_rule(*, priority: int) -> waf.CfnWebACL.RuleProperty:
         priority=priority,
         action=waf.CfnWebACL.RuleActionProperty(block={}),
         statement=waf.CfnWebACL.StatementProperty(
-            and_statement=waf.CfnWebACL.AndStatementProperty(statements=[on_graphql, asks_schema])
+            and_statement=waf.CfnWebACL.AndStatementProperty(statements=[_on_graphql(), asks_schema])
         ),
         visibility_config=_visibility("BlockGraphqlIntrospection"),
     )
+
+
+def _managed_group(
+    *,
+    name: str,
+    group: str,
+    priority: int,
+    scope_down: waf.CfnWebACL.StatementProperty | None = None,
+    count: tuple[str, ...] = (),
+) -> waf.CfnWebACL.RuleProperty:
+    return waf.CfnWebACL.RuleProperty(
+        name=name,
+        priority=priority,
+        override_action=waf.CfnWebACL.OverrideActionProperty(none={}),
+        statement=waf.CfnWebACL.StatementProperty(
+            managed_rule_group_statement=waf.CfnWebACL.ManagedRuleGroupStatementProperty(
+                vendor_name="AWS",
+                name=group,
+                scope_down_statement=scope_down,
+                rule_action_overrides=[
+                    waf.CfnWebACL.RuleActionOverrideProperty(
+                        name=rule, action_to_use=waf.CfnWebACL.RuleActionProperty(count={})
+                    )
+                    for rule in count
+                ]
+                or None,
+            )
+        ),
+        visibility_config=_visibility(name),
+    )
+
+
+def managed_rules(*, first_priority: int) -> list[waf.CfnWebACL.RuleProperty]:
+    """The managed groups; the Core rule set twice: as shipped off /graphql, body rules counting on it."""
+    rules = []
+    for group in _MANAGED_RULE_GROUPS:
+        priority = first_priority + len(rules)
+        if group != CORE_RULE_SET:
+            rules.append(_managed_group(name=group, group=group, priority=priority))
+            continue
+        rules.append(
+            _managed_group(
+                name=CORE_RULE_SET,
+                group=CORE_RULE_SET,
+                priority=priority,
+                scope_down=waf.CfnWebACL.StatementProperty(
+                    not_statement=waf.CfnWebACL.NotStatementProperty(statement=_on_graphql())
+                ),
+            )
+        )
+        rules.append(
+            _managed_group(
+                name=CORE_RULE_SET_ON_GRAPHQL,
+                group=CORE_RULE_SET,
+                priority=priority + 1,
+                scope_down=_on_graphql(),
+                count=CRS_BODY_RULES,
+            )
+        )
+    return rules
 
 
 class EdgeWebAcl(Construct):
@@ -72,20 +171,7 @@ class EdgeWebAcl(Construct):
                 ),
                 visibility_config=_visibility("RateLimitPerIp"),
             ),
-            *(
-                waf.CfnWebACL.RuleProperty(
-                    name=group,
-                    priority=index,
-                    override_action=waf.CfnWebACL.OverrideActionProperty(none={}),
-                    statement=waf.CfnWebACL.StatementProperty(
-                        managed_rule_group_statement=waf.CfnWebACL.ManagedRuleGroupStatementProperty(
-                            vendor_name="AWS", name=group
-                        )
-                    ),
-                    visibility_config=_visibility(group),
-                )
-                for index, group in enumerate(_MANAGED_RULE_GROUPS, start=1)
-            ),
+            *managed_rules(first_priority=1),
         ]
         if config.block_introspection:
             rules.append(introspection_rule(priority=len(rules)))

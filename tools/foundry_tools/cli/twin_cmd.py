@@ -24,16 +24,65 @@ def up(
     / "services"
     / "web"
     / "dist",
+    env: Annotated[
+        str,
+        typer.Option(
+            "--env",
+            "-e",
+            help="Mirror this environment's edge: staging and prod apply their web ACL; dev applies none.",
+        ),
+    ] = "dev",
+    acl_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--from", help="A `foundry synth --out` folder to take the web ACL from [default: synthesize]."
+        ),
+    ] = None,
 ) -> None:
     """Run the whole system locally (Postgres, S3 emulator, AI stub, ai, api, web behind an edge)."""
     from foundry_tools.twin.state import TwinPaths
     from foundry_tools.twin.up import TwinError, run_twin
 
+    web_acl_template = None if env == "dev" and acl_from is None else _edge_template(env, data_dir, acl_from)
     try:
-        code = run_twin(paths=TwinPaths(data_dir), port=port, web_root=web_root, reset=reset, report=_report)
+        code = run_twin(
+            paths=TwinPaths(data_dir),
+            port=port,
+            web_root=web_root,
+            reset=reset,
+            report=_report,
+            web_acl_template=web_acl_template,
+        )
     except TwinError as error:
         raise UserError(str(error)) from None
     raise typer.Exit(code)
+
+
+def _edge_template(env: str, data_dir: Path, acl_from: Path | None) -> Path:
+    """The edge stack template whose web ACL the twin's edge applies, synthesized if not given."""
+    from foundry_tools.cli.options import resolve_config
+    from foundry_tools.twin.edge_waf import load_web_acl
+
+    config = resolve_config(env, None, None)
+    out_dir = acl_from or data_dir / "synth" / config.name
+    if acl_from is None:
+        from foundry_tools.synth import synthesize
+
+        _report(f"synthesizing {config.name} for its web ACL into {out_dir}/ (about a minute) ...")
+        result = synthesize(config=config, out_dir=out_dir)
+        if not result.ok:
+            raise UserError(f"`foundry synth --env {config.name}` has cdk-nag findings; fix them first")
+    template = out_dir / f"{config.stack_prefix}-edge.template.json"
+    if not template.is_file():
+        raise UserError(
+            f"no {template.name} in {out_dir}; run `foundry synth --env {config.name} --out {out_dir}`"
+        )
+    try:
+        acl = load_web_acl(template)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    _report(f"the edge applies {config.name}'s web ACL {acl.name} ({len(acl.rules)} rules) from {template}")
+    return template
 
 
 def token(

@@ -10,7 +10,9 @@ It mirrors `foundry_infra.edge.distribution` behaviour for behaviour, from the s
   1 MiB body cap (413), 502 when the origin is unreachable, 504 when it is too slow;
 - the web origin is a directory (the built `services/web/dist`) served like the S3 bucket: a missing
   file is 404 (S3 answers 403 without ListBucket, 404 with it; 404 is the more honest local answer);
-- `SECURITY_HEADERS` on every response, replacing the origin's (the policy's `override=True`).
+- `SECURITY_HEADERS` on every response, replacing the origin's (the policy's `override=True`);
+- optionally the web ACL of the environment it mirrors (`edge_waf`): a blocked request gets
+  CloudFront's 403 page, and the log line names the rule that decided.
 
 There is deliberately no route to the `ai` service: in AWS it is private (spec §13), reached only
 from api, so the router is never told its URL. Local-only extras (the dev sign-in issuer) are mounted
@@ -60,8 +62,10 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from foundry_tools.twin.edge_waf import WAF_SCOPE_KEY, WebAclGuard, load_web_acl
 from foundry_tools.twin.serving import BackgroundServer
 from foundry_tools.twin.serving import PortInUseError as PortInUseError  # re-exported: callers catch it here
+from foundry_tools.waf import WebAclEvaluator
 
 HOST = "127.0.0.1"
 EDGE_HEALTH_PATH = "/__edge/health"
@@ -270,6 +274,8 @@ def _log_request(scope: Scope, exchange: _Exchange, started: float) -> None:
         "origin": exchange.origin,
         "duration_ms": round((time.monotonic() - started) * 1000, 1),
     }
+    if WAF_SCOPE_KEY in scope:  # the web ACL's decision and the rule that made it
+        line["waf"] = scope[WAF_SCOPE_KEY]
     sys.stdout.write(json.dumps(line) + "\n")
     sys.stdout.flush()
 
@@ -371,6 +377,11 @@ class _ApiOrigin:
                 scope, receive, send, 504, "Gateway Timeout: the api origin did not answer in time"
             )
             return
+        except httpx.LocalProtocolError as error:
+            # A request HTTP/1.1 cannot carry on (a header value with a control character): the
+            # viewer's fault, so a 400 as CloudFront gives, never a 502 blaming the origin.
+            await _send_error(scope, receive, send, 400, f"Bad Request: {error}")
+            return
         except httpx.TransportError:
             await _send_error(scope, receive, send, 502, "Bad Gateway: the api origin is unreachable")
             return
@@ -404,7 +415,10 @@ class _ApiOrigin:
             # The secret is the edge's to set: a viewer's value is never passed on, nor echoed.
             ORIGIN_VERIFY_HEADER.lower(),
         }
-        headers = [(k, v) for k, v in viewer if k.decode("latin-1").lower() not in dropped]
+        # RFC 9110 §5.5: white space around a field value is not part of it. A value that ends in a
+        # space (`Authorization: Bearer `) is forwarded trimmed, as CloudFront does, and api answers
+        # for it (401), where h11 would refuse to send it and the edge would report a 502.
+        headers = [(k, v.strip(b" \t")) for k, v in viewer if k.decode("latin-1").lower() not in dropped]
         client = scope.get("client")
         forwarded = [v.decode("latin-1") for k, v in viewer if k.lower() == b"x-forwarded-for"]
         forwarded.append(client[0] if client else "unknown")
@@ -506,8 +520,12 @@ def create_edge_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_SECONDS,
     read_timeout: float = DEFAULT_READ_TIMEOUT_SECONDS,
+    web_acl: WebAclEvaluator | None = None,
 ) -> Starlette:
     """The edge as an ASGI app: CloudFront's behaviors, plus `extra_routes` at exact `/__…` paths.
+
+    With `web_acl` every request CloudFront would serve is first evaluated by that web ACL (the
+    local-only routes are not CloudFront's, so not the web ACL's).
 
     `extra_routes` values are ASGI apps, or `async def handler(request) -> Response` functions
     (which receive every method). Run it with `EdgeServer` so its lifespan closes the api client.
@@ -544,7 +562,14 @@ def create_edge_app(
             await client.aclose()
 
     api = _ApiOrigin(base, secret=origin_verify_secret.strip(), client=client, max_body_bytes=max_body_bytes)
-    behaviors = _Behaviors(api, _WebOrigin(web_root))
+    behaviors: ASGIApp = _Behaviors(api, _WebOrigin(web_root))
+    if web_acl is not None:
+        behaviors = WebAclGuard(
+            behaviors,
+            evaluator=web_acl,
+            read_body=partial(_read_body, limit=max_body_bytes),
+            send_error=_send_error,
+        )
     return Starlette(
         routes=[
             Route(EDGE_HEALTH_PATH, _edge_health, methods=["GET"]),
@@ -627,13 +652,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
     parser.add_argument(
+        "--web-acl-template",
+        type=Path,
+        help="a synthesized edge stack template (Foundry-ENV-edge.template.json) whose web ACL to apply",
+    )
+    parser.add_argument(
         "--dev-token-url",
         help="the twin's issuer token endpoint, served at /__dev/token for the web app's dev sign-in",
     )
     args = parser.parse_args(argv)
     try:
         secret = args.origin_verify_secret_file.read_text(encoding="utf-8").strip()
+        web_acl = load_web_acl(args.web_acl_template) if args.web_acl_template else None
         app = create_edge_app(
+            web_acl=web_acl,
             api_origin=args.api_origin,
             web_root=args.web_root,
             origin_verify_secret=secret,

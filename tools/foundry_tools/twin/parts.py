@@ -68,7 +68,13 @@ class TwinPlan:
 
 
 def build_parts(
-    *, paths: TwinPaths, secrets: TwinSecrets, port: int, web_root: Path, upstream: UpstreamChoice
+    *,
+    paths: TwinPaths,
+    secrets: TwinSecrets,
+    port: int,
+    web_root: Path,
+    upstream: UpstreamChoice,
+    web_acl_template: Path | None = None,
 ) -> TwinPlan:
     site = f"http://127.0.0.1:{port}"
     ports = {name: free_port() for name in ("postgres", "s3", "upstream", "issuer", "ai", "api")}
@@ -205,6 +211,7 @@ def build_parts(
                 str(paths.origin_verify_file),
                 "--dev-token-url",
                 f"{urls['issuer']}/token",
+                *(("--web-acl-template", str(web_acl_template)) if web_acl_template else ()),
             ),
             ready=http_probe(f"{site}/__edge/health"),
             detail=f"{site} (CloudFront's behaviors: /graphql, /api/* → api; the rest → web)",

@@ -61,7 +61,13 @@ def exclusive(paths: TwinPaths) -> Iterator[None]:
 
 
 def run_twin(
-    *, paths: TwinPaths, port: int, web_root: Path, reset: bool, report: Callable[[str], None]
+    *,
+    paths: TwinPaths,
+    port: int,
+    web_root: Path,
+    reset: bool,
+    report: Callable[[str], None],
+    web_acl_template: Path | None = None,
 ) -> int:
     if not (web_root / "index.html").exists():
         raise TwinError(f"the web build is missing ({web_root}/index.html); run `make setup` first")
@@ -76,7 +82,14 @@ def run_twin(
             report(f"reset: removed the database, objects and keys under {paths.root}")
         secrets = TwinSecrets.load_or_create(paths)
         try:
-            plan = build_parts(paths=paths, secrets=secrets, port=port, web_root=web_root, upstream=upstream)
+            plan = build_parts(
+                paths=paths,
+                secrets=secrets,
+                port=port,
+                web_root=web_root,
+                upstream=upstream,
+                web_acl_template=web_acl_template,
+            )
         except PostgresError as error:
             raise TwinError(str(error)) from None
         parts = plan.parts

@@ -20,6 +20,7 @@ from foundry_contract import API_PATH_PATTERNS, ORIGIN_VERIFY_HEADER, Service, e
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.security.iam import STAR_RESOURCE_ACTIONS
 
+from foundry_tools.verify.edge_behaviour import web_acl_serves_the_web_app
 from foundry_tools.verify.model import INTERNET, EnvironmentModel
 
 # The value platform.py gives api while auth.authorized_parties is unset and there is no custom domain.
@@ -510,6 +511,12 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check("kms", "§15.7, §13", "KMS keys rotate; key policies not open", kms_rotation_and_key_policies),
     Check("waf", "§13", "WAF on the edge: rate limit, managed rules, introspection", waf_guards_the_edge),
+    Check(
+        "waf-behaviour",
+        "§13",
+        "the web ACL serves every web operation, refuses introspection",
+        web_acl_serves_the_web_app,
+    ),
     Check(
         "network-exposure",
         "§13",

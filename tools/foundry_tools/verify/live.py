@@ -10,6 +10,7 @@ describe) is enough.
 """
 
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -336,7 +337,12 @@ class _LiveReader:
             # CloudFormation names a web ACL "NAME|ID|SCOPE"; take an ARN (…/webacl/NAME/ID) as well.
             acl_name, acl_id = physical.split("|")[:2] if "|" in physical else physical.split("/")[-2:]
             acl = wafv2.get_web_acl(Name=acl_name, Id=acl_id, Scope="CLOUDFRONT")["WebACL"]
-            m.web_acls[logical] = WebAcl(logical, frozenset(r["Name"] for r in acl.get("Rules", [])))
+            m.web_acls[logical] = WebAcl(
+                logical,
+                frozenset(r["Name"] for r in acl.get("Rules", [])),
+                properties=acl,
+                regex_pattern_sets=_regex_pattern_sets(wafv2, acl),
+            )
             acl_ids[f"{acl_name}/{acl_id}"] = logical
         m.origin_access_controls = [
             logical for logical, _ in self.platform.get("AWS::CloudFront::OriginAccessControl", [])
@@ -546,3 +552,21 @@ def _has(call: Callable[..., Any], bucket: str, missing_code: str) -> bool:
             raise
         return False
     return True
+
+
+def _regex_pattern_sets(wafv2: Any, acl: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The expressions of every regex pattern set the web ACL references, by ARN."""
+    arns = sorted(
+        set(
+            re.findall(
+                r"arn:aws[\w-]*:wafv2:[^'\"\s]+/regexpatternset/[^'\"\s]+", json.dumps(acl, default=str)
+            )
+        )
+    )
+    found = {}
+    for arn in arns:
+        # arn:aws:wafv2:us-east-1:ACCOUNT:global/regexpatternset/NAME/ID
+        name, set_id = arn.split("/")[-2:]
+        pattern_set = wafv2.get_regex_pattern_set(Name=name, Id=set_id, Scope="CLOUDFRONT")["RegexPatternSet"]
+        found[arn] = tuple(entry["RegexString"] for entry in pattern_set.get("RegularExpressionList", []))
+    return found

@@ -9,8 +9,10 @@ It answers the checklist's questions: who can reach a security group on a port, 
 traffic goes, which principal may do what on which resource.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 INTERNET = "internet"
 
@@ -106,6 +108,10 @@ class Distribution:
 class WebAcl:
     id: str
     rules: frozenset[str]
+    # The web ACL itself (AWS::WAFv2::WebACL properties, or GetWebACL's WebACL) and the regular
+    # expressions of the pattern sets it references (by logical id or ARN), for foundry_tools.waf.
+    properties: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    regex_pattern_sets: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

@@ -244,8 +244,17 @@ class _TemplateReader:
 
     def _edge(self) -> None:
         m = self.model
+        pattern_sets = {
+            key: tuple(str(regex) for regex in resource["Properties"].get("RegularExpressionList", []))
+            for key, resource in self.edge.of_type("AWS::WAFv2::RegexPatternSet").items()
+        }
         for key, acl in self.edge.of_type("AWS::WAFv2::WebACL").items():
-            m.web_acls[key] = WebAcl(key, frozenset(r["Name"] for r in acl["Properties"].get("Rules", [])))
+            m.web_acls[key] = WebAcl(
+                key,
+                frozenset(r["Name"] for r in acl["Properties"].get("Rules", [])),
+                properties=acl["Properties"],
+                regex_pattern_sets=pattern_sets,
+            )
         m.origin_access_controls = sorted(self.platform.of_type("AWS::CloudFront::OriginAccessControl"))
         distributions = self.platform.of_type("AWS::CloudFront::Distribution")
         if len(distributions) != 1:

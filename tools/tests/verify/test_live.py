@@ -8,6 +8,7 @@ hit only 127.0.0.1. Each breakage the live account can show turns exactly its ch
 """
 
 import http.server
+import json
 import os
 import socket
 import subprocess
@@ -28,6 +29,7 @@ from foundry_tools.verify.live import HttpProber, LiveError, read_live
 from moto import mock_aws
 
 REGION = "us-east-1"
+WAF_FIXTURES = Path(__file__).parents[1] / "waf" / "fixtures"
 ACCOUNT = "123456789012"
 NOW = datetime.now(UTC)
 
@@ -554,32 +556,21 @@ class Deployment:
             )
 
         _, wafv2 = stubbed("wafv2")
-        visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "m"}
-        rules = [
-            "AWSManagedRulesCommonRuleSet",
-            "AWSManagedRulesKnownBadInputsRuleSet",
-            "AWSManagedRulesAmazonIpReputationList",
-            "RateLimitPerIp",
-            "BlockGraphqlIntrospection",
-        ]
+        # The web ACL as GetWebACL returns it: the synthesized prod ACL (a fixture that
+        # tools/tests/waf/test_web_acl_rules.py keeps equal to the template), SearchString as bytes.
+        fixture = (
+            "web_acl_prod_before_issue_14.json"
+            if "WAF blocks __typename" in self.broken
+            else "web_acl_prod.json"
+        )
+        acl = _as_get_web_acl(json.loads((WAF_FIXTURES / fixture).read_text()))
         wafv2.add_response(
             "get_web_acl",
             {
                 "WebACL": {
-                    "Name": "foundry-prod-edge",
+                    **acl,
                     "Id": "acl-id",
                     "ARN": f"arn:aws:wafv2:{REGION}:{ACCOUNT}:global/webacl/foundry-prod-edge/acl-id",
-                    "DefaultAction": {"Allow": {}},
-                    "VisibilityConfig": visibility,
-                    "Rules": [
-                        {
-                            "Name": rule,
-                            "Priority": i,
-                            "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": rule}},
-                            "VisibilityConfig": visibility,
-                        }
-                        for i, rule in enumerate(rules)
-                    ],
                 },
                 "LockToken": "t",
             },
@@ -698,6 +689,19 @@ def _client(service: str) -> Any:
     return boto3.client(service, region_name=REGION)  # type: ignore[call-overload]
 
 
+def _as_get_web_acl(node: Any) -> Any:
+    """CloudFormation's WebACL properties in GetWebACL's shape: SearchString is a blob (bytes)."""
+    if isinstance(node, dict):
+        return {
+            key: value.encode() if key == "SearchString" else _as_get_web_acl(value)
+            for key, value in node.items()
+            if key not in ("Scope", "Tags")  # CloudFormation-only keys
+        }
+    if isinstance(node, list):
+        return [_as_get_web_acl(item) for item in node]
+    return node
+
+
 def _json(document: dict[str, Any]) -> str:
     import json
 
@@ -739,6 +743,7 @@ LIVE_BREAKAGES: dict[str, tuple[str, str]] = {
     "bucket policy allowing *": ("uploads-no-public-buckets", "BucketsUploads"),
     "s3:* action": ("iam-least-privilege", "ApiRole"),
     "WAF detached": ("waf", "EdgeDistribution"),
+    "WAF blocks __typename": ("waf-behaviour", "BlockGraphqlIntrospection"),
     "API 5xx alarm removed": ("alarms", "API 5xx"),
     "KMS rotation off": ("kms", "KeysStorage"),
     "backup retention 0": ("rds-private-encrypted", "DatabaseInstance"),

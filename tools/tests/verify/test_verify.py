@@ -18,6 +18,8 @@ from foundry_tools.verify.checks import Status, run_checks
 from foundry_tools.verify.offline import read_synth, read_templates
 from foundry_tools.verify.report import as_json, junit, table
 
+WAF_FIXTURES = Path(__file__).parents[1] / "waf" / "fixtures"
+
 Templates = dict[str, dict[str, Any]]
 
 
@@ -38,7 +40,7 @@ def _find(template: dict[str, Any], resource_type: str, prefix: str = "") -> tup
 def test_prod_passes_every_check(prod: SynthesizedEnvironment) -> None:
     results = _results(prod.platform.body, prod.edge.body)
     assert {name: r.status for name, r in results.items() if r.status is not Status.PASS} == {}
-    assert len(results) == 14
+    assert len(results) == 15
 
 
 def test_dev_passes_or_deviates_naming_the_setting(dev: SynthesizedEnvironment) -> None:
@@ -50,6 +52,7 @@ def test_dev_passes_or_deviates_naming_the_setting(dev: SynthesizedEnvironment) 
     assert "edge.domain_name" in deviations["edge-serves-web-and-api"]
     assert "auth.authorized_parties" in deviations["auth"]
     assert "database.deletion_protection=false" in deviations["backups-dr"]
+    assert "waf.block_introspection=false" in deviations["waf-behaviour"]
 
 
 def _rds_public(p: dict[str, Any], e: dict[str, Any]) -> str:
@@ -122,6 +125,27 @@ def _waf_detached(p: dict[str, Any], e: dict[str, Any]) -> str:
     key, dist = _find(p, "AWS::CloudFront::Distribution")
     del dist["Properties"]["DistributionConfig"]["WebACLId"]
     return key
+
+
+def _web_acl_before_issue_14(p: dict[str, Any], e: dict[str, Any]) -> str:
+    _, acl = _find(e, "AWS::WAFv2::WebACL")
+    acl["Properties"] = json.loads((WAF_FIXTURES / "web_acl_prod_before_issue_14.json").read_text())
+    return "blocked by BlockGraphqlIntrospection"
+
+
+def _crs_body_rules_block_graphql(p: dict[str, Any], e: dict[str, Any]) -> str:
+    _, acl = _find(e, "AWS::WAFv2::WebACL")
+    for rule in acl["Properties"]["Rules"]:
+        rule["Statement"].get("ManagedRuleGroupStatement", {}).pop("RuleActionOverrides", None)
+    return "blocked by AWSManagedRulesCommonRuleSetOnGraphql/SizeRestrictions_BODY"
+
+
+def _introspection_on_raw_bytes(p: dict[str, Any], e: dict[str, Any]) -> str:
+    _, acl = _find(e, "AWS::WAFv2::WebACL")
+    (rule,) = [r for r in acl["Properties"]["Rules"] if r["Name"] == "BlockGraphqlIntrospection"]
+    regex = rule["Statement"]["AndStatement"]["Statements"][1]["RegexMatchStatement"]
+    regex["FieldToMatch"] = {"Body": {"OversizeHandling": "CONTINUE"}}
+    return "JSON-escaped"
 
 
 def _api_alarm_removed(p: dict[str, Any], e: dict[str, Any]) -> str:
@@ -205,6 +229,9 @@ MUTATIONS: dict[str, tuple[Mutation, str | tuple[str, ...]]] = {
     "bucket policy allowing *": (_bucket_policy_star, "uploads-no-public-buckets"),
     "s3:* action": (_s3_star_action, "iam-least-privilege"),
     "WAF detached": (_waf_detached, "waf"),
+    "the web ACL before issue 14": (_web_acl_before_issue_14, "waf-behaviour"),
+    "CRS body rules blocking on /graphql": (_crs_body_rules_block_graphql, "waf-behaviour"),
+    "introspection matched on raw body bytes": (_introspection_on_raw_bytes, "waf-behaviour"),
     "API 5xx alarm removed": (_api_alarm_removed, "alarms"),
     "KMS rotation off": (_kms_rotation_off, "kms"),
     "backup retention 0": (_backups_off, "rds-private-encrypted"),
