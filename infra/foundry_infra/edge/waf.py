@@ -12,22 +12,28 @@ from foundry_infra.config.model import WafConfig
 
 GRAPHQL_PATH = "/graphql"  # the api behavior's GraphQL endpoint (foundry_contract.API_PATH_PATTERNS)
 CORE_RULE_SET = "AWSManagedRulesCommonRuleSet"
-CORE_RULE_SET_ON_GRAPHQL = "AWSManagedRulesCommonRuleSetOnGraphql"
+CORE_RULE_SET_BODY_OFF_GRAPHQL = "CoreRuleSetBodyRulesOffGraphql"
 # The Core rule set's rules that inspect the body
 # (https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html).
-# On /graphql they only count: SizeRestrictions_BODY blocks any body over 8 KB (8,192 bytes, fixed),
+# The group runs once with these rules set to Count (they still label what they match), and the next
+# rule blocks on those labels everywhere but /graphql: AWS's documented way to exempt one path from
+# a managed rule (https://docs.aws.amazon.com/waf/latest/developerguide/waf-managed-rule-group-best-practices.html,
+# https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-label-match-examples.html), at the
+# group's 700 WCU once (a second, scoped-down copy of the group would take the ACL past 1,500 WCU,
+# which AWS bills extra). On /graphql they only count: SizeRestrictions_BODY blocks any body over 8 KB (8,192 bytes, fixed),
 # while the api accepts prompts of 8,000 characters (24,000 bytes in a 3-byte script) and bodies up
 # to 64 KiB; the XSS/LFI/RFI/SSRF signatures match the HTML, code and paths users paste into a
 # prompt. The api enforces its own body (64 KiB), prompt, depth, alias and token limits and answers
 # with its own error (services/api/foundry_api/main.py, core/graphql.py), and it never renders a
-# prompt as HTML. Everywhere else the group blocks as AWS ships it.
-CRS_BODY_RULES = (
-    "SizeRestrictions_BODY",
-    "EC2MetaDataSSRF_BODY",
-    "GenericLFI_BODY",
-    "GenericRFI_BODY",
-    "CrossSiteScripting_BODY",
-)
+# prompt as HTML. Everywhere else they block as AWS ships them.
+# rule name -> the label AWS documents for it (same page, "Label:").
+CRS_BODY_RULES = {
+    "SizeRestrictions_BODY": "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body",
+    "EC2MetaDataSSRF_BODY": "awswaf:managed:aws:core-rule-set:EC2MetaDataSSRF_Body",
+    "GenericLFI_BODY": "awswaf:managed:aws:core-rule-set:GenericLFI_Body",
+    "GenericRFI_BODY": "awswaf:managed:aws:core-rule-set:GenericRFI_Body",
+    "CrossSiteScripting_BODY": "awswaf:managed:aws:core-rule-set:CrossSiteScripting_Body",
+}
 # Introspection asks for `__schema` or calls `__type(...)`. GraphQL ignores white space, line
 # terminators, commas and comments between tokens (https://spec.graphql.org/October2021/#sec-Language.Source-Text.Ignored-Tokens),
 # so any of them may sit between `__type` and `(`; `__typename` (which Relay-style clients select
@@ -96,14 +102,7 @@ def introspection_rule(*, priority: int) -> waf.CfnWebACL.RuleProperty:
     )
 
 
-def _managed_group(
-    *,
-    name: str,
-    group: str,
-    priority: int,
-    scope_down: waf.CfnWebACL.StatementProperty | None = None,
-    count: tuple[str, ...] = (),
-) -> waf.CfnWebACL.RuleProperty:
+def _managed_group(*, name: str, priority: int, count: tuple[str, ...] = ()) -> waf.CfnWebACL.RuleProperty:
     return waf.CfnWebACL.RuleProperty(
         name=name,
         priority=priority,
@@ -111,8 +110,7 @@ def _managed_group(
         statement=waf.CfnWebACL.StatementProperty(
             managed_rule_group_statement=waf.CfnWebACL.ManagedRuleGroupStatementProperty(
                 vendor_name="AWS",
-                name=group,
-                scope_down_statement=scope_down,
+                name=name,
                 rule_action_overrides=[
                     waf.CfnWebACL.RuleActionOverrideProperty(
                         name=rule, action_to_use=waf.CfnWebACL.RuleActionProperty(count={})
@@ -126,33 +124,43 @@ def _managed_group(
     )
 
 
+def crs_body_rules_off_graphql(*, priority: int) -> waf.CfnWebACL.RuleProperty:
+    """Block what the Core rule set's body rules matched (and only counted), except on /graphql."""
+    labelled = waf.CfnWebACL.StatementProperty(
+        or_statement=waf.CfnWebACL.OrStatementProperty(
+            statements=[
+                waf.CfnWebACL.StatementProperty(
+                    label_match_statement=waf.CfnWebACL.LabelMatchStatementProperty(scope="LABEL", key=label)
+                )
+                for label in CRS_BODY_RULES.values()
+            ]
+        )
+    )
+    off_graphql = waf.CfnWebACL.StatementProperty(
+        not_statement=waf.CfnWebACL.NotStatementProperty(statement=_on_graphql())
+    )
+    return waf.CfnWebACL.RuleProperty(
+        name=CORE_RULE_SET_BODY_OFF_GRAPHQL,
+        priority=priority,
+        action=waf.CfnWebACL.RuleActionProperty(block={}),
+        # The path first: on /graphql the rule is decided without looking at a label.
+        statement=waf.CfnWebACL.StatementProperty(
+            and_statement=waf.CfnWebACL.AndStatementProperty(statements=[off_graphql, labelled])
+        ),
+        visibility_config=_visibility(CORE_RULE_SET_BODY_OFF_GRAPHQL),
+    )
+
+
 def managed_rules(*, first_priority: int) -> list[waf.CfnWebACL.RuleProperty]:
-    """The managed groups; the Core rule set twice: as shipped off /graphql, body rules counting on it."""
-    rules = []
+    """The managed groups, the Core rule set's body rules counting, then blocking off /graphql."""
+    rules: list[waf.CfnWebACL.RuleProperty] = []
     for group in _MANAGED_RULE_GROUPS:
         priority = first_priority + len(rules)
         if group != CORE_RULE_SET:
-            rules.append(_managed_group(name=group, group=group, priority=priority))
+            rules.append(_managed_group(name=group, priority=priority))
             continue
-        rules.append(
-            _managed_group(
-                name=CORE_RULE_SET,
-                group=CORE_RULE_SET,
-                priority=priority,
-                scope_down=waf.CfnWebACL.StatementProperty(
-                    not_statement=waf.CfnWebACL.NotStatementProperty(statement=_on_graphql())
-                ),
-            )
-        )
-        rules.append(
-            _managed_group(
-                name=CORE_RULE_SET_ON_GRAPHQL,
-                group=CORE_RULE_SET,
-                priority=priority + 1,
-                scope_down=_on_graphql(),
-                count=CRS_BODY_RULES,
-            )
-        )
+        rules.append(_managed_group(name=group, priority=priority, count=tuple(CRS_BODY_RULES)))
+        rules.append(crs_body_rules_off_graphql(priority=priority + 1))
     return rules
 
 

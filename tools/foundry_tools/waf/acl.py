@@ -21,7 +21,8 @@ from typing import Any
 
 from foundry_tools.waf.errors import InvalidWebAclError, NotEmulatedError
 from foundry_tools.waf.fields import body_inspection_limit
-from foundry_tools.waf.managed import CATALOG
+from foundry_tools.waf.labels import Labels
+from foundry_tools.waf.managed import ANY_MANAGED_LABEL, CATALOG, NAMESPACES
 from foundry_tools.waf.rate import RateTracker, rate_matches
 from foundry_tools.waf.request import WafRequest
 from foundry_tools.waf.statements import Context, compile_regex, matches
@@ -85,6 +86,7 @@ def _statements(statement: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 @dataclass
 class _Walk:
     request: WafRequest
+    labels: Labels = field(default_factory=Labels)
     counted: list[str] = field(default_factory=list)
     not_emulated: list[NotEmulatedRule] = field(default_factory=list)
 
@@ -179,23 +181,35 @@ class WebAclEvaluator:
             return self._managed_group(rule, statement["ManagedRuleGroupStatement"], walk)
         if "RuleGroupReferenceStatement" in statement:
             counts = "Count" in rule["OverrideAction"]
+            walk.labels.may_have("awswaf:", rule=name)
             walk.not_emulated.append(
                 NotEmulatedRule(rule=name, reason="rule group reference", can_decide=not counts)
             )
             return None
         action = _action_name(rule["Action"])
+        rule_labels = [str(label["Name"]) for label in rule.get("RuleLabels", [])]
         try:
             if "RateBasedStatement" in statement:
                 matched = rate_matches(
-                    statement["RateBasedStatement"], walk.request, self.context, rule=name, tracker=self.rates
+                    statement["RateBasedStatement"],
+                    walk.request,
+                    self.context,
+                    rule=name,
+                    tracker=self.rates,
+                    labels=walk.labels,
                 )
             else:
-                matched = matches(statement, walk.request, self.context)
+                matched = matches(statement, walk.request, self.context, walk.labels)
         except NotEmulatedError as error:
             walk.not_emulated.append(
                 NotEmulatedRule(rule=name, reason=str(error), can_decide=action != "Count")
             )
+            for label in rule_labels:
+                walk.labels.may_have(label, rule=name)
             return None
+        if matched:
+            for label in rule_labels:
+                walk.labels.add(label)
         return self._apply(name, action, rule["Action"].get(action), matched, walk)
 
     def _apply(
@@ -216,22 +230,25 @@ class WebAclEvaluator:
         self, rule: Mapping[str, Any], group: Mapping[str, Any], walk: _Walk
     ) -> Evaluation | None:
         name = str(rule["Name"])
+        key = (str(group["VendorName"]), str(group["Name"]))
         group_counts = "Count" in rule["OverrideAction"]
         scope_down = group.get("ScopeDownStatement")
+        catalog = CATALOG.get(key)
         try:
-            if scope_down is not None and not matches(scope_down, walk.request, self.context):
+            if scope_down is not None and not matches(scope_down, walk.request, self.context, walk.labels):
                 return None  # the group does not see this request at all
         except NotEmulatedError as error:
+            walk.labels.may_have(NAMESPACES.get(key, ANY_MANAGED_LABEL), rule=name)
             walk.not_emulated.append(
                 NotEmulatedRule(rule=name, reason=f"scope-down: {error}", can_decide=not group_counts)
             )
             return None
-        catalog = CATALOG.get((group["VendorName"], group["Name"]))
         if catalog is None:
+            walk.labels.may_have(NAMESPACES.get(key, ANY_MANAGED_LABEL), rule=name)
             walk.not_emulated.append(
                 NotEmulatedRule(
                     rule=name,
-                    reason=f"managed rule group {group['VendorName']}/{group['Name']} (its lists and signatures are AWS's)",
+                    reason=f"managed rule group {key[0]}/{key[1]} (its lists and signatures are AWS's)",
                     can_decide=not group_counts,
                 )
             )
@@ -243,13 +260,17 @@ class WebAclEvaluator:
             action = "Count" if group_counts else _action_name(chosen)
             label = f"{name}/{managed.name}"
             if managed.emulate is None:
+                walk.labels.may_have(managed.label, rule=label)
                 walk.not_emulated.append(
                     NotEmulatedRule(
                         rule=label, reason="signatures AWS does not publish", can_decide=action != "Count"
                     )
                 )
                 continue
-            decided = self._apply(label, action, chosen.get(action), managed.emulate(walk.request), walk)
+            matched = managed.emulate(walk.request)
+            if matched:
+                walk.labels.add(managed.label)  # whatever the action: a counted rule labels too
+            decided = self._apply(label, action, chosen.get(action), matched, walk)
             if decided is not None:
                 return decided
         return None

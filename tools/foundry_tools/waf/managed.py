@@ -27,6 +27,7 @@ CORE_RULE_SET = "AWSManagedRulesCommonRuleSet"
 @dataclass(frozen=True, kw_only=True)
 class ManagedRule:
     name: str
+    label: str  # the label AWS documents for the rule ("Label:" on the group's page)
     # None: AWS does not document the rule closely enough to reproduce it.
     emulate: Callable[[WafRequest], bool] | None = None
     action: str = "Block"
@@ -40,36 +41,53 @@ def _cookie_bytes(request: WafRequest) -> int:
     return sum(len(value.encode("latin-1", "replace")) for value in request.header_values("cookie"))
 
 
-_CRS_RULES = (
-    ManagedRule(name="NoUserAgent_HEADER", emulate=lambda request: not request.header_values("user-agent")),
-    ManagedRule(name="UserAgent_BadBots_HEADER"),
-    ManagedRule(
-        name="SizeRestrictions_QUERYSTRING", emulate=_over(2048, lambda r: len(r.query_string.encode()))
+CRS_NAMESPACE = "awswaf:managed:aws:core-rule-set:"
+# (rule name, label name, emulation), in the order of AWS's table.
+_CRS = (
+    ("NoUserAgent_HEADER", "NoUserAgent_Header", lambda request: not request.header_values("user-agent")),
+    ("UserAgent_BadBots_HEADER", "BadBots_Header", None),
+    (
+        "SizeRestrictions_QUERYSTRING",
+        "SizeRestrictions_QueryString",
+        _over(2048, lambda r: len(r.query_string.encode())),
     ),
-    ManagedRule(name="SizeRestrictions_Cookie_HEADER", emulate=_over(10_240, _cookie_bytes)),
-    ManagedRule(name="SizeRestrictions_BODY", emulate=_over(8192, lambda r: len(r.body))),
-    ManagedRule(name="SizeRestrictions_URIPATH", emulate=_over(1024, lambda r: len(r.uri_path.encode()))),
-    ManagedRule(name="EC2MetaDataSSRF_BODY"),
-    ManagedRule(name="EC2MetaDataSSRF_COOKIE"),
-    ManagedRule(name="EC2MetaDataSSRF_URIPATH"),
-    ManagedRule(name="EC2MetaDataSSRF_QUERYARGUMENTS"),
-    ManagedRule(name="GenericLFI_QUERYARGUMENTS"),
-    ManagedRule(name="GenericLFI_URIPATH"),
-    ManagedRule(name="GenericLFI_BODY"),
-    ManagedRule(name="RestrictedExtensions_URIPATH"),
-    ManagedRule(name="RestrictedExtensions_QUERYARGUMENTS"),
-    ManagedRule(name="GenericRFI_QUERYARGUMENTS"),
-    ManagedRule(name="GenericRFI_BODY"),
-    ManagedRule(name="GenericRFI_URIPATH"),
-    ManagedRule(name="CrossSiteScripting_COOKIE"),
-    ManagedRule(name="CrossSiteScripting_QUERYARGUMENTS"),
-    ManagedRule(name="CrossSiteScripting_BODY"),
-    ManagedRule(name="CrossSiteScripting_URIPATH"),
+    ("SizeRestrictions_Cookie_HEADER", "SizeRestrictions_Cookie_Header", _over(10_240, _cookie_bytes)),
+    ("SizeRestrictions_BODY", "SizeRestrictions_Body", _over(8192, lambda r: len(r.body))),
+    ("SizeRestrictions_URIPATH", "SizeRestrictions_URIPath", _over(1024, lambda r: len(r.uri_path.encode()))),
+    ("EC2MetaDataSSRF_BODY", "EC2MetaDataSSRF_Body", None),
+    ("EC2MetaDataSSRF_COOKIE", "EC2MetaDataSSRF_Cookie", None),
+    ("EC2MetaDataSSRF_URIPATH", "EC2MetaDataSSRF_URIPath", None),
+    ("EC2MetaDataSSRF_QUERYARGUMENTS", "EC2MetaDataSSRF_QueryArguments", None),
+    ("GenericLFI_QUERYARGUMENTS", "GenericLFI_QueryArguments", None),
+    ("GenericLFI_URIPATH", "GenericLFI_URIPath", None),
+    ("GenericLFI_BODY", "GenericLFI_Body", None),
+    ("RestrictedExtensions_URIPATH", "RestrictedExtensions_URIPath", None),
+    ("RestrictedExtensions_QUERYARGUMENTS", "RestrictedExtensions_QueryArguments", None),
+    ("GenericRFI_QUERYARGUMENTS", "GenericRFI_QueryArguments", None),
+    ("GenericRFI_BODY", "GenericRFI_Body", None),
+    ("GenericRFI_URIPATH", "GenericRFI_URIPath", None),
+    ("CrossSiteScripting_COOKIE", "CrossSiteScripting_Cookie", None),
+    ("CrossSiteScripting_QUERYARGUMENTS", "CrossSiteScripting_QueryArguments", None),
+    ("CrossSiteScripting_BODY", "CrossSiteScripting_Body", None),
+    ("CrossSiteScripting_URIPATH", "CrossSiteScripting_URIPath", None),
+)
+_CRS_RULES = tuple(
+    ManagedRule(name=name, label=CRS_NAMESPACE + label, emulate=emulate) for name, label, emulate in _CRS
 )
 
 # Groups whose rules are known here, in the order AWS documents (and evaluates) them. A group not
 # listed is reported as a whole.
 CATALOG: Mapping[tuple[str, str], tuple[ManagedRule, ...]] = {("AWS", CORE_RULE_SET): _CRS_RULES}
+# The label namespaces of the groups that are not emulated (their pages name them): a label match on
+# one of these cannot be decided. Any other managed group may add any "awswaf:managed:" label.
+NAMESPACES: Mapping[tuple[str, str], str] = {
+    ("AWS", "AWSManagedRulesAmazonIpReputationList"): "awswaf:managed:aws:amazon-ip-list:",
+    ("AWS", "AWSManagedRulesKnownBadInputsRuleSet"): "awswaf:managed:aws:known-bad-inputs:",
+}
+ANY_MANAGED_LABEL = "awswaf:managed:"
 
-# The CRS rules that inspect the body: the ones a GraphQL api with its own limits overrides to Count.
-CRS_BODY_RULES = tuple(rule.name for rule in _CRS_RULES if rule.name.endswith("_BODY"))
+# The CRS rules that inspect the body, with their labels: the ones a GraphQL api with its own limits
+# sets to Count on its path.
+CRS_BODY_RULES: Mapping[str, str] = {
+    rule.name: rule.label for rule in _CRS_RULES if rule.name.endswith("_BODY")
+}

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from foundry_tools.waf.errors import InvalidWebAclError, NotEmulatedError
+from foundry_tools.waf.labels import Labels
 from foundry_tools.waf.request import WafRequest
 from foundry_tools.waf.statements import Context, matches
 
@@ -43,7 +44,13 @@ class RateTracker:
 
 
 def rate_matches(
-    statement: Mapping[str, Any], request: WafRequest, context: Context, *, rule: str, tracker: RateTracker
+    statement: Mapping[str, Any],
+    request: WafRequest,
+    context: Context,
+    *,
+    rule: str,
+    tracker: RateTracker,
+    labels: Labels | None = None,
 ) -> bool:
     """Whether a RateBasedStatement matches: the request counts, and its key is over the limit."""
     aggregate = statement.get("AggregateKeyType", "IP")
@@ -57,6 +64,6 @@ def rate_matches(
     if window not in WINDOWS:
         raise InvalidWebAclError(f"EvaluationWindowSec {window} is not one of {WINDOWS}")
     scope_down = statement.get("ScopeDownStatement")
-    if scope_down is not None and not matches(scope_down, request, context):
+    if scope_down is not None and not matches(scope_down, request, context, labels):
         return False  # not counted, not limited
     return tracker.count(rule=rule, key=key, window=window) > int(statement["Limit"])

@@ -16,6 +16,7 @@ from typing import Any
 
 from foundry_tools.waf.errors import InvalidWebAclError, NotEmulatedError
 from foundry_tools.waf.fields import Inspected, inspect
+from foundry_tools.waf.labels import Labels
 from foundry_tools.waf.request import WafRequest
 from foundry_tools.waf.transformations import transform
 
@@ -111,8 +112,17 @@ def _any(found: Inspected, test: Callable[[bytes], bool]) -> bool:
     return any(test(value) for value in found.values)
 
 
-def matches(statement: Mapping[str, Any], request: WafRequest, context: Context) -> bool:
-    """Whether `statement` (one Statement object) matches `request`."""
+def matches(
+    statement: Mapping[str, Any], request: WafRequest, context: Context, labels: Labels | None = None
+) -> bool:
+    """Whether `statement` (one Statement object) matches `request`, carrying `labels` so far.
+
+    And matches when every statement does, Or when one does
+    (https://docs.aws.amazon.com/waf/latest/APIReference/API_AndStatement.html, API_OrStatement.html).
+    Both stop at the first statement that decides the result: the answer is the same, and a
+    statement that cannot change it is never reported as not emulated.
+    """
+    labels = labels if labels is not None else Labels()
     if len(statement) != 1:
         raise InvalidWebAclError(f"a Statement holds exactly one statement type, not {sorted(statement)}")
     ((kind, body),) = statement.items()
@@ -133,11 +143,13 @@ def matches(statement: Mapping[str, Any], request: WafRequest, context: Context)
         compare, size = _COMPARISONS[body["ComparisonOperator"]], int(body["Size"])
         return _any(_values(body, request, context), lambda value: compare(len(value), size))
     if kind == "AndStatement":
-        return all(matches(inner, request, context) for inner in body["Statements"])
+        return all(matches(inner, request, context, labels) for inner in body["Statements"])
     if kind == "OrStatement":
-        return any(matches(inner, request, context) for inner in body["Statements"])
+        return any(matches(inner, request, context, labels) for inner in body["Statements"])
     if kind == "NotStatement":
-        return not matches(body["Statement"], request, context)
+        return not matches(body["Statement"], request, context, labels)
+    if kind == "LabelMatchStatement":
+        return labels.matches(scope=body["Scope"], key=body["Key"])
     raise NotEmulatedError(kind)
 
 

@@ -327,3 +327,21 @@ def test_what_api_answers_with_4xx_the_edge_never_turns_into_5xx(prod_twin: Runn
     ).encode() + body
     status, data = _raw_request(prod_twin.url, head)
     assert status == 401, data
+
+
+def test_up_with_an_environment_but_no_template_is_a_clear_error(tmp_path: Path) -> None:
+    foundry = Path(sys.executable).with_name("foundry")
+    argv = [
+        str(foundry),
+        "up",
+        "--env",
+        "prod",
+        "--from",
+        str(tmp_path),
+        "--data-dir",
+        str(tmp_path / "data"),
+    ]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode != 0
+    assert "no Foundry-prod-edge.template.json" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr

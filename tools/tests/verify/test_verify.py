@@ -137,7 +137,7 @@ def _crs_body_rules_block_graphql(p: dict[str, Any], e: dict[str, Any]) -> str:
     _, acl = _find(e, "AWS::WAFv2::WebACL")
     for rule in acl["Properties"]["Rules"]:
         rule["Statement"].get("ManagedRuleGroupStatement", {}).pop("RuleActionOverrides", None)
-    return "blocked by AWSManagedRulesCommonRuleSetOnGraphql/SizeRestrictions_BODY"
+    return "blocked by AWSManagedRulesCommonRuleSet/SizeRestrictions_BODY"
 
 
 def _introspection_on_raw_bytes(p: dict[str, Any], e: dict[str, Any]) -> str:

@@ -277,3 +277,52 @@ def test_pattern_sets_resolve_from_the_template() -> None:
     (acl,) = web_acls_in_template(template).values()
     assert acl.evaluate(_post("/wp-login.php")).rule == "Wp"
     assert acl.evaluate(_post("/graphql")).action == "ALLOW"
+
+
+def test_the_evaluator_imports_neither_cdk_nor_infra() -> None:
+    # The twin moves into a package of its own that must not depend on CDK: the evaluator reads JSON only.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, foundry_tools.waf, foundry_tools.webapp.probes; "
+        "bad = [m for m in sys.modules if m.startswith(('aws_cdk', 'foundry_infra', 'jsii'))]; "
+        "assert not bad, bad"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False, timeout=60).returncode == 0
+
+
+def _label_rule(name: str, priority: int, key: str, scope: str = "LABEL") -> dict[str, Any]:
+    return _rule(name, priority, "Block", {"LabelMatchStatement": {"Scope": scope, "Key": key}})
+
+
+def test_counted_matches_label_the_request_for_later_rules() -> None:
+    size_label = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
+    overrides = [{"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}]
+    acl = _acl(
+        _crs("CRS", 0, RuleActionOverrides=overrides),
+        {**_rule("Tag", 1, "Count", _path_is("/x")), "RuleLabels": [{"Name": "app:x"}]},
+        _rule(
+            "BodyOffGraphql",
+            2,
+            "Block",
+            {
+                "AndStatement": {
+                    "Statements": [
+                        {"NotStatement": {"Statement": _path_is("/graphql")}},
+                        {"LabelMatchStatement": {"Scope": "LABEL", "Key": size_label}},
+                    ]
+                }
+            },
+        ),
+        _label_rule("Namespace", 3, "app:", scope="NAMESPACE"),
+        _label_rule("Unknown", 4, "awswaf:managed:aws:core-rule-set:CrossSiteScripting_Body"),
+    )
+    assert acl.evaluate(_post("/graphql", body=b"x" * 9000)).action == "ALLOW"  # decided by the path first
+    assert acl.evaluate(_post("/api/x", body=b"x" * 9000)).rule == "BodyOffGraphql"
+    assert acl.evaluate(_post("/x")).rule == "Namespace"  # the custom rule's own label, by namespace
+    result = acl.evaluate(_post("/y"))
+    # A label only a rule that is not emulated could add: reported, not guessed either way.
+    assert result.action == "ALLOW" and "Unknown" in result.undecided
+    # SizeRestrictions_BODY is emulated: its label's absence is known, so that rule is decided.
+    assert "BodyOffGraphql" not in result.undecided
