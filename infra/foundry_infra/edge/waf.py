@@ -17,7 +17,7 @@ CORE_RULE_SET_BODY_OFF_GRAPHQL = "CoreRuleSetBodyRulesOffGraphql"
 # (https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html).
 # The group runs once with these rules set to Count (they still label what they match), and the next
 # rule blocks on those labels everywhere but /graphql: AWS's documented way to exempt one path from
-# a managed rule (https://docs.aws.amazon.com/waf/latest/developerguide/waf-managed-rule-group-best-practices.html,
+# a managed rule (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-label-match.html,
 # https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-label-match-examples.html), at the
 # group's 700 WCU once (a second, scoped-down copy of the group would take the ACL past 1,500 WCU,
 # which AWS bills extra). On /graphql they only count: SizeRestrictions_BODY blocks any body over 8 KB (8,192 bytes, fixed),

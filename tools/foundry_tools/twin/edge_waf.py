@@ -1,12 +1,13 @@
 """The twin's edge applies the web ACL of the environment it mirrors, as CloudFront's WAF does.
 
-CloudFront hands every viewer request to the associated web ACL before it forwards anything
-(https://docs.aws.amazon.com/waf/latest/developerguide/cloudfront-features.html); a blocked request
-never reaches an origin and gets CloudFront's own 403 error page
-(https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-awswaf.html:
-"CloudFront responds to the request with an HTTP 403 status code (Forbidden)"), unless the Block
-action names a custom response. The evaluation is `foundry_tools.waf`'s, the same `foundry verify`
-runs; the edge's log line names the rule that decided.
+CloudFront has the associated web ACL evaluate every viewer request before it forwards anything;
+a blocked request never reaches an origin. "If a request matches an AWS WAF rule that's set to Block,
+then by default AWS WAF returns a 403 Forbidden error. If you set Custom responses for block
+actions, AWS WAF returns your configured response"
+(https://repost.aws/knowledge-center/waf-block-respond-403-forbidden-error); CloudFront's page for
+it reads "403 ERROR The request could not be satisfied. Request blocked."
+(https://repost.aws/knowledge-center/cloudfront-error-request-blocked). The evaluation is
+`foundry_tools.waf`'s, the same `foundry verify` runs; the edge's log line names the rule that decided.
 """
 
 import json

@@ -29,7 +29,7 @@ from foundry_tools.waf.statements import Context, compile_regex, matches
 
 TERMINATING = ("Allow", "Block")
 # A blocked request gets 403 unless the Block action names a custom response
-# (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-action.html).
+# (https://repost.aws/knowledge-center/waf-block-respond-403-forbidden-error).
 DEFAULT_BLOCK_STATUS = 403
 
 

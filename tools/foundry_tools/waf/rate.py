@@ -1,12 +1,15 @@
 """Rate-based rules: requests per aggregation key (the viewer IP) over the rule's evaluation window.
 
-https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based.html and
 https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html:
-the rule counts the requests that reach it (and match its ScopeDownStatement, when it has one) per
-aggregation key over the last `EvaluationWindowSec` seconds (60, 120, 300 or 600; default 300), and
-applies its action to a key while that count is over `Limit`. AWS checks the rates periodically, so
-in AWS a burst is cut off a few seconds late; the emulation is exact (the request that takes the
-count over the limit is the first one matched), which is the strictest reading.
+"when AWS WAF checks the rate, it counts the requests for the [window] immediately preceding the
+current time" (EvaluationWindowSec 60, 120, 300 or 600; 300 the default); "When this limit is
+breached, AWS WAF applies the rule action setting to additional requests matching your criteria";
+with a scope-down statement the rule "will only aggregate, count, and rate limit requests that match
+the scope-down statement". AWS estimates the rate and "does not guarantee an exact limit match",
+detecting a burst "usually" within 30 seconds
+(https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-caveats.html);
+the emulation is the exact reading (the first request over the limit is the first one limited), so
+a test of "blocked after the limit" is the strictest one AWS could meet.
 """
 
 import time

@@ -31,27 +31,25 @@ def _request(**kwargs: Any) -> WafRequest:
 
 
 @pytest.mark.parametrize(
-    ("position", "value", "expected"),
+    ("position", "search", "value", "expected"),
     [
-        ("EXACTLY", "/graphql", True),
-        ("EXACTLY", "/graphql/", False),
-        ("STARTS_WITH", "/graphql/x", True),
-        ("STARTS_WITH", "/x/graphql", False),
-        ("ENDS_WITH", "/x/graphql", True),
-        ("ENDS_WITH", "/graphql.js", False),
-        ("CONTAINS", "/a/graphql/b", True),
-        ("CONTAINS", "/a/graph/ql", False),
-        ("CONTAINS_WORD", "/a/graphql/b", True),
-        ("CONTAINS_WORD", "graphql", True),
-        ("CONTAINS_WORD", "/mygraphql", False),
-        ("CONTAINS_WORD", "/graphql_x", False),
-        ("CONTAINS_WORD", "/graphqlx/graphql", True),  # the second occurrence is a word
+        ("EXACTLY", "/graphql", "/graphql", True),
+        ("EXACTLY", "/graphql", "/graphql/", False),
+        ("STARTS_WITH", "/graphql", "/graphql/x", True),
+        ("STARTS_WITH", "/graphql", "/x/graphql", False),
+        ("ENDS_WITH", "graphql", "/x/graphql", True),
+        ("ENDS_WITH", "graphql", "/graphql.js", False),
+        ("CONTAINS", "graphql", "/a/graphql/b", True),
+        ("CONTAINS", "graphql", "/a/graph/ql", False),
+        ("CONTAINS_WORD", "graphql", "/a/graphql/b", True),
+        ("CONTAINS_WORD", "graphql", "graphql", True),
+        ("CONTAINS_WORD", "graphql", "/mygraphql", False),
+        ("CONTAINS_WORD", "graphql", "/graphql_x", False),
+        ("CONTAINS_WORD", "graphql", "/graphqlx/graphql", True),  # the second occurrence is a word
     ],
 )
-def test_byte_match_positional_constraints(position: str, value: str, expected: bool) -> None:
-    statement = _byte({"UriPath": {}}, "graphql" if position == "CONTAINS_WORD" else "/graphql", position)
-    if position in ("ENDS_WITH", "CONTAINS"):
-        statement = _byte({"UriPath": {}}, "graphql", position)
+def test_byte_match_positional_constraints(position: str, search: str, value: str, expected: bool) -> None:
+    statement = _byte({"UriPath": {}}, search, position)
     assert matches(statement, _request(uri_path=value), CONTEXT) is expected
 
 
