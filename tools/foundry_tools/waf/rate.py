@@ -4,8 +4,8 @@ https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-ra
 "when AWS WAF checks the rate, it counts the requests for the [window] immediately preceding the
 current time" (EvaluationWindowSec 60, 120, 300 or 600; 300 the default); "When this limit is
 breached, AWS WAF applies the rule action setting to additional requests matching your criteria";
-with a scope-down statement the rule "will only aggregate, count, and rate limit requests that match
-the scope-down statement". AWS estimates the rate and "does not guarantee an exact limit match",
+with a scope-down statement the rule aggregates, counts and limits only the requests that match it
+(same page). AWS estimates the rate and "does not guarantee an exact limit match",
 detecting a burst "usually" within 30 seconds
 (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-caveats.html);
 the emulation is the exact reading (the first request over the limit is the first one limited), so
