@@ -689,17 +689,18 @@ def _client(service: str) -> Any:
     return boto3.client(service, region_name=REGION)  # type: ignore[call-overload]
 
 
-def _as_get_web_acl(node: Any) -> Any:
-    """CloudFormation's WebACL properties in GetWebACL's shape: SearchString is a blob (bytes)."""
-    if isinstance(node, dict):
-        return {
-            key: value.encode() if key == "SearchString" else _as_get_web_acl(value)
-            for key, value in node.items()
-            if key not in ("Scope", "Tags")  # CloudFormation-only keys
-        }
-    if isinstance(node, list):
-        return [_as_get_web_acl(item) for item in node]
-    return node
+def _as_get_web_acl(properties: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's WebACL properties in GetWebACL's shape: no Scope or Tags, SearchString a blob."""
+
+    def blobs(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: v.encode() if k == "SearchString" else blobs(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [blobs(item) for item in node]
+        return node
+
+    converted: dict[str, Any] = blobs({k: v for k, v in properties.items() if k not in ("Scope", "Tags")})
+    return converted
 
 
 def _json(document: dict[str, Any]) -> str:
