@@ -501,6 +501,15 @@ class PlatformStack(Stack):
             snapshot_prefix=f"foundry-{config.name}-pre-migrate-",
         )
         self.migrations = migrations
+        # Interface endpoints with private DNS answer for their services' names across the VPC and drop
+        # what their group does not admit (issue 20): the migration runner and the GPU instances pull
+        # images, read secrets and write logs through them (the rotation function is admitted in
+        # data/database.py). https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html
+        for workload in (
+            migrations.security_group,
+            *([self.gpu.instance_security_group] if self.gpu else []),
+        ):
+            network.admit_to_endpoints(workload, description="HTTPS to AWS interface endpoints")
         app_subnets = network.vpc.select_subnets(subnet_group_name="app").subnet_ids
         for key, value in {
             outputs.MIGRATIONS_CLUSTER: migrations.cluster.cluster_arn,
