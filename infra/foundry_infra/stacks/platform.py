@@ -16,6 +16,7 @@ from foundry_infra.data.database import Database
 from foundry_infra.data.migrations import MigrationRunner
 from foundry_infra.data.secrets import AppSecrets
 from foundry_infra.delivery.github import GithubDelivery
+from foundry_infra.edge import references
 from foundry_infra.edge.distribution import Distribution
 from foundry_infra.edge.dns import AliasRecords, hosted_zone
 from foundry_infra.network.security_groups import ServiceSecurityGroups
@@ -61,10 +62,12 @@ class PlatformStack(Stack):
             scope,
             id_,
             env=Environment(account=config.account, region=config.region),
-            cross_region_references=config.region != EDGE_REGION,
             description=f"Foundry {config.name}: network, data, services, edge, operations (spec §1-7, §10, §12, §14)",
         )
         self.config = config
+        # The edge stack's values arrive by parameter name (edge/references.py), not as references, so
+        # the order is stated here.
+        self.add_stack_dependency(edge)
         prefix, name = f"foundry/{config.name}", f"foundry-{config.name}"
         region = config.region
 
@@ -394,8 +397,10 @@ class PlatformStack(Stack):
             web_origin=web_origin,
             api_endpoint=api_endpoint,
             origin_verify=secrets.origin_verify,
-            web_acl_arn=edge.web_acl.arn,
-            certificate=edge.certificate,
+            web_acl_arn=references.read(self, environment=config.name, key=references.WEB_ACL_ARN),
+            certificate=references.certificate(self, "EdgeCertificate", environment=config.name)
+            if edge.certificate is not None
+            else None,
             log_bucket=buckets.logs,
         )
         buckets.allow_uploads_from(origins=[site_origin or f"https://{distribution.domain_name}"])

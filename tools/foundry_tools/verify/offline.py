@@ -1,8 +1,8 @@
 """Build the environment model from the synthesized templates (platform and edge stacks).
 
-Ref and GetAtt become logical ids; a reference to the edge stack, whether a CloudFormation export
-(same region) or the CDK cross-region export writer/reader (platform outside us-east-1), resolves to
-the edge resource's logical id.
+Ref and GetAtt become logical ids; a reference to the edge stack, whether an SSM parameter read by
+name (edge/references.py), a CloudFormation export or the CDK cross-region export writer/reader,
+resolves to the edge resource's logical id.
 """
 
 from typing import Any
@@ -99,6 +99,15 @@ class _TemplateReader:
                 exports = writer["Properties"].get("WriterProps", {}).get("exports", {})
                 if path in exports:
                     return ref_id(exports[path])
+        if isinstance(value, dict) and "Ref" in value:
+            # A weak reference (edge/references.py): a platform parameter of type
+            # AWS::SSM::Parameter::Value<String> whose default names the edge stack's SSM parameter.
+            parameter = self.platform.body.get("Parameters", {}).get(value["Ref"], {})
+            if str(parameter.get("Type", "")).startswith("AWS::SSM::Parameter::Value"):
+                name = parameter.get("Default")
+                for written in self.edge.of_type("AWS::SSM::Parameter").values():
+                    if written["Properties"].get("Name") == name:
+                        return ref_id(written["Properties"].get("Value"))
         return ref_id(value)
 
     # -- network
