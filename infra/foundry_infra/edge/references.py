@@ -122,11 +122,12 @@ class EdgeReferences(Construct):
                 reason="AWS's basic execution policy only lets CDK's deploy-time handler write its own "
                 "log stream; the SSM statements are scoped to this environment's edge parameters.",
             )
-        acknowledge(
-            provider,
-            "AwsSolutions-L1",
-            reason="CDK pins the runtime of its own AwsCustomResource handler; it runs only at deploy.",
-        )
+        if function is not None:
+            acknowledge(
+                function,
+                "AwsSolutions-L1",
+                reason="CDK pins the runtime of its own AwsCustomResource handler; it runs only at deploy.",
+            )
 
 
 def read(scope: Construct, *, environment: str, key: str) -> str:
