@@ -558,7 +558,12 @@ class Deployment:
                                 },
                             }
                         },
-                        "InstanceConfiguration": {},
+                        # api's instance role bounds the calls its connector carries (reachability).
+                        "InstanceConfiguration": {
+                            "InstanceRoleArn": f"arn:aws:iam::{ACCOUNT}:role/foundry-prod-role-api"
+                        }
+                        if name == "api"
+                        else {},
                         "AutoScalingConfigurationSummary": {},
                         "NetworkConfiguration": network,
                     }
@@ -755,6 +760,10 @@ def test_live_prod_passes_every_check(aws: None, local_http: dict[int, str]) -> 
         in results["nat-and-s3-gateway"].evidence
     )
     assert any("403" in e for e in results["api-direct-refused"].evidence)
+    assert (
+        "ApiVpcConnector: monitoring via NAT, s3 via NetworkVpcS3"
+        in results["workloads-reach-aws-apis"].evidence
+    )
 
 
 # breakage -> (the check that must fail, a resource the evidence must name)

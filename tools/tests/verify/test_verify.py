@@ -322,7 +322,7 @@ def test_cli_exits_1_on_a_failure_and_0_otherwise(prod: SynthesizedEnvironment, 
 
 @pytest.mark.parametrize("scenario", ["complete", "minimal"])
 def test_examples_complete_and_minimal(synths: dict[str, SynthesizedEnvironment], scenario: str) -> None:
-    """complete: outside us-east-1 (the WAF reached through the cross-region export writer), proxy,
+    """complete: outside us-east-1 (the WAF reached by SSM parameter name, edge/references.py), proxy,
     custom domain: every check passes. minimal: web from the assets bucket through OAC: no FAIL."""
     env, overrides = SCENARIOS[scenario]
     model = read_synth(synths[scenario])
