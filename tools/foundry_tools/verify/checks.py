@@ -526,7 +526,7 @@ CHECKS: tuple[Check, ...] = (
     Check("backups-dr", "§13", "backups, PITR, versioning, deletion protection", backups_and_versioning),
     Check(
         "workloads-reach-aws-apis",
-        "§2, §5",
+        "§2, §7, §11",
         "every workload in the VPC reaches the AWS APIs it needs (endpoint that admits it, or NAT)",
         workloads_reach_their_apis,
     ),
