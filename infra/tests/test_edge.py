@@ -183,7 +183,7 @@ def test_replacing_the_certificate_touches_no_export(complete: Synth, tmp_path: 
     """A new edge.domain_name replaces the certificate (DomainName: "Update requires: Replacement",
     https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-certificatemanager-certificate.html).
     Nothing exports it, so the edge stack's update cannot fail with "export in use"; the platform reads
-    the new ARN by the same parameter name on its next deploy."""
+    the new ARN by the new parameter name on its next deploy."""
     env, overrides = SCENARIOS["complete"]
     argv = [str(Path(sys.executable).with_name("foundry")), "synth", "--env", env, "--out", str(tmp_path)]
     for item in overrides:
@@ -192,20 +192,25 @@ def test_replacing_the_certificate_touches_no_export(complete: Synth, tmp_path: 
     assert run.returncode == 0, run.stdout + run.stderr
     renamed = Synth(tmp_path)
 
-    certificates = {}
-    for synth in (complete, renamed):
+    names = {}
+    for synth, domain in ((complete, "app.example.com"), (renamed, "www.example.com")):
         assert _bindings(synth) == []
         ((key, certificate),) = synth.edge.of_type("AWS::CertificateManager::Certificate").items()
-        certificates[certificate["Properties"]["DomainName"]] = key
+        assert certificate["Properties"]["DomainName"] == domain
         viewer = _config(synth.platform)["ViewerCertificate"]
         assert _read_by_name(synth, viewer["AcmCertificateArn"]) == {"Ref": key}
+        # The parameter's name follows the domain, so the platform's next deploy reads a new name
+        # (a new template parameter) rather than relying on a changed value behind the old one.
+        name = synth.platform.body["Parameters"][viewer["AcmCertificateArn"]["Ref"]]["Default"]
+        assert name == f"/foundry/prod/edge/certificate-arn/{domain}"
+        names[domain] = name
         # Outside us-east-1 the edge stack also writes the value into the platform's region, by name.
         copies = [
             c["Properties"]
             for c in synth.edge.of_type("Custom::EdgeParameterCopy").values()
-            if "/foundry/prod/edge/certificate-arn" in json.dumps(c["Properties"]["Create"])
+            if name in json.dumps(c["Properties"]["Create"])
         ]
         assert len(copies) == 1 and "eu-west-1" in json.dumps(copies[0]["Create"])
-    assert set(certificates) == {"app.example.com", "www.example.com"}
-    # The platform's side of the reference does not change with the certificate: same parameters.
-    assert complete.platform.body["Parameters"] == renamed.platform.body["Parameters"]
+    assert len(set(names.values())) == 2
+    # The web ACL's reference is the same in both: only the certificate moved.
+    assert _config(complete.platform)["WebACLId"] == _config(renamed.platform)["WebACLId"]

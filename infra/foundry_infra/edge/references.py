@@ -7,10 +7,18 @@ replaces the certificate, so either form failed the edge stack's update with "ex
 https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-exports.html
 
 Here the edge stack writes a parameter per value, and the platform reads it through a CloudFormation
-parameter of type AWS::SSM::Parameter::Value<String>, which CloudFormation resolves at each deploy of
-the platform stack; nothing binds the two stacks, so the edge updates freely and the platform takes
-the new value on its next deploy (the deploy order is edge, then platform).
+parameter of type AWS::SSM::Parameter::Value<String>; nothing binds the two stacks, so the edge
+updates freely (the deploy order is edge, then platform).
 https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-supplied-parameter-types.html#aws-ssm-parameter-types
+
+A value that changes gets a new parameter name: the certificate's name carries the domain it is for.
+`cdk deploy` passes UsePreviousValue for parameters a stack already has, and a changed value behind
+an unchanged name is not reliably picked up (https://github.com/aws/aws-cdk/issues/8888,
+https://github.com/aws/aws-cdk/issues/20377); a new name is a new template parameter, which
+CloudFormation resolves on the platform's next deploy. The web ACL's ARN never changes (its name is
+fixed per environment), so its name does not need to.
+The certificate it replaces stays in ACM while CloudFront still serves it: CloudFormation's cleanup
+cannot delete a certificate in use and leaves it; delete it once the platform has moved.
 
 SSM parameters are regional and a stack's parameters resolve in its own region, so when the platform
 runs outside us-east-1 the edge stack also writes each value into the platform's region through an
@@ -35,8 +43,14 @@ def parameter_name(*, environment: str, key: str) -> str:
     return f"/foundry/{environment}/edge/{key}"
 
 
+def certificate_key(*, domain_name: str) -> str:
+    """The certificate's parameter, per domain: a new domain is a new certificate and a new name."""
+    return f"{CERTIFICATE_ARN}/{domain_name}"
+
+
 class EdgeReferences(Construct):
-    """In the edge stack: one SSM parameter per value, in us-east-1 and in the platform's region."""
+    """In the edge stack: one SSM parameter per value, in us-east-1 and in the platform's region.
+    `values` maps each parameter's key (its name below /foundry/ENV/edge/) to its value."""
 
     def __init__(
         self, scope: Construct, id_: str, *, environment: str, platform_region: str, values: dict[str, str]
@@ -46,7 +60,7 @@ class EdgeReferences(Construct):
         self.parameters = {
             key: ssm.StringParameter(
                 self,
-                key,
+                _construct_id(key),
                 parameter_name=parameter_name(environment=environment, key=key),
                 string_value=value,
                 description=f"Foundry {environment}: the edge stack's {key}, read by name by the platform stack",
@@ -67,7 +81,7 @@ class EdgeReferences(Construct):
             )
             cr.AwsCustomResource(
                 self,
-                f"{key}-in-{platform_region}",
+                f"{_construct_id(key)}-in-{platform_region}",
                 resource_type="Custom::EdgeParameterCopy",
                 on_create=put,
                 on_update=put,
@@ -137,8 +151,13 @@ def read(scope: Construct, *, environment: str, key: str) -> str:
     )
 
 
-def certificate(scope: Construct, id_: str, *, environment: str) -> acm.ICertificate:
-    """In the platform stack: the edge certificate, by the ARN its parameter holds."""
+def certificate(scope: Construct, id_: str, *, environment: str, domain_name: str) -> acm.ICertificate:
+    """In the platform stack: the edge certificate for a domain, by the ARN its parameter holds."""
     return acm.Certificate.from_certificate_arn(
-        scope, id_, read(scope, environment=environment, key=CERTIFICATE_ARN)
+        scope, id_, read(scope, environment=environment, key=certificate_key(domain_name=domain_name))
     )
+
+
+def _construct_id(key: str) -> str:
+    # The certificate's key holds a "/" (before the domain), which a construct id cannot.
+    return key.split("/", 1)[0]

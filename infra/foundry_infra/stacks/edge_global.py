@@ -1,6 +1,6 @@
 """What CloudFront requires in us-east-1 whatever the environment's region: the web ACL and the
-certificate, which the platform stack reads by name from SSM parameters (edge/references.py); and the alarms on
-metrics AWS publishes only there (WAF, a custom domain's Route 53 health check)."""
+certificate, which the platform stack reads by name from SSM parameters (edge/references.py); and
+the alarms on metrics AWS publishes only there (WAF, a custom domain's Route 53 health check)."""
 
 from aws_cdk import Environment, Stack
 from aws_cdk import aws_certificatemanager as acm
@@ -8,7 +8,7 @@ from constructs import Construct
 
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.edge.dns import edge_certificate, hosted_zone
-from foundry_infra.edge.references import CERTIFICATE_ARN, WEB_ACL_ARN, EdgeReferences
+from foundry_infra.edge.references import WEB_ACL_ARN, EdgeReferences, certificate_key
 from foundry_infra.edge.waf import EdgeWebAcl
 from foundry_infra.observability.alarms import EdgeAlarms
 from foundry_infra.observability.alerts import AlarmTopic
@@ -41,7 +41,11 @@ class EdgeGlobalStack(Stack):
             platform_region=config.region,
             values={
                 WEB_ACL_ARN: self.web_acl.arn,
-                **({CERTIFICATE_ARN: self.certificate.certificate_arn} if self.certificate else {}),
+                **(
+                    {certificate_key(domain_name=edge.domain_name): self.certificate.certificate_arn}
+                    if self.certificate and edge.domain_name
+                    else {}
+                ),
             },
         )
         # Spec §10: alarms on metrics published only in us-east-1 live here, with their own topic.

@@ -398,8 +398,10 @@ class PlatformStack(Stack):
             api_endpoint=api_endpoint,
             origin_verify=secrets.origin_verify,
             web_acl_arn=references.read(self, environment=config.name, key=references.WEB_ACL_ARN),
-            certificate=references.certificate(self, "EdgeCertificate", environment=config.name)
-            if edge.certificate is not None
+            certificate=references.certificate(
+                self, "EdgeCertificate", environment=config.name, domain_name=config.edge.domain_name
+            )
+            if edge.certificate is not None and config.edge.domain_name
             else None,
             log_bucket=buckets.logs,
         )
