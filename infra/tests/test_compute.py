@@ -96,7 +96,7 @@ def test_the_database_is_reachable_only_from_api(synths: dict[str, Synth], scena
     assert sources == {
         _group(template, "SecurityGroupsApi"),
         _group(template, "MigrationsSg"),
-        _group(template, "DatabaseInstanceRotationSingleUserSecurityGroup"),
+        _group(template, "DatabaseRotationSg"),
     }
 
 

@@ -79,7 +79,7 @@ def test_database_admits_only_api_its_rotation_function_and_the_migration_runner
     assert _ingress_sources(template, sg_rds) == sorted(
         [
             template.logical_id("SecurityGroupsApi", "AWS::EC2::SecurityGroup"),
-            template.logical_id("DatabaseInstanceRotationSingleUserSecurityGroup", "AWS::EC2::SecurityGroup"),
+            template.logical_id("DatabaseRotationSg", "AWS::EC2::SecurityGroup"),
             template.logical_id("MigrationsSg", "AWS::EC2::SecurityGroup"),
         ]
     )

@@ -1,9 +1,14 @@
 """Spec §1 and §13: CloudFront behaviors, origin protection, headers, logging, WAF, domains."""
 
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 from foundry_contract import ORIGIN_VERIFY_HEADER
+from foundry_infra.scenarios import MATRIX, SCENARIOS
 from foundry_infra.synthesized import SynthesizedEnvironment as Synth
 from foundry_infra.synthesized import Template
 
@@ -133,7 +138,79 @@ def test_custom_domain_in_another_region(complete: Synth) -> None:
         r["Properties"]["Type"] for r in platform.of_type("AWS::Route53::RecordSet").values()
     }
     assert records == {"AWS::Route53::RecordSet"}
-    # The web ACL and certificate live in us-east-1 and reach eu-west-1 through cross-region references.
-    assert "ExportsReader" in str(config["WebACLId"]) or "Fn::GetAtt" in str(config["WebACLId"])
+    # The web ACL and certificate live in us-east-1 and reach eu-west-1 by SSM parameter name.
+    assert _read_by_name(complete, config["WebACLId"]) == {"Fn::GetAtt": ["WafWebAclBE24253C", "Arn"]}
     subnets = [r["Properties"]["AvailabilityZone"] for r in platform.of_type("AWS::EC2::Subnet").values()]
     assert set(subnets) == {"eu-west-1a", "eu-west-1b"}
+
+
+def _read_by_name(synth: Synth, value: Any) -> Any:
+    """What the platform's reference to the edge stack reads: a parameter of type
+    AWS::SSM::Parameter::Value<String> whose default names an SSM parameter of the edge stack; returns
+    that edge parameter's value (the edge resource it holds)."""
+    assert set(value) == {"Ref"}, value
+    parameter = synth.platform.body["Parameters"][value["Ref"]]
+    assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
+    (written,) = [
+        p["Properties"]
+        for p in synth.edge.of_type("AWS::SSM::Parameter").values()
+        if p["Properties"]["Name"] == parameter["Default"]
+    ]
+    return written["Value"]
+
+
+def _bindings(synth: Synth) -> list[str]:
+    """Every strong tie between the stacks: exports, imports, CDK's cross-region export writer/reader."""
+    found = []
+    for template in (synth.platform, synth.edge):
+        found += [f"export {k}" for k, o in template.body.get("Outputs", {}).items() if "Export" in o]
+        text = json.dumps(template.body)
+        found += [marker for marker in ("Fn::ImportValue", "Custom::CrossRegionExport") if marker in text]
+    return found
+
+
+@pytest.mark.parametrize("scenario", sorted({**SCENARIOS, **MATRIX}))
+def test_the_platform_reads_the_web_acl_by_name_not_by_export(
+    synths: dict[str, Synth], scenario: str
+) -> None:
+    synth = synths[scenario]
+    assert _bindings(synth) == []
+    acl = synth.edge.logical_id("WafWebAcl", "AWS::WAFv2::WebACL")
+    assert _read_by_name(synth, _config(synth.platform)["WebACLId"]) == {"Fn::GetAtt": [acl, "Arn"]}
+
+
+def test_replacing_the_certificate_touches_no_export(complete: Synth, tmp_path: Path) -> None:
+    """A new edge.domain_name replaces the certificate (DomainName: "Update requires: Replacement",
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-certificatemanager-certificate.html).
+    Nothing exports it, so the edge stack's update cannot fail with "export in use"; the platform reads
+    the new ARN by the new parameter name on its next deploy."""
+    env, overrides = SCENARIOS["complete"]
+    argv = [str(Path(sys.executable).with_name("foundry")), "synth", "--env", env, "--out", str(tmp_path)]
+    for item in overrides:
+        argv += ["--set", item.replace("app.example.com", "www.example.com")]
+    run = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    renamed = Synth(tmp_path)
+
+    names = {}
+    for synth, domain in ((complete, "app.example.com"), (renamed, "www.example.com")):
+        assert _bindings(synth) == []
+        ((key, certificate),) = synth.edge.of_type("AWS::CertificateManager::Certificate").items()
+        assert certificate["Properties"]["DomainName"] == domain
+        viewer = _config(synth.platform)["ViewerCertificate"]
+        assert _read_by_name(synth, viewer["AcmCertificateArn"]) == {"Ref": key}
+        # The parameter's name follows the domain, so the platform's next deploy reads a new name
+        # (a new template parameter) rather than relying on a changed value behind the old one.
+        name = synth.platform.body["Parameters"][viewer["AcmCertificateArn"]["Ref"]]["Default"]
+        assert name == f"/foundry/prod/edge/certificate-arn/{domain}"
+        names[domain] = name
+        # Outside us-east-1 the edge stack also writes the value into the platform's region, by name.
+        copies = [
+            c["Properties"]
+            for c in synth.edge.of_type("Custom::EdgeParameterCopy").values()
+            if name in json.dumps(c["Properties"]["Create"])
+        ]
+        assert len(copies) == 1 and "eu-west-1" in json.dumps(copies[0]["Create"])
+    assert len(set(names.values())) == 2
+    # The web ACL's reference is the same in both: only the certificate moved.
+    assert _config(complete.platform)["WebACLId"] == _config(renamed.platform)["WebACLId"]

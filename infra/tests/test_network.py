@@ -89,11 +89,11 @@ def test_endpoint_security_group_admits_https_from_service_groups_only(each_env:
         if r["Properties"]["GroupId"] == {"Fn::GetAtt": [group, "GroupId"]}
     ]
     sources = sorted(r["SourceSecurityGroupId"]["Fn::GetAtt"][0] for r in rules)
+    # The services, and the workloads that pull images, read secrets or write logs from their own
+    # interfaces (issue 20; infra/tests/test_reachability.py proves each is needed).
     assert sources == sorted(
-        [
-            template.logical_id("SecurityGroupsApi", "AWS::EC2::SecurityGroup"),
-            template.logical_id("SecurityGroupsAi", "AWS::EC2::SecurityGroup"),
-        ]
+        template.logical_id(prefix, "AWS::EC2::SecurityGroup")
+        for prefix in ("SecurityGroupsApi", "SecurityGroupsAi", "MigrationsSg", "DatabaseRotationSg")
     )
     assert {(r["FromPort"], r["ToPort"]) for r in rules} == {(443, 443)}
 

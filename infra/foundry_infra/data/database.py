@@ -152,10 +152,28 @@ class Database(Construct):
             )
         assert self.instance.secret is not None
         self.secret = self.instance.secret
+        # The rotation function calls Secrets Manager through the endpoint it is given (by the
+        # endpoint's own DNS name) or, without one, through the NAT; its group must be admitted there.
+        # https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-secrets-manager-vpc.html
+        self.rotation_security_group = ec2.SecurityGroup(
+            self,
+            "RotationSg",
+            vpc=vpc,
+            description="Secret rotation function - PostgreSQL and Secrets Manager over HTTPS only",
+            allow_all_outbound=False,
+        )
+        self.rotation_security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "Secrets Manager: its interface endpoint or the NAT"
+        )
+        if secrets_endpoint is not None:
+            secrets_endpoint.connections.allow_default_port_from(
+                self.rotation_security_group, "Secret rotation function"
+            )
         self.rotation = self.instance.add_rotation_single_user(
             automatically_after=Duration.days(30),
             vpc_subnets=rotation_subnets,
             endpoint=secrets_endpoint,
+            security_group=self.rotation_security_group,
         )
         self.proxy: rds.DatabaseProxy | None = None
         self.proxy_security_group: ec2.SecurityGroup | None = None

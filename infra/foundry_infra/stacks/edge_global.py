@@ -1,6 +1,6 @@
 """What CloudFront requires in us-east-1 whatever the environment's region: the web ACL and the
-certificate, which the platform stack reads through cross-region references; and the alarms on
-metrics AWS publishes only there (WAF, a custom domain's Route 53 health check)."""
+certificate, which the platform stack reads by name from SSM parameters (edge/references.py); and
+the alarms on metrics AWS publishes only there (WAF, a custom domain's Route 53 health check)."""
 
 from aws_cdk import Environment, Stack
 from aws_cdk import aws_certificatemanager as acm
@@ -8,6 +8,7 @@ from constructs import Construct
 
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.edge.dns import edge_certificate, hosted_zone
+from foundry_infra.edge.references import WEB_ACL_ARN, EdgeReferences, certificate_key
 from foundry_infra.edge.waf import EdgeWebAcl
 from foundry_infra.observability.alarms import EdgeAlarms
 from foundry_infra.observability.alerts import AlarmTopic
@@ -31,6 +32,22 @@ class EdgeGlobalStack(Stack):
         if edge.domain_name and edge.hosted_zone_id and edge.hosted_zone_name:
             zone = hosted_zone(self, "Zone", zone_id=edge.hosted_zone_id, zone_name=edge.hosted_zone_name)
             self.certificate = edge_certificate(self, "Certificate", domain_name=edge.domain_name, zone=zone)
+        # Read by name by the platform stack (edge/references.py): no export binds the two stacks, so a
+        # new domain name can replace the certificate.
+        self.references = EdgeReferences(
+            self,
+            "References",
+            environment=config.name,
+            platform_region=config.region,
+            values={
+                WEB_ACL_ARN: self.web_acl.arn,
+                **(
+                    {certificate_key(domain_name=edge.domain_name): self.certificate.certificate_arn}
+                    if self.certificate and edge.domain_name
+                    else {}
+                ),
+            },
+        )
         # Spec §10: alarms on metrics published only in us-east-1 live here, with their own topic.
         self.alerts = AlarmTopic(
             self,

@@ -16,6 +16,7 @@ from foundry_infra.data.database import Database
 from foundry_infra.data.migrations import MigrationRunner
 from foundry_infra.data.secrets import AppSecrets
 from foundry_infra.delivery.github import GithubDelivery
+from foundry_infra.edge import references
 from foundry_infra.edge.distribution import Distribution
 from foundry_infra.edge.dns import AliasRecords, hosted_zone
 from foundry_infra.network.security_groups import ServiceSecurityGroups
@@ -61,10 +62,12 @@ class PlatformStack(Stack):
             scope,
             id_,
             env=Environment(account=config.account, region=config.region),
-            cross_region_references=config.region != EDGE_REGION,
             description=f"Foundry {config.name}: network, data, services, edge, operations (spec §1-7, §10, §12, §14)",
         )
         self.config = config
+        # The edge stack's values arrive by parameter name (edge/references.py), not as references, so
+        # the order is stated here.
+        self.add_stack_dependency(edge)
         prefix, name = f"foundry/{config.name}", f"foundry-{config.name}"
         region = config.region
 
@@ -394,8 +397,12 @@ class PlatformStack(Stack):
             web_origin=web_origin,
             api_endpoint=api_endpoint,
             origin_verify=secrets.origin_verify,
-            web_acl_arn=edge.web_acl.arn,
-            certificate=edge.certificate,
+            web_acl_arn=references.read(self, environment=config.name, key=references.WEB_ACL_ARN),
+            certificate=references.certificate(
+                self, "EdgeCertificate", environment=config.name, domain_name=config.edge.domain_name
+            )
+            if edge.certificate is not None and config.edge.domain_name
+            else None,
             log_bucket=buckets.logs,
         )
         buckets.allow_uploads_from(origins=[site_origin or f"https://{distribution.domain_name}"])
@@ -501,6 +508,15 @@ class PlatformStack(Stack):
             snapshot_prefix=f"foundry-{config.name}-pre-migrate-",
         )
         self.migrations = migrations
+        # Interface endpoints with private DNS answer for their services' names across the VPC and drop
+        # what their group does not admit (issue 20): the migration runner and the GPU instances pull
+        # images, read secrets and write logs through them (the rotation function is admitted in
+        # data/database.py). https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html
+        for workload in (
+            migrations.security_group,
+            *([self.gpu.instance_security_group] if self.gpu else []),
+        ):
+            network.admit_to_endpoints(workload, description="HTTPS to AWS interface endpoints")
         app_subnets = network.vpc.select_subnets(subnet_group_name="app").subnet_ids
         for key, value in {
             outputs.MIGRATIONS_CLUSTER: migrations.cluster.cluster_arn,

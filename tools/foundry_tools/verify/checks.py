@@ -22,6 +22,7 @@ from foundry_infra.security.iam import STAR_RESOURCE_ACTIONS
 
 from foundry_tools.verify.edge_behaviour import web_acl_serves_the_web_app
 from foundry_tools.verify.model import INTERNET, EnvironmentModel
+from foundry_tools.verify.reachability import workloads_reach_their_apis
 
 # The value platform.py gives api while auth.authorized_parties is unset and there is no custom domain.
 UNSET_AUTHORIZED_PARTY = "https://authorized-parties-not-set.invalid"
@@ -530,6 +531,12 @@ CHECKS: tuple[Check, ...] = (
         clerk_at_api_and_internal_key_at_ai,
     ),
     Check("backups-dr", "§13", "backups, PITR, versioning, deletion protection", backups_and_versioning),
+    Check(
+        "workloads-reach-aws-apis",
+        "§2, §7, §11",
+        "every workload in the VPC reaches the AWS APIs it needs (endpoint that admits it, or NAT)",
+        workloads_reach_their_apis,
+    ),
 )
 LIVE_CHECKS: tuple[Check, ...] = (
     Check(

@@ -32,6 +32,7 @@ from foundry_tools.verify.model import (
     Connector,
     Database,
     Distribution,
+    Egress,
     Endpoint,
     EnvironmentModel,
     Ingress,
@@ -43,7 +44,9 @@ from foundry_tools.verify.model import (
     Secret,
     Statement,
     WebAcl,
+    Workload,
 )
+from foundry_tools.verify.needs import container_needs, is_ecr_image, merge, role_needs
 from foundry_tools.verify.offline import as_list, is_public_principal
 
 GRAPHQL_PATH = API_PATH_PATTERNS[0]  # api refuses it without the origin header (and answers it with)
@@ -107,6 +110,11 @@ class _LiveReader:
         self.edge: dict[str, list[tuple[str, str]]] = {}
         self.service_urls: dict[str, str] = {}  # App Runner service URL -> logical id
         self.in_vpc: list[dict[str, Any]] = []
+        # What the workload reader needs from the other readers: role -> its statements (actions,
+        # condition block); App Runner connector -> instance role; ECS service -> (task definition, network).
+        self.role_statements: dict[str, list[tuple[list[str], Any]]] = {}
+        self.instance_roles: dict[str, str | None] = {}
+        self.ecs_tasks: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
 
     def client(self, service: str, *, edge: bool = False) -> Any:
         return self.clients(service, EDGE_REGION if edge else self.region)
@@ -139,6 +147,7 @@ class _LiveReader:
         self._keys()
         self._operations()
         self._probes()
+        self._workloads()
         return self.model
 
     def _stack(self, stack_name: str, *, edge: bool) -> dict[str, list[tuple[str, str]]]:
@@ -185,12 +194,36 @@ class _LiveReader:
                 sources += [p["PrefixListId"] for p in permission.get("PrefixListIds", [])]
                 for source in sources:
                     self.model.ingress.append(Ingress(group_name, source, ports[0], ports[1], evidence))
+            for permission in group.get("IpPermissionsEgress", []):
+                if permission.get("IpProtocol") not in ("-1", "tcp", "6"):
+                    continue
+                ports = (permission.get("FromPort", -1), permission.get("ToPort", -1))
+                if permission.get("IpProtocol") == "-1":
+                    ports = (-1, -1)
+                targets = [
+                    INTERNET if r["CidrIp"] == "0.0.0.0/0" else r["CidrIp"]
+                    for r in permission.get("IpRanges", [])
+                ]
+                targets += [self.name(pair["GroupId"]) for pair in permission.get("UserIdGroupPairs", [])]
+                targets += [p["PrefixListId"] for p in permission.get("PrefixListIds", [])]
+                for target in targets:
+                    self.model.egress.append(
+                        Egress(
+                            group_name,
+                            target,
+                            ports[0],
+                            ports[1],
+                            f"{group_name} ({group['GroupId']}) egress",
+                        )
+                    )
 
     def _network(self) -> None:
         m, ec2 = self.model, self.client("ec2")
         for subnet in ec2.describe_subnets(Filters=self.in_vpc)["Subnets"]:
             tags = {t["Key"]: t["Value"] for t in subnet.get("Tags", [])}
             m.subnet_tiers[self.name(subnet["SubnetId"])] = tags.get("aws-cdk:subnet-name", "?")
+            if subnet.get("CidrBlock"):
+                m.subnet_cidrs[self.name(subnet["SubnetId"])] = subnet["CidrBlock"]
         for table in ec2.describe_route_tables(Filters=self.in_vpc)["RouteTables"]:
             table_name = self.name(table["RouteTableId"])
             for association in table.get("Associations", []):
@@ -216,6 +249,8 @@ class _LiveReader:
                 kind=endpoint.get("VpcEndpointType", "Gateway"),
                 route_tables=frozenset(self.name(t) for t in endpoint.get("RouteTableIds", [])),
                 groups=tuple(self.name(g["GroupId"]) for g in endpoint.get("Groups", [])),
+                private_dns=endpoint.get("PrivateDnsEnabled") is True,
+                subnets=tuple(self.name(x) for x in endpoint.get("SubnetIds", [])),
             )
 
     # -- services
@@ -248,6 +283,9 @@ class _LiveReader:
             )
             if service.get("ServiceUrl"):
                 self.service_urls[service["ServiceUrl"]] = self.name(arn)
+            if connector and egress.get("EgressType") == "VPC":
+                role = service.get("InstanceConfiguration", {}).get("InstanceRoleArn")
+                self.instance_roles[self.name(connector)] = self.name(role) if role else None
         for arn in self.physical("AWS::AppRunner::VpcIngressConnection"):
             ingress = apprunner.describe_vpc_ingress_connection(VpcIngressConnectionArn=arn)[
                 "VpcIngressConnection"
@@ -282,6 +320,7 @@ class _LiveReader:
             )
             task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
             container = (task.get("containerDefinitions") or [{}])[0]
+            self.ecs_tasks[logical] = (task, awsvpc)
             m.services[name] = AppService(
                 id=logical,
                 name=name,
@@ -469,6 +508,9 @@ class _LiveReader:
                         document = json.loads(unquote(document))
                     for statement in as_list(document.get("Statement", [])):
                         if statement.get("Effect") == "Allow":
+                            self.role_statements.setdefault(logical, []).append(
+                                (as_list(statement.get("Action", [])), statement.get("Condition"))
+                            )
                             self.model.statements.append(
                                 Statement(
                                     owner=f"{logical} ({role_name})",
@@ -529,6 +571,53 @@ class _LiveReader:
             self.model.probes["api-direct"] = self.probe(api.url, GRAPHQL_PATH)
         if ai is not None and ai.url:
             self.model.probes["ai-direct"] = self.probe(ai.url, "/")
+
+    # -- workloads (verify/reachability.py)
+
+    def _workloads(self) -> None:
+        """App Runner connectors and ECS services on Fargate, with what they call (verify/needs.py).
+        The one-off migration task, the rotation function and the GPU instances are judged from the
+        templates (`foundry verify` without --live)."""
+        m = self.model
+
+        def sdk(role: str | None, label: str) -> list[Any]:
+            if role is None:
+                return []
+            return role_needs(role=f"{label} role {role}", statements=self.role_statements.get(role, []))
+
+        for connector_id, role in self.instance_roles.items():
+            connector = m.connectors.get(connector_id)
+            if connector is None:
+                continue
+            m.workloads.append(
+                Workload(
+                    id=connector_id,
+                    kind="App Runner VPC connector",
+                    groups=connector.groups,
+                    subnets=connector.subnets,
+                    needs=merge(sdk(role, "instance")),
+                )
+            )
+        for logical, (task, awsvpc) in self.ecs_tasks.items():
+            needs = []
+            for container in task.get("containerDefinitions", []):
+                needs += container_needs(
+                    image=str(container.get("image")),
+                    from_ecr=is_ecr_image(container.get("image")),
+                    secret_sources=[str(s.get("valueFrom")) for s in container.get("secrets", [])],
+                    log_driver=container.get("logConfiguration", {}).get("logDriver"),
+                )
+            role = task.get("taskRoleArn")
+            needs += sdk(self.name(role) if role else None, "task")
+            m.workloads.append(
+                Workload(
+                    id=logical,
+                    kind="ECS service on Fargate",
+                    groups=tuple(self.name(x) for x in awsvpc.get("securityGroups", [])),
+                    subnets=tuple(self.name(x) for x in awsvpc.get("subnets", [])),
+                    needs=merge(needs),
+                )
+            )
 
 
 def _blocks_public_access(s3: Any, bucket: str) -> bool:

@@ -30,6 +30,21 @@ class Ingress:
 
 
 @dataclass(frozen=True)
+class Egress:
+    """One outbound rule of a security group; `destination` is a group id, a CIDR, INTERNET, or a
+    prefix list id."""
+
+    group: str
+    destination: str
+    from_port: int
+    to_port: int
+    evidence: str
+
+    def admits(self, port: int) -> bool:
+        return self.from_port == -1 or self.from_port <= port <= self.to_port
+
+
+@dataclass(frozen=True)
 class Route:
     table: str
     destination: str
@@ -44,6 +59,9 @@ class Endpoint:
     kind: str  # Gateway or Interface
     route_tables: frozenset[str] = frozenset()
     groups: tuple[str, ...] = ()
+    # An interface endpoint with private DNS answers for the service's own hostname inside the VPC.
+    private_dns: bool = False
+    subnets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,32 @@ class AppService:
     secret_env: frozenset[str] = frozenset()
     url: str | None = None
     backend: str = "apprunner"  # or "ecs"
+
+
+@dataclass(frozen=True)
+class Need:
+    """An AWS API (or the internet) a workload calls from its own network interface, and why.
+
+    `service` is the endpoint service name (ecr.api, ecr.dkr, s3, secretsmanager, logs, ...) or
+    INTERNET; `endpoint` names an endpoint the client addresses by its own DNS name (the rotation
+    function's `endpoint` parameter), which it reaches whatever the private DNS setting.
+    """
+
+    service: str
+    reason: str
+    endpoint: str | None = None
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Something with a network interface in the VPC that calls AWS APIs: an App Runner VPC connector,
+    an ECS service or one-off task, a Lambda function, the GPU instances."""
+
+    id: str
+    kind: str
+    groups: tuple[str, ...]
+    subnets: tuple[str, ...]
+    needs: tuple[Need, ...]
 
 
 @dataclass(frozen=True)
@@ -186,6 +230,9 @@ class Probe:
 class EnvironmentModel:
     source: str  # "templates" or "live"
     ingress: list[Ingress] = field(default_factory=list)
+    egress: list[Egress] = field(default_factory=list)
+    subnet_cidrs: dict[str, str] = field(default_factory=dict)  # subnet -> its IPv4 CIDR
+    workloads: list[Workload] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
     subnet_tiers: dict[str, str] = field(default_factory=dict)  # subnet -> public/app/data
     subnet_tables: dict[str, str] = field(default_factory=dict)  # subnet -> route table

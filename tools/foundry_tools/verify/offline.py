@@ -1,8 +1,8 @@
 """Build the environment model from the synthesized templates (platform and edge stacks).
 
-Ref and GetAtt become logical ids; a reference to the edge stack, whether a CloudFormation export
-(same region) or the CDK cross-region export writer/reader (platform outside us-east-1), resolves to
-the edge resource's logical id.
+Ref and GetAtt become logical ids; a reference to the edge stack, whether an SSM parameter read by
+name (edge/references.py), a CloudFormation export or the CDK cross-region export writer/reader,
+resolves to the edge resource's logical id.
 """
 
 from typing import Any
@@ -18,6 +18,7 @@ from foundry_tools.verify.model import (
     Connector,
     Database,
     Distribution,
+    Egress,
     Endpoint,
     EnvironmentModel,
     Ingress,
@@ -80,6 +81,10 @@ class _TemplateReader:
         self._data()
         self._iam_and_keys()
         self._operations()
+        # Imported here: the workload reader uses this module's ref_id.
+        from foundry_tools.verify.workloads_offline import read_workloads
+
+        self.model.workloads = read_workloads(platform)
 
     def _edge_ref(self, value: Any) -> str | None:
         """The edge-stack logical id behind a cross-stack reference (export or cross-region reader)."""
@@ -94,6 +99,15 @@ class _TemplateReader:
                 exports = writer["Properties"].get("WriterProps", {}).get("exports", {})
                 if path in exports:
                     return ref_id(exports[path])
+        if isinstance(value, dict) and "Ref" in value:
+            # A weak reference (edge/references.py): a platform parameter of type
+            # AWS::SSM::Parameter::Value<String> whose default names the edge stack's SSM parameter.
+            parameter = self.platform.body.get("Parameters", {}).get(value["Ref"], {})
+            if str(parameter.get("Type", "")).startswith("AWS::SSM::Parameter::Value"):
+                name = parameter.get("Default")
+                for written in self.edge.of_type("AWS::SSM::Parameter").values():
+                    if written["Properties"].get("Name") == name:
+                        return ref_id(written["Properties"].get("Value"))
         return ref_id(value)
 
     # -- network
@@ -107,12 +121,22 @@ class _TemplateReader:
             target = ref_id(rule["GroupId"])
             if target is not None:
                 self.model.ingress.append(_ingress(target, rule, key))
+        for key, group in self.platform.of_type("AWS::EC2::SecurityGroup").items():
+            for rule in group.get("Properties", {}).get("SecurityGroupEgress", []):
+                self.model.egress.extend(_egress(key, rule, f"{key}.SecurityGroupEgress"))
+        for key, resource in self.platform.of_type("AWS::EC2::SecurityGroupEgress").items():
+            rule = resource["Properties"]
+            target = ref_id(rule["GroupId"])
+            if target is not None:
+                self.model.egress.extend(_egress(target, rule, key))
 
     def _network(self) -> None:
         m = self.model
         for key, subnet in self.platform.of_type("AWS::EC2::Subnet").items():
             tags = {tag["Key"]: tag["Value"] for tag in subnet["Properties"].get("Tags", [])}
             m.subnet_tiers[key] = tags.get("aws-cdk:subnet-name", "?")
+            if isinstance(subnet["Properties"].get("CidrBlock"), str):
+                m.subnet_cidrs[key] = subnet["Properties"]["CidrBlock"]
         for association in self.platform.of_type("AWS::EC2::SubnetRouteTableAssociation").values():
             link = association["Properties"]
             subnet_id, table = ref_id(link["SubnetId"]), ref_id(link["RouteTableId"])
@@ -137,6 +161,8 @@ class _TemplateReader:
                 kind=props.get("VpcEndpointType", "Gateway"),
                 route_tables=frozenset(filter(None, (ref_id(t) for t in props.get("RouteTableIds", [])))),
                 groups=tuple(filter(None, (ref_id(g) for g in props.get("SecurityGroupIds", [])))),
+                private_dns=props.get("PrivateDnsEnabled") is True,
+                subnets=tuple(filter(None, (ref_id(x) for x in props.get("SubnetIds", [])))),
             )
 
     # -- services
@@ -399,3 +425,27 @@ def _ingress(group: str, rule: dict[str, Any], evidence: str) -> Ingress:
         to_port=to_port if isinstance(to_port, int) else 5432,
         evidence=evidence,
     )
+
+
+def _egress(group: str, rule: dict[str, Any], evidence: str) -> list[Egress]:
+    """An outbound rule; only TCP (or all traffic) can carry HTTPS. CDK's closed groups hold a dummy
+    ICMP rule to 255.255.255.255/32, which this drops."""
+    protocol = str(rule.get("IpProtocol", "-1"))
+    if protocol not in ("-1", "tcp", "6"):
+        return []
+    if rule.get("CidrIp") == "0.0.0.0/0" or rule.get("CidrIpv6") == "::/0":
+        destination = INTERNET
+    else:
+        destination = ref_id(rule.get("DestinationSecurityGroupId")) or str(
+            rule.get("CidrIp", rule.get("DestinationPrefixListId", "?"))
+        )
+    from_port, to_port = (-1, -1) if protocol == "-1" else (rule.get("FromPort", -1), rule.get("ToPort", -1))
+    return [
+        Egress(
+            group=group,
+            destination=destination,
+            from_port=from_port if isinstance(from_port, int) else 5432,
+            to_port=to_port if isinstance(to_port, int) else 5432,
+            evidence=evidence,
+        )
+    ]

@@ -223,7 +223,35 @@ class Deployment:
         self.ai_endpoint = ai_endpoint
 
     def _ecs(self, vpc: str, sg_api: str, sg_ai: str, sg_internal: str, sg_origin: str) -> None:
-        ecs, elbv2 = _client("ecs"), _client("elbv2")
+        ecs, elbv2, ec2 = _client("ecs"), _client("elbv2"), _client("ec2")
+        # A Secrets Manager endpoint with private DNS: the tasks' secrets go to it, so its group must
+        # admit both task groups (issue 20).
+        sg_endpoints = self.add(
+            "NetworkEndpointsSg",
+            "AWS::EC2::SecurityGroup",
+            ec2.create_security_group(GroupName="endpoints", Description="endpoints", VpcId=vpc)["GroupId"],
+        )
+        admitted = [sg_api] if "endpoint drops sg-ai" in self.broken else [sg_api, sg_ai]
+        ec2.authorize_security_group_ingress(
+            GroupId=sg_endpoints,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "UserIdGroupPairs": [{"GroupId": g} for g in admitted],
+                }
+            ],
+        )
+        endpoint = ec2.create_vpc_endpoint(
+            VpcId=vpc,
+            ServiceName=f"com.amazonaws.{REGION}.secretsmanager",
+            VpcEndpointType="Interface",
+            SubnetIds=[self.platform["NetworkVpcdataSubnet1Subnet"][1]],
+            SecurityGroupIds=[sg_endpoints],
+            PrivateDnsEnabled=True,
+        )["VpcEndpoint"]["VpcEndpointId"]
+        self.add("NetworkVpcsecretsmanager", "AWS::EC2::VPCEndpoint", endpoint)
         cluster = ecs.create_cluster(clusterName="foundry-prod")["cluster"]["clusterName"]
         subnets = [self.platform[f"NetworkVpcappSubnet{n}Subnet"][1] for n in (1, 2)]
         forward: dict[str, list[dict[str, Any]]] = {}
@@ -532,7 +560,12 @@ class Deployment:
                                 },
                             }
                         },
-                        "InstanceConfiguration": {},
+                        # api's instance role bounds the calls its connector carries (reachability).
+                        "InstanceConfiguration": {
+                            "InstanceRoleArn": f"arn:aws:iam::{ACCOUNT}:role/foundry-prod-role-api"
+                        }
+                        if name == "api"
+                        else {},
                         "AutoScalingConfigurationSummary": {},
                         "NetworkConfiguration": network,
                     }
@@ -732,6 +765,10 @@ def test_live_prod_passes_every_check(aws: None, local_http: dict[int, str]) -> 
         in results["nat-and-s3-gateway"].evidence
     )
     assert any("403" in e for e in results["api-direct-refused"].evidence)
+    assert (
+        "ApiVpcConnector: monitoring via NAT, s3 via NetworkVpcS3"
+        in results["workloads-reach-aws-apis"].evidence
+    )
 
 
 # breakage -> (the check that must fail, a resource the evidence must name)
@@ -801,12 +838,17 @@ def test_live_ecs_backend_passes_or_deviates(aws: None, local_http: dict[int, st
     ]
     assert any("OriginLbAlb -> ApiTasksService" in e for e in results["edge-serves-web-and-api"].evidence)
     assert any("InternalLbSg" in e for e in results["ai-private"].evidence)
+    reach = " ".join(results["workloads-reach-aws-apis"].evidence)
+    assert (
+        "AiTasksService: ecr.api via NAT" in reach and "secretsmanager via NetworkVpcsecretsmanager" in reach
+    )
 
 
 LIVE_ECS_BREAKAGES: dict[str, tuple[str, str]] = {
     "ai endpoint SG open to 0.0.0.0/0": ("ai-private", "InternalLbSg"),
     "ai publicly accessible": ("ai-private", "AiTasksService"),
     "/graphql behavior removed": ("edge-serves-web-and-api", "/graphql"),
+    "endpoint drops sg-ai": ("workloads-reach-aws-apis", "AiTasksService"),
 }
 
 

@@ -219,6 +219,47 @@ def _clerk_issuer_removed(p: dict[str, Any], e: dict[str, Any]) -> str:
     return key
 
 
+def _endpoint_admission_removed(p: dict[str, Any], source_prefix: str) -> str:
+    """Drop the endpoint group's rule admitting one workload's group (today's gap, issue 20)."""
+    (key,) = [
+        k
+        for k, v in p["Resources"].items()
+        if v["Type"] == "AWS::EC2::SecurityGroupIngress"
+        and v["Properties"]["GroupId"]["Fn::GetAtt"][0].startswith("NetworkEndpointsSg")
+        and v["Properties"]["SourceSecurityGroupId"]["Fn::GetAtt"][0].startswith(source_prefix)
+    ]
+    del p["Resources"][key]
+    return str(key)
+
+
+def _migrations_not_admitted(p: dict[str, Any], e: dict[str, Any]) -> str:
+    _endpoint_admission_removed(p, "MigrationsSg")
+    return "MigrationsTask"
+
+
+def _rotation_not_admitted(p: dict[str, Any], e: dict[str, Any]) -> str:
+    _endpoint_admission_removed(p, "DatabaseRotationSg")
+    return "DatabaseInstanceRotationSingleUser"
+
+
+def _migrations_subnets_without_nat(p: dict[str, Any], e: dict[str, Any]) -> str:
+    """No interface endpoints, and the runner placed in the data tier: nothing carries its calls."""
+    for key in [k for k, v in p["Resources"].items() if v["Type"] == "AWS::EC2::VPCEndpoint"]:
+        if p["Resources"][key]["Properties"].get("VpcEndpointType") == "Interface" and "Ai" not in key:
+            del p["Resources"][key]
+    data = [{"Ref": k} for k, v in p["Resources"].items() if v["Type"] == "AWS::EC2::Subnet" and "data" in k]
+    p["Outputs"]["MigrationsSubnetIds"]["Value"] = {"Fn::Join": [",", data]}
+    return "no default route through a NAT gateway"
+
+
+def _migrations_egress_closed(p: dict[str, Any], e: dict[str, Any]) -> str:
+    _key, group = _find(p, "AWS::EC2::SecurityGroup", "MigrationsSg")
+    group["Properties"]["SecurityGroupEgress"] = [
+        r for r in group["Properties"]["SecurityGroupEgress"] if r.get("FromPort") != 443
+    ]
+    return "allow no HTTPS out"
+
+
 Mutation = Callable[[dict[str, Any], dict[str, Any]], str]
 MUTATIONS: dict[str, tuple[Mutation, str | tuple[str, ...]]] = {
     "RDS public": (_rds_public, "rds-private-encrypted"),
@@ -241,6 +282,13 @@ MUTATIONS: dict[str, tuple[Mutation, str | tuple[str, ...]]] = {
     "sg-api open to the internet": (_api_group_open, "network-exposure"),
     "CloudFront stops sending the origin header": (_origin_header_dropped, "network-exposure"),
     "api without a Clerk issuer": (_clerk_issuer_removed, "auth"),
+    "endpoints do not admit the migration runner": (_migrations_not_admitted, "workloads-reach-aws-apis"),
+    "endpoints do not admit the rotation function": (_rotation_not_admitted, "workloads-reach-aws-apis"),
+    "migration runner in subnets without a NAT": (
+        _migrations_subnets_without_nat,
+        "workloads-reach-aws-apis",
+    ),
+    "migration runner's group closes HTTPS out": (_migrations_egress_closed, "workloads-reach-aws-apis"),
 }
 
 
@@ -301,7 +349,7 @@ def test_cli_exits_1_on_a_failure_and_0_otherwise(prod: SynthesizedEnvironment, 
 
 @pytest.mark.parametrize("scenario", ["complete", "minimal"])
 def test_examples_complete_and_minimal(synths: dict[str, SynthesizedEnvironment], scenario: str) -> None:
-    """complete: outside us-east-1 (the WAF reached through the cross-region export writer), proxy,
+    """complete: outside us-east-1 (the WAF reached by SSM parameter name, edge/references.py), proxy,
     custom domain: every check passes. minimal: web from the assets bucket through OAC: no FAIL."""
     env, overrides = SCENARIOS[scenario]
     model = read_synth(synths[scenario])
