@@ -487,6 +487,7 @@ class PlatformStack(Stack):
             environment_name=config.name,
             log_retention_days=config.ops.log_retention_days,
             logs_key=keys.logs,
+            architecture=config.services.ecs_cpu_architecture,
         )
         delivery.allow_migrations(
             task_definition_arn=migrations.task_definition_arn,
@@ -501,6 +502,17 @@ class PlatformStack(Stack):
             snapshot_prefix=f"foundry-{config.name}-pre-migrate-",
         )
         self.migrations = migrations
+        if config.edge.web_origin == "s3":
+            delivery.allow_web_publish(
+                bucket_arn=buckets.assets.bucket_arn,
+                key_arn=keys.storage.key_arn,
+                distribution_arn=self.format_arn(
+                    service="cloudfront",
+                    region="",
+                    resource="distribution",
+                    resource_name=distribution.distribution.distribution_id,
+                ),
+            )
         app_subnets = network.vpc.select_subnets(subnet_group_name="app").subnet_ids
         for key, value in {
             outputs.MIGRATIONS_CLUSTER: migrations.cluster.cluster_arn,
@@ -520,6 +532,8 @@ class PlatformStack(Stack):
         if isinstance(api, AppRunnerService):
             CfnOutput(self, "ApiServiceUrl", value=f"https://{api.url}")
         CfnOutput(self, "UploadsBucket", value=buckets.uploads.bucket_name)
+        CfnOutput(self, outputs.ASSETS_BUCKET, value=buckets.assets.bucket_name)
+        CfnOutput(self, outputs.DISTRIBUTION_ID, value=distribution.distribution.distribution_id)
         # What the deploy workflow reads (.github/workflows/deploy.yml): services, roles, log settings.
         for service in services:
             short = service.name.rsplit("-", 1)[-1].capitalize()

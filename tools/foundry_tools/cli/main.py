@@ -14,7 +14,7 @@ import tomli_w
 import typer
 
 from foundry_tools.aws import NoCredentialsError, require_credentials
-from foundry_tools.cli import cost_cmd, diagram_cmd, migrate_cmd, twin_cmd, verify_cmd
+from foundry_tools.cli import cost_cmd, diagram_cmd, images_cmd, migrate_cmd, twin_cmd, verify_cmd, web_cmd
 from foundry_tools.cli.options import ConfigFileOption, EnvOption, SetOption, UserError, resolve_config
 
 app = typer.Typer(
@@ -147,16 +147,33 @@ def deploy(
             f"edge.domain_name is the placeholder {config.edge.domain_name}; set your domain and its Route 53 "
             "zone (edge.domain_name, edge.hosted_zone_id, edge.hosted_zone_name) in a --config file"
         )
+    if config.auth.clerk_issuer.rstrip("/").endswith(".invalid"):
+        raise UserError(
+            f"auth.clerk_issuer is the placeholder {config.auth.clerk_issuer}; no sign-in would work. Set "
+            f"the Frontend API URL of the environment's Clerk instance in deploy/{env}.toml (or --config)"
+        )
+    try:
+        session = require_credentials()
+    except NoCredentialsError as error:
+        raise UserError(str(error)) from None
+    # Services whose tag the caller did not name keep the image they run now (the stack's outputs),
+    # not the profile's `initial`, which the ECR lifecycle rule eventually deletes.
+    running = images_cmd.read_running(
+        session=session, region=config.region, stack_name=f"{config.stack_prefix}-platform"
+    )
+    kept = images_cmd.keep_running_overrides(running=running, config_file=config_file, overrides=overrides)
+    if kept:
+        _echo_err("keeping the running images: " + ", ".join(item.split(".", 1)[1] for item in kept))
     approval = "never" if yes else "broadening"
     _run_cdk(
         action=["deploy", "--require-approval", approval],
         env=env,
         config_file=config_file,
-        overrides=overrides,
+        overrides=[*kept, *(overrides or [])],
     )
 
 
-for command_module in (twin_cmd, cost_cmd, diagram_cmd, migrate_cmd, verify_cmd):
+for command_module in (twin_cmd, cost_cmd, diagram_cmd, images_cmd, migrate_cmd, verify_cmd, web_cmd):
     command_module.register(app)
 
 
