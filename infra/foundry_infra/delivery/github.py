@@ -117,7 +117,9 @@ class GithubDelivery(Construct):
                 "GithubOidc",
                 url=f"https://{GITHUB_OIDC_HOST}",
                 client_ids=[STS_AUDIENCE],
-                removal_policy=RemovalPolicy.RETAIN,
+                # One per account and URL: deleted if the first create rolls back, so the retry can
+                # create it again (RetainExceptOnCreate, see foundry_infra/defaults.py).
+                removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
             )
         else:
             # One provider per account and URL: another environment's stack owns it.

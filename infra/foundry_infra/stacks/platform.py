@@ -39,7 +39,7 @@ from foundry_infra.services.ecs import (
 )
 from foundry_infra.services.environment import ServiceEnvironment
 from foundry_infra.services.gpu import VLLM_PORT, GpuInference
-from foundry_infra.services.registry import Registry
+from foundry_infra.services.registry import ImportedRegistry
 from foundry_infra.services.roles import (
     EcrAccessRole,
     ServiceRole,
@@ -111,13 +111,8 @@ class PlatformStack(Stack):
                 "HTTPS out: interface endpoints, S3 gateway endpoint, and external APIs through the NAT",
             )
 
-        registry = Registry(
-            self,
-            "Registry",
-            prefix=prefix,
-            keep_images=config.services.ecr_keep_images,
-            manage_registry_scanning=config.services.ecr_registry_scanning,
-        )
+        # The repositories live in the registry stack, deployed first (stacks/registry.py).
+        registry = ImportedRegistry(self, "Registry", prefix=prefix)
         on_apprunner = config.services.on("apprunner")
         access_role = (
             EcrAccessRole(self, "EcrAccess", repositories=list(registry.repositories.values()))
@@ -463,7 +458,7 @@ class PlatformStack(Stack):
                 service.name: service.arn for service in services if isinstance(service, AppRunnerService)
             },
             log_group_arn_pattern=service_logs.log_group_arn_pattern,
-            stack_names=[self.stack_name],
+            stack_names=[self.stack_name, f"{config.stack_prefix}-registry"],
             regions=[region, EDGE_REGION],
         )
         self.tracing, self.service_logs, self.alerts, self.dashboard = (

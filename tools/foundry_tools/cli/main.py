@@ -134,6 +134,14 @@ def deploy(
     yes: Annotated[
         bool, typer.Option("--yes", help="Do not ask before security-broadening changes.")
     ] = False,
+    first: Annotated[
+        bool,
+        typer.Option(
+            "--first",
+            help="First deploy into an empty account: bootstrap, registry stack, push the images, "
+            "every stack, migrate apply (needs docker buildx and VITE_CLERK_PUBLISHABLE_KEY).",
+        ),
+    ] = False,
 ) -> None:
     """Deploy the environment's stacks with the pinned CDK CLI (asks before broadening changes)."""
     config = resolve_config(env, config_file, overrides)
@@ -156,6 +164,17 @@ def deploy(
         session = require_credentials()
     except NoCredentialsError as error:
         raise UserError(str(error)) from None
+    if first:
+        from foundry_tools.cli.first_cmd import first_deploy
+
+        first_deploy(
+            config=config,
+            session=session,
+            cdk_cli=_cdk_cli(),
+            config_file=config_file,
+            overrides=overrides or [],
+        )
+        return
     # Services whose tag the caller did not name keep the image they run now (the stack's outputs),
     # not the profile's `initial`, which the ECR lifecycle rule eventually deletes.
     running = images_cmd.read_running(
