@@ -233,3 +233,26 @@ def test_a_stack_left_by_a_failed_create_is_deleted_before_the_retry(aws: None) 
             edge_stub.assert_no_pending_responses()
         stub.assert_no_pending_responses()
     assert [_kind(c) for c in account.commands] == ["registry", "all", "migrate"]
+
+
+DOC_MARKERS = {
+    "bootstrap": "cdk bootstrap",
+    "registry": "--exclusively",
+    "push": "docker buildx build",
+    "all": "cdk deploy --all",
+    "migrate": "foundry migrate apply",
+}
+
+
+def test_the_readme_lists_the_steps_in_the_order_the_rehearsal_runs_them(aws: None) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    steps = readme[readme.index("`--first` runs, in order") : readme.index("Run it again after a failure")]
+    documented = sorted(DOC_MARKERS, key=lambda kind: steps.index(DOC_MARKERS[kind]))
+    account = Account()
+    _plan(account).execute()
+    ran = list(dict.fromkeys(_kind(command) for command in account.commands))
+    assert documented == ran
+    runbook = (Path(__file__).resolve().parents[3] / "docs" / "runbooks.md").read_text()
+    assert "foundry deploy --first" in runbook
