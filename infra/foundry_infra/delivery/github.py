@@ -26,6 +26,8 @@ ECR_PUSH_ACTIONS = [
     "ecr:BatchGetImage",
     "ecr:CompleteLayerUpload",
     "ecr:DescribeImages",
+    # Reading the layers back: dev saves the pushed images as the archive the next environments push.
+    "ecr:GetDownloadUrlForLayer",
     "ecr:InitiateLayerUpload",
     "ecr:PutImage",
     "ecr:UploadLayerPart",
