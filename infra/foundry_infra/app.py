@@ -11,6 +11,7 @@ from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.nag import add_nag
 from foundry_infra.stacks.edge_global import EdgeGlobalStack
 from foundry_infra.stacks.platform import PlatformStack
+from foundry_infra.stacks.registry import RegistryStack
 
 
 class FoundryApp:
@@ -27,11 +28,15 @@ class FoundryApp:
         )
         self.nag = add_nag(self.app) if nag else None
         prefix = config.stack_prefix
+        # Deployment order: the registry first (the images are pushed into it before anything runs
+        # them), then the edge, then the platform, which depends on both.
+        self.registry = RegistryStack(self.app, f"{prefix}-registry", config=config)
         self.edge = EdgeGlobalStack(self.app, f"{prefix}-edge", config=config)
         self.platform = PlatformStack(self.app, f"{prefix}-platform", config=config, edge=self.edge)
+        self.platform.add_stack_dependency(self.registry, "the services pull images from its repositories")
         for key, value in {"project": "foundry", "environment": config.name}.items():
             Tags.of(self.app).add(key, value)
 
     @property
     def stacks(self) -> list[str]:
-        return [self.edge.stack_name, self.platform.stack_name]
+        return [self.registry.stack_name, self.edge.stack_name, self.platform.stack_name]

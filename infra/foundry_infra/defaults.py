@@ -53,7 +53,10 @@ def private_bucket(
         minimum_tls_version=1.2,
         versioned=True,
         object_ownership=object_ownership,
-        removal_policy=RemovalPolicy.RETAIN,
+        # A named bucket that survived a failed first create would make the retry fail with "already
+        # exists"; RETAIN_ON_UPDATE_OR_DELETE (RetainExceptOnCreate) deletes it when the create rolls
+        # back: https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk/CfnDeletionPolicy.html
+        removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE if bucket_name else RemovalPolicy.RETAIN,
         encryption=s3.BucketEncryption.KMS if encryption_key is not None else s3.BucketEncryption.S3_MANAGED,
         encryption_key=encryption_key,
         bucket_key_enabled=True if encryption_key is not None else None,

@@ -16,3 +16,9 @@ def image_tag(service: str) -> str:
     """The output naming the image tag a service runs, e.g. ApiImageTag (read by the deploy workflow as
     `${service^}ImageTag`, so on App Runner and ECS alike)."""
     return f"{service.capitalize()}ImageTag"
+
+
+# `foundry web publish` (edge.web_origin = s3): where the web build goes and what to invalidate.
+ASSETS_BUCKET = "AssetsBucketName"
+DISTRIBUTION_ID = "DistributionId"
+SITE_URL = "SiteUrl"

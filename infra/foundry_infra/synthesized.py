@@ -60,3 +60,7 @@ class SynthesizedEnvironment:
     @property
     def edge(self) -> Template:
         return self.template("edge")
+
+    @property
+    def registry(self) -> Template:
+        return self.template("registry")

@@ -236,7 +236,12 @@ def test_secrets_reach_tasks_through_the_execution_role_only_for_their_own_secre
     assert sorted(r["Ref"] for r in reads) == injected
     pulls = [s for s in statements if "ecr:BatchGetImage" in s["Action"]]
     assert [s["Resource"] for s in pulls] == [
-        {"Fn::GetAtt": [template.logical_id("RegistryAi", "AWS::ECR::Repository"), "Arn"]}
+        {
+            "Fn::Join": [
+                "",
+                ["arn:", {"Ref": "AWS::Partition"}, ":ecr:us-east-1:123456789012:repository/foundry/dev/ai"],
+            ]
+        }
     ]
 
 

@@ -34,7 +34,8 @@ def test_github_oidc_provider_for_sts(dev: Synth) -> None:
     (provider,) = dev.platform.of_type("AWS::IAM::OIDCProvider").values()
     assert provider["Properties"]["Url"] == f"https://{OIDC}"
     assert provider["Properties"]["ClientIdList"] == ["sts.amazonaws.com"]
-    assert provider["DeletionPolicy"] == "Retain"
+    # Kept on delete, but removed when the first create rolls back (one provider per account and URL).
+    assert provider["DeletionPolicy"] == "RetainExceptOnCreate"
     # The native resource: no custom-resource Lambda behind it.
     assert not dev.platform.of_type("Custom::AWSCDKOpenIdConnectProvider")
 
@@ -91,8 +92,14 @@ def test_deploy_permissions_are_the_three_repositories_services_and_bootstrap_ro
     }
     assert statements["EcrLogin"]["Action"] == "ecr:GetAuthorizationToken"
     assert statements["PushImages"]["Action"] == ECR_PUSH_ACTIONS
-    repositories = {ref["Fn::GetAtt"][0] for ref in statements["PushImages"]["Resource"]}
-    assert repositories == set(template.of_type("AWS::ECR::Repository"))
+    # The repositories live in the registry stack; the platform names them (no export between the two).
+    repositories = {
+        ref["Fn::Join"][1][-1].rsplit(":repository/", 1)[1] for ref in statements["PushImages"]["Resource"]
+    }
+    assert repositories == {
+        props["Properties"]["RepositoryName"]
+        for props in dev.registry.of_type("AWS::ECR::Repository").values()
+    }
     assert statements["DeployServices"]["Action"] == APPRUNNER_DEPLOY_ACTIONS
     services = {ref["Fn::GetAtt"][0] for ref in statements["DeployServices"]["Resource"]}
     assert services == set(template.of_type("AWS::AppRunner::Service"))

@@ -1,5 +1,6 @@
 """Spec §12: the GitHub workflows validate against the workflow schema and keep their promises."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOWS = REPO / ".github" / "workflows"
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 
 
@@ -76,27 +78,266 @@ def test_deploy_goes_dev_staging_prod_with_oidc_and_prod_approval() -> None:
         assert jobs[name]["permissions"]["id-token"] == "write"
 
 
-def test_each_environment_deploys_sha_tagged_images_and_rolls_back() -> None:
+def _job() -> dict[str, Any]:
+    (job,) = _load("deploy-environment.yml")["jobs"].values()
+    return dict(job)
+
+
+def _steps() -> dict[str, dict[str, Any]]:
+    return {step.get("name", step.get("uses", "")): step for step in _job()["steps"]}
+
+
+def test_each_environment_deploys_sha_tagged_images_with_oidc() -> None:
     called = _load("deploy-environment.yml")
-    (job,) = called["jobs"].values()
+    job = _job()
     # The GitHub environment (and its protection rules, e.g. prod's reviewers) gates the job.
     assert job["environment"]["name"] == "${{ inputs.environment }}"
     assert called["permissions"]["id-token"] == "write"
     assert job["env"]["IMAGE_TAG"] == "${{ github.sha }}"
-    steps = {step.get("name", step.get("uses", "")): step for step in job["steps"]}
+    steps = _steps()
     credentials = steps["aws-actions/configure-aws-credentials@v4"]["with"]
     assert credentials["role-to-assume"] == "${{ vars.FOUNDRY_DEPLOY_ROLE_ARN }}"
     assert not any("aws-access-key-id" in str(step) for step in job["steps"])
-    build = steps["Build and push the images, tagged with the git SHA"]["run"]
-    assert build.count(":$IMAGE_TAG") == 4  # three builds, one push loop
     deploy = steps["Deploy"]["run"]
     for service in ("web", "api", "ai"):
         assert f'--set services.{service}.image_tag="$IMAGE_TAG"' in deploy
-    assert "/api/healthz" in steps["Health check through CloudFront"]["run"]
-    rollback = steps["Roll back to the previous images"]
-    assert rollback["if"].startswith("failure()")
-    assert "steps.previous.outputs.api_tag" in rollback["env"]["API_TAG"]
-    assert "foundry deploy" in rollback["run"]
+
+
+def test_migrations_run_inside_the_vpc_before_the_new_api_takes_traffic() -> None:
+    names = [step.get("name", step.get("uses", "")) for step in _job()["steps"]]
+    steps = _steps()
+    staged = steps["Stage the migration runner on the new image"]["run"]
+    assert '--set database.migrations_image_tag="$IMAGE_TAG"' in staged
+    # The services keep their running images: `foundry deploy` reads them from the stack's outputs.
+    assert "image_tag=" not in staged.replace("migrations_image_tag", "")
+    migrate = steps["Migrations plan, then apply"]["run"]
+    assert migrate.index("foundry migrate plan") < migrate.index("foundry migrate apply")
+    order = [
+        "Record the images running now (the rollback target)",
+        "Build or promote api and ai, unless the tag is in the registry already",
+        "Stage the migration runner on the new image",
+        "Migrations plan, then apply",
+        "Deploy",
+        "Publish web to the assets bucket (edge.web_origin = s3)",
+        "Readiness check through CloudFront",
+        "Roll back to the previous images",
+        "Apply log retention and the logs key to App Runner's log groups",
+    ]
+    assert [name for name in names if name in order] == order
+    # The pipeline cannot create the stack its own deploy role comes from: no "first deploy" branch.
+    assert not any("first deploy" in name.lower() for name in names)
+    assert "first_deploy=true" in steps[order[0]]["run"] and "exit 1" in steps[order[0]]["run"]
+
+
+def _foundry_calls(text: str) -> list[str]:
+    """Every foundry invocation in a run block, with its continuation lines joined."""
+    joined = re.sub(r"\\\n\s*", " ", text)
+    return [line.strip() for line in joined.splitlines() if re.search(r"(^|/|\s)foundry\s", line)]
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "deploy-environment.yml"])
+def test_every_foundry_call_passes_the_environment_config_file(name: str) -> None:
+    workflow = _load(name)
+    calls = [call for job in workflow["jobs"].values() for call in _foundry_calls(_runs(job))]
+    for call in calls:
+        assert re.search(r'--config "(\$FOUNDRY_CONFIG|deploy/\$FOUNDRY_ENV\.toml)"', call), call
+    if name != "deploy.yml":
+        assert calls
+    if name == "deploy-environment.yml":
+        assert _job()["env"]["FOUNDRY_CONFIG"] == "deploy/${{ inputs.environment }}.toml"
+
+
+def test_the_config_check_catches_a_call_without_config() -> None:
+    broken = 'x\n.venv/bin/foundry migrate apply --env "$FOUNDRY_ENV" \\\n  --set account="$ACCOUNT_ID"\n'
+    (call,) = _foundry_calls(broken)
+    assert not re.search(r"--config", call)
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_each_environment_has_a_committed_config_file_that_loads(env: str) -> None:
+    from foundry_infra.config import load_config
+
+    path = REPO / "deploy" / f"{env}.toml"
+    config = load_config(env=env, config_file=path)
+    assert config.delivery.github_environment == env
+    assert config.account == "123456789012", "the account comes from the GitHub environment's variable"
+
+
+def test_deployed_web_builds_get_the_clerk_key_or_fail() -> None:
+    steps = _steps()
+    for name in (
+        "Build and push web with the environment's Clerk key, unless the tag exists",
+        "Publish web to the assets bucket (edge.web_origin = s3)",
+    ):
+        step = steps[name]
+        assert step["env"]["VITE_CLERK_PUBLISHABLE_KEY"] == "${{ vars.CLERK_PUBLISHABLE_KEY }}", name
+        # The deployed build mode: dev sign-in compiled out, and vite refuses to build without the key.
+        assert "WEB_BUILD_MODE=deployed" in step["run"] or "--mode deployed" in step["run"], name
+    web = steps["Build and push web with the environment's Clerk key, unless the tag exists"]["run"]
+    assert '[ -z "$VITE_CLERK_PUBLISHABLE_KEY" ]' in web and "exit 1" in web
+    dockerfile = (REPO / "services" / "web" / "Dockerfile").read_text()
+    assert "npm run build -- --mode ${WEB_BUILD_MODE}" in dockerfile
+
+
+def test_dev_builds_once_and_later_environments_promote_its_digests() -> None:
+    jobs = _load("deploy.yml")["jobs"]
+    assert jobs["dev"]["with"].get("build") is True
+    assert "build" not in jobs["staging"]["with"] and "build" not in jobs["prod"]["with"]
+    assert jobs["staging"]["with"]["expected_digests"] == "${{ needs.dev.outputs.digests }}"
+    assert jobs["prod"]["with"]["expected_digests"] == "${{ needs.staging.outputs.digests }}"
+    called = _load("deploy-environment.yml")
+    assert (
+        called["on"]["workflow_call"]["outputs"]["digests"]["value"] == "${{ jobs.deploy.outputs.digests }}"
+    )
+    assert _job()["outputs"]["digests"] == "${{ steps.images.outputs.digests }}"
+
+
+# --- the images step, run for real with bash: aws/docker/skopeo are stubs that record their calls ---
+
+# A push (docker buildx --push --tag REF, or skopeo copy ... docker://REF) makes REF's digest
+# sha256:built in the fake registry, a folder of files named after the repositories.
+FAKE_TOOL = r"""#!/usr/bin/env bash
+echo "$(basename "$0") $*" >> "$CALLS"
+mark() { local repo=${1#*/}; repo=${repo%:*}; echo sha256:built > "$REGISTRY_STATE/${repo//\//_}"; }
+if [ "$(basename "$0")" = docker ]; then
+  if [[ " $* " == *" --push "* ]]; then
+    prev=""; for arg in "$@"; do [ "$prev" = "--tag" ] && mark "$arg"; prev=$arg; done
+  fi
+else
+  last=${!#}; [[ $last == docker://* ]] && mark "${last#docker://}"
+fi
+exit 0
+"""
+FAKE_DIGEST = r"""#!/usr/bin/env bash
+file="$REGISTRY_STATE/${1//\//_}"
+[ -f "$file" ] && cat "$file"
+exit 0
+"""
+
+
+def _run_images_step(
+    tmp_path: Path, *, build: bool, existing: dict[str, str], expected: str = ""
+) -> tuple[subprocess.CompletedProcess[str], list[str], str]:
+    bin_dir, scripts, state = tmp_path / "bin", tmp_path / "scripts", tmp_path / "state"
+    for folder in (bin_dir, scripts, state):
+        folder.mkdir()
+    for tool in ("docker", "skopeo"):
+        (bin_dir / tool).write_text(FAKE_TOOL)
+    (scripts / "ecr-digest").write_text(FAKE_DIGEST)
+    for path in (*bin_dir.iterdir(), scripts / "ecr-digest"):
+        path.chmod(0o755)
+    for service, digest in existing.items():
+        (state / f"foundry_dev_{service}").write_text(digest + "\n")
+    output = tmp_path / "github_output"
+    run = _steps()["Build or promote api and ai, unless the tag is in the registry already"]["run"]
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "CALLS": str(tmp_path / "calls"),
+        "REGISTRY_STATE": str(state),
+        "GITHUB_OUTPUT": str(output),
+        "FOUNDRY_ENV": "dev",
+        "IMAGE_TAG": "abc123",
+        "IMAGE_PLATFORMS": _job()["env"]["IMAGE_PLATFORMS"],
+        "REGISTRY": "111122223333.dkr.ecr.us-east-1.amazonaws.com",
+        "BUILD": "true" if build else "false",
+        "EXPECTED": expected,
+    }
+    result = subprocess.run(
+        ["bash", "-e", "-c", run],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    calls = (tmp_path / "calls").read_text().splitlines() if (tmp_path / "calls").exists() else []
+    return result, calls, output.read_text() if output.exists() else ""
+
+
+def test_a_tag_already_in_the_registry_is_neither_built_nor_pushed(tmp_path: Path) -> None:
+    result, calls, output = _run_images_step(
+        tmp_path, build=True, existing={"api": "sha256:aaa", "ai": "sha256:bbb"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert not [call for call in calls if call.startswith("docker")], calls
+    assert not [call for call in calls if "docker://" in call.split()[-1]], "nothing pushed"
+    assert 'digests={"api":"sha256:aaa","ai":"sha256:bbb"}' in output
+
+
+def test_dev_builds_a_missing_tag_for_every_platform_and_keeps_the_archive(tmp_path: Path) -> None:
+    result, calls, _ = _run_images_step(tmp_path, build=True, existing={"ai": "sha256:bbb"})
+    assert result.returncode == 0, result.stderr
+    (build,) = [call for call in calls if call.startswith("docker buildx build")]
+    assert "--platform linux/amd64,linux/arm64" in build and "/foundry/dev/api:abc123 --push" in build
+    archives = [call for call in calls if call.startswith("skopeo copy") and "oci-archive:images/" in call]
+    assert len(archives) == 2, "both images saved for the next environments"
+
+
+def test_later_environments_push_the_archive_and_refuse_another_digest(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    result, calls, _ = _run_images_step(
+        tmp_path / "a", build=False, existing={}, expected='{"api":"sha256:built","ai":"sha256:built"}'
+    )
+    assert result.returncode == 0, result.stderr
+    pushes = [call for call in calls if call.startswith("skopeo copy --all --preserve-digests oci-archive:")]
+    assert len(pushes) == 2 and not [call for call in calls if call.startswith("docker")]
+    (tmp_path / "b").mkdir()
+    result, _, _ = _run_images_step(
+        tmp_path / "b", build=False, existing={"api": "sha256:other"}, expected='{"api":"sha256:tested"}'
+    )
+    assert result.returncode == 1
+    assert "not sha256:tested, the digest the previous environment tested" in result.stdout
+
+
+# --- the rollback condition, evaluated as GitHub evaluates it on each way a run can end ---
+
+
+def _evaluate(expression: str, *, status: str, outcomes: dict[str, str], api_tag: str) -> bool:
+    """GitHub's expression, translated to Python: failure()/cancelled() from the job's status,
+    steps.<id>.outcome from `outcomes` ('' for a step that never ran), the previous api tag."""
+    text = expression.strip().removeprefix("${{").removesuffix("}}")
+    text = text.replace("&&", " and ").replace("||", " or ")
+    text = text.replace("failure()", str(status == "failure")).replace(
+        "cancelled()", str(status == "cancelled")
+    )
+    text = re.sub(r"steps\.previous\.outputs\.api_tag", repr(api_tag), text)
+    text = re.sub(r"steps\.(\w+)\.outcome", lambda m: repr(outcomes.get(m.group(1), "")), text)
+    assert re.fullmatch(r"[\sA-Za-z()'=!._-]*", text.replace("==", "").replace("!=", "")), text
+    return bool(eval(text, {"__builtins__": {}}))  # noqa: S307 - only literals and and/or/==/!= remain
+
+
+ROLLBACK_CASES = [
+    # (job status, outcomes of the steps that ran, api tag before, roll back?)
+    ("success", {"deploy": "success", "health": "success"}, "old", False),
+    ("failure", {"deploy": "failure"}, "old", True),
+    ("failure", {"deploy": "success", "publish": "failure"}, "old", True),
+    ("failure", {"deploy": "success", "publish": "success", "health": "failure"}, "old", True),
+    ("failure", {"images": "failure"}, "old", False),  # nothing deployed yet
+    ("failure", {"migrate": "failure"}, "old", False),  # the services still run the old images
+    ("cancelled", {"deploy": "cancelled"}, "old", True),  # timed out mid-deploy
+    ("cancelled", {"deploy": "success", "health": "cancelled"}, "old", True),
+    ("cancelled", {"images": "cancelled"}, "old", False),
+    ("failure", {"deploy": "failure"}, "", False),  # no previous images to go back to
+]
+
+
+@pytest.mark.parametrize(("status", "outcomes", "api_tag", "expected"), ROLLBACK_CASES)
+def test_rollback_runs_on_a_failed_deploy_or_gate_and_on_cancellation(
+    status: str, outcomes: dict[str, str], api_tag: str, expected: bool
+) -> None:
+    condition = _steps()["Roll back to the previous images"]["if"]
+    assert _evaluate(condition, status=status, outcomes=outcomes, api_tag=api_tag) is expected
+
+
+def test_the_rollback_check_catches_the_old_condition() -> None:
+    old = "failure() && steps.previous.outputs.api_tag != ''"
+    wrong = [
+        case
+        for case in ROLLBACK_CASES
+        if _evaluate(old, status=case[0], outcomes=case[1], api_tag=case[2]) is not case[3]
+    ]
+    assert len(wrong) >= 3  # the migrations failure, and both cancellations during the deploy
 
 
 @pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "deploy-environment.yml"])
@@ -105,19 +346,6 @@ def test_actions_are_pinned_to_a_major_version(name: str) -> None:
     for line in text.splitlines():
         if "uses: " in line and not line.strip().startswith("uses: ./"):
             assert "@v" in line, line
-
-
-def test_migrations_run_inside_the_vpc_before_the_new_api_takes_traffic() -> None:
-    (job,) = _load("deploy-environment.yml")["jobs"].values()
-    names = [step.get("name", step.get("uses", "")) for step in job["steps"]]
-    steps = {step.get("name", ""): step for step in job["steps"]}
-    staged = steps["Stage the migration runner on the new image"]["run"]
-    assert '--set database.migrations_image_tag="$IMAGE_TAG"' in staged
-    assert '--set services.api.image_tag="$API_TAG"' in staged, "services keep their running image"
-    migrate = steps["Migrations plan, then apply"]["run"]
-    assert migrate.index("foundry migrate plan") < migrate.index("foundry migrate apply")
-    assert names.index("Migrations plan, then apply") < names.index("Deploy")
-    assert names.index("First deploy - apply the migrations the new database needs") > names.index("Deploy")
 
 
 def test_pull_requests_get_the_sql_of_their_migrations() -> None:

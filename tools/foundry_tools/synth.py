@@ -98,6 +98,6 @@ def synthesize(
     )
     if result.ok:
         foundry.app.synth()
-        for stack in (foundry.edge, foundry.platform):
+        for stack in (foundry.registry, foundry.edge, foundry.platform):
             result.templates[stack.stack_name] = out_dir / stack.template_file
     return result

@@ -159,7 +159,8 @@ class ServicesConfig(_Model):
         description="Own the account-region ECR enhanced-scanning configuration (one environment per account).",
     )
     ecs_cpu_architecture: CpuArchitecture = Field(
-        "arm64", description="CPU of the Fargate tasks (images must be built for it; arm64 costs 20% less)."
+        "arm64",
+        description="CPU of every Fargate task, services and migration runner (the workflow builds amd64 and arm64; arm64 costs 20% less).",
     )
     fargate_spot: bool = Field(
         False, description="Run ECS services on Fargate Spot (interruptible, about 70% cheaper)."

@@ -219,7 +219,8 @@ class Database(Construct):
             "Vault",
             backup_vault_name=f"{prefix.replace('/', '-')}-database",
             encryption_key=storage_key,
-            removal_policy=RemovalPolicy.RETAIN,
+            # Named: deleted if the first create rolls back, so the retry can create it (defaults.py).
+            removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
         plan = backup.BackupPlan(self, "BackupPlan", backup_vault=vault)
         plan.add_rule(

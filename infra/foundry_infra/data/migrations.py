@@ -17,8 +17,10 @@ from aws_cdk import aws_secretsmanager as sm
 from constructs import Construct
 
 from foundry_infra import outputs
+from foundry_infra.config.model import CpuArchitecture
 from foundry_infra.defaults import log_retention
 from foundry_infra.nag import acknowledge
+from foundry_infra.services.architecture import fargate_runtime_platform
 
 
 class MigrationRunner(Construct):
@@ -37,6 +39,7 @@ class MigrationRunner(Construct):
         environment_name: str,
         log_retention_days: int,
         logs_key: kms.IKey,
+        architecture: CpuArchitecture,
     ) -> None:
         super().__init__(scope, id_)
         # A cluster costs nothing by itself; the runner brings one when no service runs on ECS.
@@ -77,10 +80,8 @@ class MigrationRunner(Construct):
             family=f"foundry-{environment_name}-migrations",
             cpu=256,
             memory_limit_mib=512,
-            runtime_platform=ecs.RuntimePlatform(
-                cpu_architecture=ecs.CpuArchitecture.ARM64,
-                operating_system_family=ecs.OperatingSystemFamily.LINUX,
-            ),
+            # The api image's CPU, as for every Fargate task of ours (services/architecture.py).
+            runtime_platform=fargate_runtime_platform(architecture),
             task_role=self.task_role,
         )
         self.container = self.task_definition.add_container(

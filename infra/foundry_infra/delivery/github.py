@@ -26,6 +26,8 @@ ECR_PUSH_ACTIONS = [
     "ecr:BatchGetImage",
     "ecr:CompleteLayerUpload",
     "ecr:DescribeImages",
+    # Reading the layers back: dev saves the pushed images as the archive the next environments push.
+    "ecr:GetDownloadUrlForLayer",
     "ecr:InitiateLayerUpload",
     "ecr:PutImage",
     "ecr:UploadLayerPart",
@@ -117,7 +119,9 @@ class GithubDelivery(Construct):
                 "GithubOidc",
                 url=f"https://{GITHUB_OIDC_HOST}",
                 client_ids=[STS_AUDIENCE],
-                removal_policy=RemovalPolicy.RETAIN,
+                # One per account and URL: deleted if the first create rolls back, so the retry can
+                # create it again (RetainExceptOnCreate, see foundry_infra/defaults.py).
+                removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
             )
         else:
             # One provider per account and URL: another environment's stack owns it.
@@ -285,4 +289,24 @@ class GithubDelivery(Construct):
                 self.deploy_policy,
                 f"AwsSolutions-IAM5[Resource::<{logical}.Arn>]",
                 reason="A log group ARN ends in ':*' (its streams); the group is the migration runner's own.",
+            )
+
+    def allow_web_publish(self, *, bucket_arn: str, key_arn: str, distribution_arn: str) -> None:
+        """Let the deploy job publish web to the assets bucket (edge.web_origin = s3) and invalidate
+        index.html: PutObject into that bucket, its KMS key for SSE-KMS writes (PutObject with SSE-KMS
+        needs kms:GenerateDataKey: https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html),
+        and CreateInvalidation on that distribution only."""
+        self.deploy_policy.add_statements(
+            iam.PolicyStatement(sid="PublishWeb", actions=["s3:PutObject"], resources=[f"{bucket_arn}/*"]),
+            iam.PolicyStatement(sid="PublishWebKey", actions=["kms:GenerateDataKey"], resources=[key_arn]),
+            iam.PolicyStatement(
+                sid="InvalidateIndex", actions=["cloudfront:CreateInvalidation"], resources=[distribution_arn]
+            ),
+        )
+        resolved = Stack.of(self).resolve(bucket_arn)
+        if isinstance(resolved, dict) and "Fn::GetAtt" in resolved:
+            acknowledge(
+                self.deploy_policy,
+                f"AwsSolutions-IAM5[Resource::<{resolved['Fn::GetAtt'][0]}.Arn>/*]",
+                reason="Each build's hashed asset names are new; the objects are the assets bucket's only.",
             )

@@ -37,6 +37,7 @@ from foundry_infra.defaults import log_retention
 from foundry_infra.nag import acknowledge
 from foundry_infra.security.keys import logs_key
 from foundry_infra.services.apprunner import CONTAINER_PORT
+from foundry_infra.services.architecture import cpu_architecture
 from foundry_infra.services.environment import ServiceEnvironment
 
 HTTP_PORT = 80
@@ -278,9 +279,7 @@ class FargateSettings:
         return cls(
             cluster=cluster,
             subnets=subnets,
-            architecture=ecs.CpuArchitecture.ARM64
-            if config.ecs_cpu_architecture == "arm64"
-            else ecs.CpuArchitecture.X86_64,
+            architecture=cpu_architecture(config.ecs_cpu_architecture),
             spot=config.fargate_spot,
             cpu_target_percent=config.ecs_cpu_target_percent,
         )

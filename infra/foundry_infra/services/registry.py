@@ -1,6 +1,11 @@
-"""ECR repositories for the three images (spec §0, §12): scanned, immutable tags, bounded history."""
+"""ECR repositories for the three images (spec §0, §12): scanned, immutable tags, bounded history.
 
-from aws_cdk import RemovalPolicy
+They live in their own stack (stacks/registry.py), deployed before anything that runs an image: the
+images must be pushed before App Runner or ECS can start a service from them. The platform stack
+refers to them by name (`ImportedRegistry`), so no export ties the two stacks together.
+"""
+
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_ecr as ecr
 from constructs import Construct
 from foundry_contract import Service
@@ -15,7 +20,7 @@ class Registry(Construct):
             service: ecr.Repository(
                 self,
                 service.value.capitalize(),
-                repository_name=f"{prefix}/{service.value}",
+                repository_name=repository_names(prefix)[service],
                 image_scan_on_push=True,
                 image_tag_mutability=ecr.TagMutability.IMMUTABLE,
                 encryption=ecr.RepositoryEncryption.KMS,
@@ -24,7 +29,11 @@ class Registry(Construct):
                         description=f"keep the last {keep_images} images", max_image_count=keep_images
                     )
                 ],
-                removal_policy=RemovalPolicy.RETAIN,
+                # Kept when the stack is deleted or the resource replaced (the images are the way back),
+                # but deleted when the stack's first create rolls back, so a retry does not fail on
+                # "already exists": https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk/CfnDeletionPolicy.html
+                # (RETAIN_EXCEPT_ON_CREATE).
+                removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
             )
             for service in Service
         }
@@ -46,3 +55,25 @@ class Registry(Construct):
                     )
                 ],
             )
+
+
+def repository_names(prefix: str) -> dict[Service, str]:
+    """The repository of each image, e.g. foundry/dev/api (also what the deploy workflow pushes to)."""
+    return {service: f"{prefix}/{service.value}" for service in Service}
+
+
+class ImportedRegistry(Construct):
+    """The registry stack's repositories, referred to by name and ARN: no cross-stack export."""
+
+    def __init__(self, scope: Construct, id_: str, *, prefix: str) -> None:
+        super().__init__(scope, id_)
+        stack = Stack.of(self)
+        self.repositories: dict[Service, ecr.IRepository] = {
+            service: ecr.Repository.from_repository_attributes(
+                self,
+                service.value.capitalize(),
+                repository_name=name,
+                repository_arn=stack.format_arn(service="ecr", resource="repository", resource_name=name),
+            )
+            for service, name in repository_names(prefix).items()
+        }

@@ -40,7 +40,7 @@ from foundry_infra.services.ecs import (
 )
 from foundry_infra.services.environment import ServiceEnvironment
 from foundry_infra.services.gpu import VLLM_PORT, GpuInference
-from foundry_infra.services.registry import Registry
+from foundry_infra.services.registry import ImportedRegistry
 from foundry_infra.services.roles import (
     EcrAccessRole,
     ServiceRole,
@@ -114,13 +114,8 @@ class PlatformStack(Stack):
                 "HTTPS out: interface endpoints, S3 gateway endpoint, and external APIs through the NAT",
             )
 
-        registry = Registry(
-            self,
-            "Registry",
-            prefix=prefix,
-            keep_images=config.services.ecr_keep_images,
-            manage_registry_scanning=config.services.ecr_registry_scanning,
-        )
+        # The repositories live in the registry stack, deployed first (stacks/registry.py).
+        registry = ImportedRegistry(self, "Registry", prefix=prefix)
         on_apprunner = config.services.on("apprunner")
         access_role = (
             EcrAccessRole(self, "EcrAccess", repositories=list(registry.repositories.values()))
@@ -470,7 +465,7 @@ class PlatformStack(Stack):
                 service.name: service.arn for service in services if isinstance(service, AppRunnerService)
             },
             log_group_arn_pattern=service_logs.log_group_arn_pattern,
-            stack_names=[self.stack_name],
+            stack_names=[self.stack_name, f"{config.stack_prefix}-registry"],
             regions=[region, EDGE_REGION],
         )
         self.tracing, self.service_logs, self.alerts, self.dashboard = (
@@ -494,6 +489,7 @@ class PlatformStack(Stack):
             environment_name=config.name,
             log_retention_days=config.ops.log_retention_days,
             logs_key=keys.logs,
+            architecture=config.services.ecs_cpu_architecture,
         )
         delivery.allow_migrations(
             task_definition_arn=migrations.task_definition_arn,
@@ -517,6 +513,17 @@ class PlatformStack(Stack):
             *([self.gpu.instance_security_group] if self.gpu else []),
         ):
             network.admit_to_endpoints(workload, description="HTTPS to AWS interface endpoints")
+        if config.edge.web_origin == "s3":
+            delivery.allow_web_publish(
+                bucket_arn=buckets.assets.bucket_arn,
+                key_arn=keys.storage.key_arn,
+                distribution_arn=self.format_arn(
+                    service="cloudfront",
+                    region="",
+                    resource="distribution",
+                    resource_name=distribution.distribution.distribution_id,
+                ),
+            )
         app_subnets = network.vpc.select_subnets(subnet_group_name="app").subnet_ids
         for key, value in {
             outputs.MIGRATIONS_CLUSTER: migrations.cluster.cluster_arn,
@@ -536,6 +543,8 @@ class PlatformStack(Stack):
         if isinstance(api, AppRunnerService):
             CfnOutput(self, "ApiServiceUrl", value=f"https://{api.url}")
         CfnOutput(self, "UploadsBucket", value=buckets.uploads.bucket_name)
+        CfnOutput(self, outputs.ASSETS_BUCKET, value=buckets.assets.bucket_name)
+        CfnOutput(self, outputs.DISTRIBUTION_ID, value=distribution.distribution.distribution_id)
         # What the deploy workflow reads (.github/workflows/deploy.yml): services, roles, log settings.
         for service in services:
             short = service.name.rsplit("-", 1)[-1].capitalize()

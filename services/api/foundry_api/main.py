@@ -145,6 +145,13 @@ def create_app(settings: Settings, *, lifecycle: Lifecycle | None = None) -> Sta
             )
         return JSONResponse({"status": "ready", "schemaVersion": version})
 
+    async def public_readyz(request: Request) -> Response:
+        """The deploy's readiness gate through CloudFront (/api/readyz): the same verdict as /readyz,
+        but only "ready" or "not ready"; why (database, schema versions) stays in /readyz and the logs."""
+        verdict = await readyz(request)
+        ready = verdict.status_code == 200
+        return JSONResponse({"status": "ready" if ready else "not ready"}, status_code=verdict.status_code)
+
     graphql_app = FoundryGraphQL(
         services=services,
         schema=build_schema(allow_introspection=settings.exposes_schema),
@@ -176,6 +183,7 @@ def create_app(settings: Settings, *, lifecycle: Lifecycle | None = None) -> Sta
             Route(READY_PATH, readyz, methods=["GET"]),
             # CloudFront forwards /api/* here; the external health check goes through the edge.
             Route("/api" + HEALTH_PATH, healthz, methods=["GET"]),
+            Route("/api" + READY_PATH, public_readyz, methods=["GET"]),
             Route(GRAPHQL_PATH, graphql_app, methods=["GET", "POST"]),
         ],
         middleware=middleware,

@@ -8,3 +8,6 @@ interface ImportMetaEnv {
 interface ImportMeta {
   readonly env: ImportMetaEnv;
 }
+
+/** False in deployed builds (vite.config.ts): the dev sign-in is compiled out. */
+declare const __DEV_SIGN_IN__: boolean;

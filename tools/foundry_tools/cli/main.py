@@ -14,7 +14,7 @@ import tomli_w
 import typer
 
 from foundry_tools.aws import NoCredentialsError, require_credentials
-from foundry_tools.cli import cost_cmd, diagram_cmd, migrate_cmd, twin_cmd, verify_cmd
+from foundry_tools.cli import cost_cmd, diagram_cmd, images_cmd, migrate_cmd, twin_cmd, verify_cmd, web_cmd
 from foundry_tools.cli.options import ConfigFileOption, EnvOption, SetOption, UserError, resolve_config
 
 app = typer.Typer(
@@ -134,6 +134,14 @@ def deploy(
     yes: Annotated[
         bool, typer.Option("--yes", help="Do not ask before security-broadening changes.")
     ] = False,
+    first: Annotated[
+        bool,
+        typer.Option(
+            "--first",
+            help="First deploy into an empty account: bootstrap, registry stack, push the images, "
+            "every stack, migrate apply (needs docker buildx and VITE_CLERK_PUBLISHABLE_KEY).",
+        ),
+    ] = False,
 ) -> None:
     """Deploy the environment's stacks with the pinned CDK CLI (asks before broadening changes)."""
     config = resolve_config(env, config_file, overrides)
@@ -147,16 +155,44 @@ def deploy(
             f"edge.domain_name is the placeholder {config.edge.domain_name}; set your domain and its Route 53 "
             "zone (edge.domain_name, edge.hosted_zone_id, edge.hosted_zone_name) in a --config file"
         )
+    if config.auth.clerk_issuer.rstrip("/").endswith(".invalid"):
+        raise UserError(
+            f"auth.clerk_issuer is the placeholder {config.auth.clerk_issuer}; no sign-in would work. Set "
+            f"the Frontend API URL of the environment's Clerk instance in deploy/{env}.toml (or --config)"
+        )
+    try:
+        session = require_credentials()
+    except NoCredentialsError as error:
+        raise UserError(str(error)) from None
+    if first:
+        from foundry_tools.cli.first_cmd import first_deploy
+
+        first_deploy(
+            config=config,
+            session=session,
+            cdk_cli=_cdk_cli(),
+            config_file=config_file,
+            overrides=overrides or [],
+        )
+        return
+    # Services whose tag the caller did not name keep the image they run now (the stack's outputs),
+    # not the profile's `initial`, which the ECR lifecycle rule eventually deletes.
+    running = images_cmd.read_running(
+        session=session, region=config.region, stack_name=f"{config.stack_prefix}-platform"
+    )
+    kept = images_cmd.keep_running_overrides(running=running, config_file=config_file, overrides=overrides)
+    if kept:
+        _echo_err("keeping the running images: " + ", ".join(item.split(".", 1)[1] for item in kept))
     approval = "never" if yes else "broadening"
     _run_cdk(
         action=["deploy", "--require-approval", approval],
         env=env,
         config_file=config_file,
-        overrides=overrides,
+        overrides=[*kept, *(overrides or [])],
     )
 
 
-for command_module in (twin_cmd, cost_cmd, diagram_cmd, migrate_cmd, verify_cmd):
+for command_module in (twin_cmd, cost_cmd, diagram_cmd, images_cmd, migrate_cmd, verify_cmd, web_cmd):
     command_module.register(app)
 
 

@@ -59,6 +59,7 @@ def test_config_show_toml_round_trips(tmp_path: Path) -> None:
         (["config", "show", "--env", "dev", "--set", "network.nat_gateways=9"], "network.nat_gateways"),
         (["synth", "--env", "dev", "--set", "colour=blue"], "unknown key 'colour'"),
         (["deploy", "--env", "prod"], "placeholder 123456789012"),
+        (["deploy", "--env", "dev", "--set", "account=111122223333"], "auth.clerk_issuer is the placeholder"),
     ],
 )
 def test_user_errors_are_one_message_and_exit_2(args: list[str], message: str) -> None:
@@ -68,8 +69,16 @@ def test_user_errors_are_one_message_and_exit_2(args: list[str], message: str) -
     assert "Traceback" not in result.stderr + result.stdout
 
 
+ISSUER = "https://clerk.example.com"
+
+
 @pytest.mark.parametrize(
-    "command", [["diff", "--env", "dev"], ["deploy", "--env", "dev", "--set", "account=111122223333"]]
+    "command",
+    [
+        ["diff", "--env", "dev"],
+        ["deploy", "--env", "dev", "--set", "account=111122223333", "--set", f"auth.clerk_issuer={ISSUER}"],
+        ["images", "--env", "dev"],
+    ],
 )
 def test_without_credentials_aws_commands_stop_at_once(command: list[str]) -> None:
     result = run(*command)

@@ -184,6 +184,9 @@ def test_api_refuses_an_older_schema(fresh_database_url: str, start_api_with: Ca
     assert response.status_code == 503
     assert response.json()["status"] == "schema too old"
     assert httpx.get(api.url + "/healthz", timeout=10).status_code == 200
+    # The deploy's gate through CloudFront: the same verdict, without the database's versions.
+    public = httpx.get(api.url + "/api/readyz", timeout=10)
+    assert (public.status_code, public.json()) == (503, {"status": "not ready"})
 
 
 def test_api_accepts_a_newer_schema(fresh_database_url: str, start_api_with: Callable[..., Any]) -> None:
@@ -197,8 +200,10 @@ def test_api_accepts_a_newer_schema(fresh_database_url: str, start_api_with: Cal
 
 def test_readyz_turns_503_while_draining(api: Any, api_http: httpx.Client) -> None:
     assert api_http.get("/readyz").status_code == 200
+    assert api_http.get("/api/readyz").json() == {"status": "ready"}
     api.lifecycle.draining = True
     try:
         assert api_http.get("/readyz").status_code == 503
+        assert api_http.get("/api/readyz").status_code == 503
     finally:
         api.lifecycle.draining = False

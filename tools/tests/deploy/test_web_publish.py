@@ -1,0 +1,89 @@
+"""Publishing web to the assets bucket: order, cache headers (moto S3), index.html invalidated (Stubber)."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from foundry_tools.deploy.web_publish import IMMUTABLE, REVALIDATE, PublishError, plan_uploads, publish
+from moto import mock_aws
+
+REGION = "us-east-1"
+BUCKET = "foundry-dev-assets"
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)
+    with mock_aws():
+        yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture
+def dist(tmp_path: Path) -> Path:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "index-3f2a.js").write_text("console.log('app')")
+    (tmp_path / "assets" / "index-9c1b.css").write_text("body{}")
+    (tmp_path / "favicon.svg").write_text("<svg/>")
+    (tmp_path / "index.html").write_text('<script src="/assets/index-3f2a.js"></script>')
+    return tmp_path
+
+
+class Recording:
+    """The real (moto) S3 client, recording the order of the keys put."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.keys: list[str] = []
+
+    def put_object(self, **kwargs: Any) -> Any:
+        self.keys.append(kwargs["Key"])
+        return self.client.put_object(**kwargs)
+
+
+def test_hashed_assets_go_first_index_last_then_index_is_invalidated(aws: None, dist: Path) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET)
+    recording = Recording(s3)
+    cloudfront = boto3.client("cloudfront")
+    with Stubber(cloudfront) as stub:
+        stub.add_response(
+            "create_invalidation",
+            {
+                "Invalidation": {
+                    "Id": "I1",
+                    "Status": "InProgress",
+                    "CreateTime": "2026-01-01T00:00:00Z",
+                    "InvalidationBatch": {
+                        "Paths": {"Quantity": 2, "Items": ["/", "/index.html"]},
+                        "CallerReference": "x",
+                    },
+                }
+            },
+            {
+                "DistributionId": "E123",
+                "InvalidationBatch": {
+                    "Paths": {"Quantity": 2, "Items": ["/", "/index.html"]},
+                    "CallerReference": ANY,
+                },
+            },
+        )
+        publish(s3=recording, cloudfront=cloudfront, dist=dist, bucket=BUCKET, distribution_id="E123")
+        stub.assert_no_pending_responses()
+    assert recording.keys == ["assets/index-3f2a.js", "assets/index-9c1b.css", "favicon.svg", "index.html"]
+    heads = {key: s3.head_object(Bucket=BUCKET, Key=key) for key in recording.keys}
+    assert heads["assets/index-3f2a.js"]["CacheControl"] == IMMUTABLE
+    assert heads["assets/index-3f2a.js"]["ContentType"] in {"text/javascript", "application/javascript"}
+    assert heads["index.html"]["CacheControl"] == REVALIDATE == heads["favicon.svg"]["CacheControl"]
+    assert heads["index.html"]["ContentType"] == "text/html"
+
+
+def test_a_missing_build_is_refused_before_anything_is_uploaded(tmp_path: Path) -> None:
+    with pytest.raises(PublishError, match=r"index\.html is missing"):
+        plan_uploads(tmp_path)
