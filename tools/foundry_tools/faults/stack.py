@@ -33,6 +33,8 @@ SITE = "http://127.0.0.1:8080"
 INTERNAL_KEY = "fault-suite-internal-key"
 ORIGIN_SECRET = "fault-suite-origin-verify"  # noqa: S105 - a throw-away local value
 S3_KEYS = ("faultsuiteaccess", "faultsuitesecretkey")
+# The api's key: object rights, no s3:ListBucket, as its role in AWS (a missing object is a 403).
+S3_API_KEYS = ("faultsuiteapiaccess", "faultsuiteapisecretkey")
 STUB_KEY = "stub-upstream-key"
 DATABASE = "foundry"
 
@@ -88,8 +90,8 @@ def _api_env(*, postgres: PostgresServer, issuer: LocalIssuer, s3_url: str, ai_u
         "UPLOADS_BUCKET": UPLOADS_BUCKET,
         "UPLOADS_BUCKET_REGION": LOCAL_REGION,
         "S3_ENDPOINT_URL": s3_url,
-        "AWS_ACCESS_KEY_ID": S3_KEYS[0],
-        "AWS_SECRET_ACCESS_KEY": S3_KEYS[1],
+        "AWS_ACCESS_KEY_ID": S3_API_KEYS[0],
+        "AWS_SECRET_ACCESS_KEY": S3_API_KEYS[1],
         "CLERK_JWKS_URL": issuer.jwks_url,
         "CLERK_ISSUER": issuer.issuer,
         "CLERK_AUTHORIZED_PARTIES": SITE,
@@ -143,7 +145,12 @@ def running_stack(
                 "--port",
                 str(ports["s3"]),
             ],
-            env={"FOUNDRY_S3_ACCESS_KEY": S3_KEYS[0], "FOUNDRY_S3_SECRET_KEY": S3_KEYS[1]},
+            env={
+                "FOUNDRY_S3_ACCESS_KEY": S3_KEYS[0],
+                "FOUNDRY_S3_SECRET_KEY": S3_KEYS[1],
+                "FOUNDRY_S3_NO_LIST_ACCESS_KEY": S3_API_KEYS[0],
+                "FOUNDRY_S3_NO_LIST_SECRET_KEY": S3_API_KEYS[1],
+            },
             ready=http_probe(f"{urls['s3']}/__health"),
             after_ready=lambda: _ensure_bucket(urls["s3"]),
             detail="s3",

@@ -104,6 +104,8 @@ def build_parts(
             env={
                 "FOUNDRY_S3_ACCESS_KEY": secrets.s3_access_key,
                 "FOUNDRY_S3_SECRET_KEY": secrets.s3_secret_key,
+                "FOUNDRY_S3_NO_LIST_ACCESS_KEY": secrets.s3_api_access_key,
+                "FOUNDRY_S3_NO_LIST_SECRET_KEY": secrets.s3_api_secret_key,
             },
             ready=http_probe(f"{urls['s3']}/__health"),
             after_ready=lambda: _ensure_bucket(endpoint=urls["s3"], secrets=secrets, site=site),
@@ -176,8 +178,9 @@ def build_parts(
                 "UPLOADS_BUCKET": UPLOADS_BUCKET,
                 "UPLOADS_BUCKET_REGION": LOCAL_REGION,
                 "S3_ENDPOINT_URL": urls["s3"],
-                "AWS_ACCESS_KEY_ID": secrets.s3_access_key,
-                "AWS_SECRET_ACCESS_KEY": secrets.s3_secret_key,
+                # The api's key has no list right, as its role in AWS: a missing object is a 403.
+                "AWS_ACCESS_KEY_ID": secrets.s3_api_access_key,
+                "AWS_SECRET_ACCESS_KEY": secrets.s3_api_secret_key,
                 "CLERK_JWKS_URL": f"{urls['issuer']}/.well-known/jwks.json",
                 "CLERK_ISSUER": urls["issuer"],
                 "CLERK_AUTHORIZED_PARTIES": site,

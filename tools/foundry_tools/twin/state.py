@@ -4,7 +4,7 @@ import json
 import os
 import secrets
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -69,21 +69,37 @@ class TwinSecrets:
     s3_secret_key: str
     internal_api_key: str
     origin_verify: str
+    # The api's own S3 key: object rights without s3:ListBucket, like its role in AWS. Empty in a
+    # data folder from before it existed; load_or_create then adds one.
+    s3_api_access_key: str = ""
+    s3_api_secret_key: str = ""
 
     @classmethod
     def load_or_create(cls, paths: TwinPaths) -> "TwinSecrets":
         if paths.secrets_file.exists():
-            return cls(**json.loads(paths.secrets_file.read_text()))
-        created = cls(
-            postgres_password=secrets.token_urlsafe(24),
-            s3_access_key="LOCAL" + secrets.token_hex(8).upper(),
-            s3_secret_key=secrets.token_urlsafe(30),
-            internal_api_key=secrets.token_urlsafe(32),
-            origin_verify=secrets.token_urlsafe(32),
-        )
+            loaded = cls(**json.loads(paths.secrets_file.read_text()))
+            if loaded.s3_api_access_key:
+                return loaded
+            created = replace(loaded, **_api_s3_keys())
+        else:
+            created = cls(
+                postgres_password=secrets.token_urlsafe(24),
+                s3_access_key="LOCAL" + secrets.token_hex(8).upper(),
+                s3_secret_key=secrets.token_urlsafe(30),
+                internal_api_key=secrets.token_urlsafe(32),
+                origin_verify=secrets.token_urlsafe(32),
+                **_api_s3_keys(),
+            )
         paths.root.mkdir(parents=True, exist_ok=True)
         _write_private(paths.secrets_file, json.dumps(asdict(created), indent=2))
         return created
+
+
+def _api_s3_keys() -> dict[str, str]:
+    return {
+        "s3_api_access_key": "LOCALAPI" + secrets.token_hex(6).upper(),
+        "s3_api_secret_key": secrets.token_urlsafe(30),
+    }
 
 
 def _write_private(path: Path, text: str) -> None:
