@@ -20,6 +20,7 @@ from foundry_contract import API_PATH_PATTERNS, ORIGIN_VERIFY_HEADER, Service, e
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.security.iam import STAR_RESOURCE_ACTIONS
 
+from foundry_tools.verify.deploy_checks import no_deploy_placeholders
 from foundry_tools.verify.model import INTERNET, EnvironmentModel
 
 # The value platform.py gives api while auth.authorized_parties is unset and there is no custom domain.
@@ -523,6 +524,7 @@ CHECKS: tuple[Check, ...] = (
         clerk_at_api_and_internal_key_at_ai,
     ),
     Check("backups-dr", "§13", "backups, PITR, versioning, deletion protection", backups_and_versioning),
+    Check("deploy-placeholders", "issue 19", "no placeholder that would deploy", no_deploy_placeholders),
 )
 LIVE_CHECKS: tuple[Check, ...] = (
     Check(
