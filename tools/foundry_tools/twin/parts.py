@@ -18,6 +18,7 @@ from botocore.config import Config
 from foundry_contract import HEALTH_PATH, READY_PATH, UPLOAD_CORS_RULE
 
 from foundry_tools.twin.ai_stub import DEFAULT_MODEL
+from foundry_tools.twin.db_login import api_login_env, migrate_as_owner, rotate_api_password
 from foundry_tools.twin.postgres import PostgresServer, free_port
 from foundry_tools.twin.state import LOCAL_REGION, UPLOADS_BUCKET, TwinPaths, TwinSecrets, write_private
 from foundry_tools.twin.supervisor import Part, http_probe
@@ -78,7 +79,6 @@ def build_parts(
         data_dir=paths.postgres, port=ports["postgres"], password=secrets.postgres_password, ephemeral=False
     )
     postgres.prepare()
-    database_url = postgres.url(DATABASE)
 
     parts = [
         Part(
@@ -88,7 +88,7 @@ def build_parts(
             # SIGINT is Postgres's "fast" shutdown; SIGTERM would wait for clients to leave.
             stop_signal=signal.SIGINT,
             ready=_postgres_probe(postgres),
-            after_ready=lambda: _ensure_database(postgres),
+            after_ready=lambda: _ensure_database(postgres, password_file=paths.api_db_password_file),
             detail=f"127.0.0.1:{ports['postgres']}, data in {paths.postgres}",
         ),
         Part(
@@ -173,8 +173,13 @@ def build_parts(
             env={
                 **common,
                 "PORT": str(ports["api"]),
-                "DATABASE_URL": database_url,
-                "DATABASE_SSLMODE": "disable",
+                # Its own role, not the owner: migrations ran as the owner before it started.
+                **api_login_env(
+                    host="127.0.0.1",
+                    port=ports["postgres"],
+                    database=DATABASE,
+                    password_file=paths.api_db_password_file,
+                ),
                 "UPLOADS_BUCKET": UPLOADS_BUCKET,
                 "UPLOADS_BUCKET_REGION": LOCAL_REGION,
                 "S3_ENDPOINT_URL": urls["s3"],
@@ -227,11 +232,14 @@ def _postgres_probe(server: PostgresServer) -> Callable[[], bool]:
     return probe
 
 
-def _ensure_database(server: PostgresServer) -> None:
+def _ensure_database(server: PostgresServer, *, password_file: Path) -> None:
     with psycopg.connect(server.url("postgres"), autocommit=True, connect_timeout=5) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    # The migration runner's part, then a fresh password for the api's role in the secret store.
+    migrate_as_owner(admin_url=server.url(DATABASE))
+    rotate_api_password(admin_url=server.url(DATABASE), password_file=password_file)
 
 
 def _ensure_bucket(*, endpoint: str, secrets: TwinSecrets, site: str) -> None:

@@ -37,6 +37,11 @@ class TwinPaths:
         return self.root / "origin-verify"
 
     @property
+    def api_db_password_file(self) -> Path:
+        """The twin's secret store for the api's database role (core/credentials.py re-reads it)."""
+        return self.root / "secrets" / "db-api-password"
+
+    @property
     def secrets_file(self) -> Path:
         return self.root / "secrets.json"
 
@@ -54,7 +59,13 @@ class TwinPaths:
 
     def reset(self) -> None:
         """Forget every piece of data (database, objects, keys) but keep nothing half-deleted."""
-        for path in (self.postgres, self.s3, self.issuer_key.parent, self.logs):
+        for path in (
+            self.postgres,
+            self.s3,
+            self.issuer_key.parent,
+            self.logs,
+            self.api_db_password_file.parent,
+        ):
             shutil.rmtree(path, ignore_errors=True)
         for path in (self.secrets_file, self.origin_verify_file, self.state_file):
             path.unlink(missing_ok=True)

@@ -16,7 +16,13 @@ from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import Any
 
-from foundry_contract import API_PATH_PATTERNS, ORIGIN_VERIFY_HEADER, Service, env_vars_for
+from foundry_contract import (
+    API_PATH_PATTERNS,
+    MIGRATION_RUNNER_ONLY,
+    ORIGIN_VERIFY_HEADER,
+    Service,
+    env_vars_for,
+)
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.security.iam import STAR_RESOURCE_ACTIONS
 
@@ -308,7 +314,11 @@ def secrets_in_secrets_manager(m: EnvironmentModel, config: EnvironmentConfig, r
         service = m.services.get(name)
         if service is None:
             continue
-        secret_names = {var.name for var in env_vars_for(Service(name)) if var.secret}
+        secret_names = {
+            var.name
+            for var in env_vars_for(Service(name))
+            if var.secret and var.name not in MIGRATION_RUNNER_ONLY
+        }
         plain = secret_names & set(service.plain_env)
         if plain:
             r.fail(f"{service.id}: {sorted(plain)} passed as plain environment values")
