@@ -17,13 +17,22 @@ from foundry_contract.edge import (
     UPLOAD_CORS_RULE,
     CorsRule,
 )
-from foundry_contract.env import ENV_VARS, EnvVar, Service, env_vars_for
+from foundry_contract.env import (
+    API_DATABASE_USER,
+    ENV_VARS,
+    MIGRATION_RUNNER_ONLY,
+    EnvVar,
+    Service,
+    env_vars_for,
+)
 
 __all__ = [
+    "API_DATABASE_USER",
     "API_PATH_PATTERNS",
     "ENV_VARS",
     "HEALTH_PATH",
     "INTERNAL_API_KEY_HEADER",
+    "MIGRATION_RUNNER_ONLY",
     "ORIGIN_VERIFY_HEADER",
     "READY_PATH",
     "SECURITY_HEADERS",

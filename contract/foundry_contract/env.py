@@ -27,6 +27,12 @@ class EnvVar:
 
 
 _API = (Service.API,)
+# Secrets the api image reads only as the migration runner (`foundry-api migrate`): the api server
+# itself logs in as its own role with RDS IAM tokens and must never be handed the master secret.
+MIGRATION_RUNNER_ONLY = frozenset({"DATABASE_SECRET"})
+# The api's own database role, created by migration 0004_api_role.sql; the IAM policy's rds-db:connect
+# names exactly this user.
+API_DATABASE_USER = "foundry_api"
 _AI = (Service.AI,)
 _ALL = (Service.API, Service.AI, Service.WEB)
 
@@ -71,6 +77,37 @@ ENV_VARS: tuple[EnvVar, ...] = (
         services=_API,
         default="prefer",
         description="libpq sslmode; the platform sets 'require' (RDS enforces rds.force_ssl=1).",
+    ),
+    EnvVar(
+        name="DATABASE_AUTH",
+        services=_API,
+        default="secret",
+        description="How api logs in to Postgres: 'iam' (a fresh RDS IAM token per connection, as "
+        "DATABASE_USER; the platform sets it), 'secret' (DATABASE_SECRET or DATABASE_URL, read once) or "
+        "'password-file' (the local twin: DATABASE_PASSWORD_FILE re-read per connection).",
+    ),
+    EnvVar(
+        name="DATABASE_USER",
+        services=_API,
+        description="The api's own least-privileged database role (created by the migrations).",
+    ),
+    EnvVar(name="DATABASE_NAME", services=_API, default="foundry", description="Database to connect to."),
+    EnvVar(name="DATABASE_PORT", services=_API, default="5432", description="Database (or proxy) port."),
+    EnvVar(
+        name="DATABASE_REGION",
+        services=_API,
+        description="Region the RDS IAM token is signed for (DATABASE_AUTH=iam).",
+    ),
+    EnvVar(
+        name="DATABASE_SSLROOTCERT",
+        services=_API,
+        description="CA bundle for sslmode=verify-full: the RDS bundle baked into the image.",
+    ),
+    EnvVar(
+        name="DATABASE_PASSWORD_FILE",
+        services=_API,
+        local_only=True,
+        description="File holding DATABASE_USER's current password (the local twin's secret store).",
     ),
     EnvVar(name="DB_POOL_MAX_SIZE", services=_API, default="10", description="Connections per instance."),
     EnvVar(

@@ -21,6 +21,10 @@ PriceClass = Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"]
 PLACEHOLDER_ACCOUNT = "123456789012"
 PLACEHOLDER_ZONE_NAME = "foundry.example"
 PLACEHOLDER_ZONE_ID = "Z0PLACEHOLDER0FOUNDRY0"
+# Defaults that keep synth offline but would deploy an environment nobody can use or own; the one
+# list of them, with how to set each, is foundry_infra.config.placeholders.
+PLACEHOLDER_CLERK_ISSUER = "https://clerk.foundry.invalid"
+PLACEHOLDER_GITHUB_REPO = "universal-ai-foundry/foundry"
 
 
 class _Model(BaseModel):
@@ -228,7 +232,7 @@ class EdgeConfig(_Model):
 
 class AuthConfig(_Model):
     clerk_issuer: str = Field(
-        "https://clerk.foundry.invalid",
+        PLACEHOLDER_CLERK_ISSUER,
         description="Clerk Frontend API URL: the tokens' `iss`; JWKS is read below it.",
     )
     authorized_parties: tuple[str, ...] = Field(
@@ -287,7 +291,7 @@ _GITHUB_NAME = r"^[A-Za-z0-9_.-]+$"
 
 class DeliveryConfig(_Model):
     github_repo: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")] = Field(
-        "universal-ai-foundry/foundry",
+        PLACEHOLDER_GITHUB_REPO,
         description="owner/name allowed to deploy through GitHub OIDC (literal: no * or patterns).",
     )
     github_environment: Annotated[str, Field(pattern=_GITHUB_NAME)] | None = Field(

@@ -99,7 +99,8 @@ def create_app(settings: Settings, *, lifecycle: Lifecycle | None = None) -> Sta
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        if settings.foundry_env == "local":
+        # Only a local api holding the owner's login migrates; its own role may not run DDL.
+        if settings.foundry_env == "local" and settings.database_auth == "secret":
             applied = await anyio.to_thread.run_sync(run_migrations_sync, settings)
             log.info("migrations_applied", applied=applied)
         # Not waiting: a database that is down at boot shows up as /readyz 503, not a crash loop.

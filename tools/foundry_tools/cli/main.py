@@ -12,6 +12,7 @@ from typing import Annotated
 
 import tomli_w
 import typer
+from foundry_infra.config import EnvironmentConfig
 
 from foundry_tools.aws import NoCredentialsError, require_credentials
 from foundry_tools.cli import cost_cmd, diagram_cmd, images_cmd, migrate_cmd, twin_cmd, verify_cmd, web_cmd
@@ -126,6 +127,31 @@ def diff(env: EnvOption, config_file: ConfigFileOption = None, overrides: SetOpt
     _run_cdk(action=["diff"], env=env, config_file=config_file, overrides=overrides)
 
 
+def _preflight_or_exit(config: EnvironmentConfig) -> None:
+    """Refuse a configuration that would deploy a broken or unowned environment: one line per key."""
+    from foundry_infra.config.placeholders import placeholders
+
+    found = placeholders(config)
+    if found:
+        lines = "\n".join(f"  {placeholder.line()}" for placeholder in found)
+        raise UserError(
+            f"{config.name} still has {len(found)} placeholder value(s) that must not deploy:\n{lines}"
+        )
+    if not config.auth.authorized_parties and not config.edge.domain_name:
+        _echo_err(
+            "warning: auth.authorized_parties is unset and there is no edge.domain_name, so api refuses "
+            "every token until you set auth.authorized_parties to the SiteUrl output and deploy again"
+        )
+
+
+@app.command()
+def preflight(env: EnvOption, config_file: ConfigFileOption = None, overrides: SetOption = None) -> None:
+    """Check, offline, that no placeholder would deploy (what `foundry deploy` checks first)."""
+    config = resolve_config(env, config_file, overrides)
+    _preflight_or_exit(config)
+    typer.echo(f"preflight: {config.name} has no placeholder values; it may deploy")
+
+
 @app.command()
 def deploy(
     env: EnvOption,
@@ -145,21 +171,7 @@ def deploy(
 ) -> None:
     """Deploy the environment's stacks with the pinned CDK CLI (asks before broadening changes)."""
     config = resolve_config(env, config_file, overrides)
-    if config.account == "123456789012":
-        raise UserError(
-            "account is still the placeholder 123456789012; set the real one with --set account=ACCOUNT_ID "
-            'or `account = "..."` in a --config file'
-        )
-    if config.edge.domain_name and config.edge.domain_name.endswith(".example"):
-        raise UserError(
-            f"edge.domain_name is the placeholder {config.edge.domain_name}; set your domain and its Route 53 "
-            "zone (edge.domain_name, edge.hosted_zone_id, edge.hosted_zone_name) in a --config file"
-        )
-    if config.auth.clerk_issuer.rstrip("/").endswith(".invalid"):
-        raise UserError(
-            f"auth.clerk_issuer is the placeholder {config.auth.clerk_issuer}; no sign-in would work. Set "
-            f"the Frontend API URL of the environment's Clerk instance in deploy/{env}.toml (or --config)"
-        )
+    _preflight_or_exit(config)
     try:
         session = require_credentials()
     except NoCredentialsError as error:

@@ -24,6 +24,12 @@ from foundry_contract import HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH
 
 from foundry_tools.faults.proxy import FaultProxy
 from foundry_tools.twin.ai_stub import DEFAULT_MODEL, AiStub
+from foundry_tools.twin.db_login import (
+    api_login_env,
+    drop_api_connections,
+    migrate_as_owner,
+    rotate_api_password,
+)
 from foundry_tools.twin.issuer import LocalIssuer
 from foundry_tools.twin.postgres import PostgresServer, free_port
 from foundry_tools.twin.state import LOCAL_REGION, UPLOADS_BUCKET
@@ -33,6 +39,8 @@ SITE = "http://127.0.0.1:8080"
 INTERNAL_KEY = "fault-suite-internal-key"
 ORIGIN_SECRET = "fault-suite-origin-verify"  # noqa: S105 - a throw-away local value
 S3_KEYS = ("faultsuiteaccess", "faultsuitesecretkey")
+# The api's key: object rights, no s3:ListBucket, as its role in AWS (a missing object is a 403).
+S3_API_KEYS = ("faultsuiteapiaccess", "faultsuiteapisecretkey")
 STUB_KEY = "stub-upstream-key"
 DATABASE = "foundry"
 
@@ -72,24 +80,36 @@ class Stack:
         token = self.issuer.mint(sub=f"user_{user}", azp=SITE, lifetime=3600)
         return {ORIGIN_VERIFY_HEADER: ORIGIN_SECRET, "Authorization": f"Bearer {token}"}
 
+    @property
+    def api_password_file(self) -> Path:
+        return self.root / "secrets" / "db-api-password"
+
+    def rotate_api_password(self) -> str:
+        """The api role's new password in Postgres and in the twin's secret store (twin.db_login)."""
+        return rotate_api_password(admin_url=self.database_url, password_file=self.api_password_file)
+
+    def drop_api_connections(self) -> int:
+        return drop_api_connections(admin_url=self.database_url)
+
     def restart_postgres(self, *, down_seconds: float = 0.0) -> None:
         self.postgres.stop()
         time.sleep(down_seconds)
         self.postgres.start()
 
 
-def _api_env(*, postgres: PostgresServer, issuer: LocalIssuer, s3_url: str, ai_url: str) -> dict[str, str]:
+def _api_env(
+    *, postgres: PostgresServer, issuer: LocalIssuer, s3_url: str, ai_url: str, password_file: Path
+) -> dict[str, str]:
     return {
         "FOUNDRY_ENV": "local",
         "HOST": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
-        "DATABASE_URL": postgres.url(DATABASE),
-        "DATABASE_SSLMODE": "disable",
+        **api_login_env(host="127.0.0.1", port=postgres.port, database=DATABASE, password_file=password_file),
         "UPLOADS_BUCKET": UPLOADS_BUCKET,
         "UPLOADS_BUCKET_REGION": LOCAL_REGION,
         "S3_ENDPOINT_URL": s3_url,
-        "AWS_ACCESS_KEY_ID": S3_KEYS[0],
-        "AWS_SECRET_ACCESS_KEY": S3_KEYS[1],
+        "AWS_ACCESS_KEY_ID": S3_API_KEYS[0],
+        "AWS_SECRET_ACCESS_KEY": S3_API_KEYS[1],
         "CLERK_JWKS_URL": issuer.jwks_url,
         "CLERK_ISSUER": issuer.issuer,
         "CLERK_AUTHORIZED_PARTIES": SITE,
@@ -126,6 +146,9 @@ def running_stack(
     """
     postgres = PostgresServer(data_dir=root / "postgres", ephemeral=False).start()
     postgres.create_database(DATABASE)
+    password_file = root / "secrets" / "db-api-password"
+    migrate_as_owner(admin_url=postgres.url(DATABASE))
+    rotate_api_password(admin_url=postgres.url(DATABASE), password_file=password_file)
     issuer = LocalIssuer(default_azp=SITE).start()
     stub = AiStub(latency_ms=stub_latency_ms, api_key=STUB_KEY).start()
     ports = {name: free_port() for name in ("s3", "ai", "api")}
@@ -143,7 +166,12 @@ def running_stack(
                 "--port",
                 str(ports["s3"]),
             ],
-            env={"FOUNDRY_S3_ACCESS_KEY": S3_KEYS[0], "FOUNDRY_S3_SECRET_KEY": S3_KEYS[1]},
+            env={
+                "FOUNDRY_S3_ACCESS_KEY": S3_KEYS[0],
+                "FOUNDRY_S3_SECRET_KEY": S3_KEYS[1],
+                "FOUNDRY_S3_NO_LIST_ACCESS_KEY": S3_API_KEYS[0],
+                "FOUNDRY_S3_NO_LIST_SECRET_KEY": S3_API_KEYS[1],
+            },
             ready=http_probe(f"{urls['s3']}/__health"),
             after_ready=lambda: _ensure_bucket(urls["s3"]),
             detail="s3",
@@ -174,6 +202,7 @@ def running_stack(
                     issuer=issuer,
                     s3_url=urls["s3"],
                     ai_url=f"http://127.0.0.1:{ai_proxy.port}",
+                    password_file=password_file,
                 ),
                 "PORT": str(ports["api"]),
                 **(api_env or {}),

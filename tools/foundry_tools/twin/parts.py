@@ -18,6 +18,7 @@ from botocore.config import Config
 from foundry_contract import HEALTH_PATH, READY_PATH, UPLOAD_CORS_RULE
 
 from foundry_tools.twin.ai_stub import DEFAULT_MODEL
+from foundry_tools.twin.db_login import api_login_env, migrate_as_owner, rotate_api_password
 from foundry_tools.twin.postgres import PostgresServer, free_port
 from foundry_tools.twin.state import LOCAL_REGION, UPLOADS_BUCKET, TwinPaths, TwinSecrets, write_private
 from foundry_tools.twin.supervisor import Part, http_probe
@@ -84,7 +85,6 @@ def build_parts(
         data_dir=paths.postgres, port=ports["postgres"], password=secrets.postgres_password, ephemeral=False
     )
     postgres.prepare()
-    database_url = postgres.url(DATABASE)
 
     parts = [
         Part(
@@ -94,7 +94,7 @@ def build_parts(
             # SIGINT is Postgres's "fast" shutdown; SIGTERM would wait for clients to leave.
             stop_signal=signal.SIGINT,
             ready=_postgres_probe(postgres),
-            after_ready=lambda: _ensure_database(postgres),
+            after_ready=lambda: _ensure_database(postgres, password_file=paths.api_db_password_file),
             detail=f"127.0.0.1:{ports['postgres']}, data in {paths.postgres}",
         ),
         Part(
@@ -110,6 +110,8 @@ def build_parts(
             env={
                 "FOUNDRY_S3_ACCESS_KEY": secrets.s3_access_key,
                 "FOUNDRY_S3_SECRET_KEY": secrets.s3_secret_key,
+                "FOUNDRY_S3_NO_LIST_ACCESS_KEY": secrets.s3_api_access_key,
+                "FOUNDRY_S3_NO_LIST_SECRET_KEY": secrets.s3_api_secret_key,
             },
             ready=http_probe(f"{urls['s3']}/__health"),
             after_ready=lambda: _ensure_bucket(endpoint=urls["s3"], secrets=secrets, site=site),
@@ -177,13 +179,19 @@ def build_parts(
             env={
                 **common,
                 "PORT": str(ports["api"]),
-                "DATABASE_URL": database_url,
-                "DATABASE_SSLMODE": "disable",
+                # Its own role, not the owner: migrations ran as the owner before it started.
+                **api_login_env(
+                    host="127.0.0.1",
+                    port=ports["postgres"],
+                    database=DATABASE,
+                    password_file=paths.api_db_password_file,
+                ),
                 "UPLOADS_BUCKET": UPLOADS_BUCKET,
                 "UPLOADS_BUCKET_REGION": LOCAL_REGION,
                 "S3_ENDPOINT_URL": urls["s3"],
-                "AWS_ACCESS_KEY_ID": secrets.s3_access_key,
-                "AWS_SECRET_ACCESS_KEY": secrets.s3_secret_key,
+                # The api's key has no list right, as its role in AWS: a missing object is a 403.
+                "AWS_ACCESS_KEY_ID": secrets.s3_api_access_key,
+                "AWS_SECRET_ACCESS_KEY": secrets.s3_api_secret_key,
                 "CLERK_JWKS_URL": f"{urls['issuer']}/.well-known/jwks.json",
                 "CLERK_ISSUER": urls["issuer"],
                 "CLERK_AUTHORIZED_PARTIES": site,
@@ -231,11 +239,14 @@ def _postgres_probe(server: PostgresServer) -> Callable[[], bool]:
     return probe
 
 
-def _ensure_database(server: PostgresServer) -> None:
+def _ensure_database(server: PostgresServer, *, password_file: Path) -> None:
     with psycopg.connect(server.url("postgres"), autocommit=True, connect_timeout=5) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    # The migration runner's part, then a fresh password for the api's role in the secret store.
+    migrate_as_owner(admin_url=server.url(DATABASE))
+    rotate_api_password(admin_url=server.url(DATABASE), password_file=password_file)
 
 
 def _ensure_bucket(*, endpoint: str, secrets: TwinSecrets, site: str) -> None:

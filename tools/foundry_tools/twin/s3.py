@@ -1,7 +1,10 @@
 """A disk-backed S3 emulator for the local twin: uploads survive a restart, and browser uploads meet
 S3's real rules (SigV4 header and pre-signed query signatures, expiry, CORS).
 
-Path-style only (`http://127.0.0.1:PORT/BUCKET/KEY`), one access key. boto3 works against it
+Path-style only (`http://127.0.0.1:PORT/BUCKET/KEY`). One access key holds every right; further keys
+(`no_list_credentials`, `--no-list-access-key`) may read and write objects but hold no s3:ListBucket,
+like the api's role in AWS: a missing key then answers 403 AccessDenied, not 404 NoSuchKey, and
+listing or HEAD on the bucket is refused. boto3 works against it
 unchanged with `endpoint_url=emulator.endpoint_url`, `signature_version="s3v4"` and
 `s3={"addressing_style": "path"}`.
 
@@ -40,7 +43,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import formatdate
@@ -573,14 +576,18 @@ class S3App:
         *,
         access_key: str,
         secret_key: str,
+        no_list_credentials: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
         access_log: Callable[[str], None] | None = None,
     ) -> None:
         if not access_key or not secret_key:
             raise ValueError("access_key and secret_key must not be empty")
+        if any(not key or not secret for key, secret in (no_list_credentials or {}).items()):
+            raise ValueError("no_list_credentials must not hold empty keys or secrets")
         self.store = store
         self._access_key = access_key
         self._secret_key = secret_key
+        self._no_list_credentials = dict(no_list_credentials or {})
         self._clock = clock
         starlette = Starlette(
             routes=[
@@ -777,7 +784,8 @@ class S3App:
         payload_hash: str,
         query: Sequence[tuple[str, str]],
     ) -> None:
-        if not hmac.compare_digest(credentials.access_key.encode(), self._access_key.encode()):
+        secret_key = self._secret_for(credentials.access_key)
+        if secret_key is None:
             raise S3Error(
                 403,
                 "InvalidAccessKeyId",
@@ -797,7 +805,7 @@ class S3App:
             signed_headers=signed_headers,
             payload_hash=payload_hash,
         )
-        expected, string_to_sign = _signature(self._secret_key, credentials.scope, amz_date, canonical)
+        expected, string_to_sign = _signature(secret_key, credentials.scope, amz_date, canonical)
         if not hmac.compare_digest(expected.encode(), provided_signature.encode()):
             raise S3Error(
                 403,
@@ -809,6 +817,22 @@ class S3App:
                 SignatureProvided=provided_signature,
                 CanonicalRequest=canonical,
             )
+        request.state.may_list = credentials.access_key not in self._no_list_credentials
+
+    def _secret_for(self, access_key: str) -> str | None:
+        if hmac.compare_digest(access_key.encode(), self._access_key.encode()):
+            return self._secret_key
+        return self._no_list_credentials.get(access_key)
+
+    @staticmethod
+    def _require_list_right(request: Request) -> None:
+        """HeadBucket and ListObjects need s3:ListBucket; a caller without it gets AccessDenied.
+
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+        """
+        if not getattr(request.state, "may_list", True):
+            raise S3Error(403, "AccessDenied", "Access Denied")
 
     # -- CORS
 
@@ -944,12 +968,14 @@ class S3App:
                 )
             return Response(status_code=200, headers={"Location": f"/{bucket}"})
         if method == "HEAD":
+            self._require_list_right(request)
             self.store.require_bucket(bucket)
             return Response(status_code=200, headers={"x-amz-bucket-region": "us-east-1"})
         if method == "DELETE":
             self.store.delete_bucket(bucket)
             return Response(status_code=204)
         if method == "GET":
+            self._require_list_right(request)
             return self._list_objects(bucket, params)
         raise _not_implemented(f"{method} on a bucket (POST policy uploads, DeleteObjects)")
 
@@ -1118,6 +1144,11 @@ class S3App:
         self.store.require_bucket(bucket)
         opened = self.store.open(bucket, key)
         if opened is None:
+            # Without s3:ListBucket, S3 answers a missing key with 403, not 404, so a caller cannot
+            # probe which keys exist: https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+            # and https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html ("Permissions").
+            if not getattr(request.state, "may_list", True):
+                raise S3Error(403, "AccessDenied", "Access Denied")
             raise S3Error(404, "NoSuchKey", "The specified key does not exist.", Key=key)
         meta, handle = opened
         try:
@@ -1311,6 +1342,7 @@ class S3Emulator:
         *,
         clock: Callable[[], float] = time.time,
         access_log: Callable[[str], None] | None = _print_line,
+        no_list_credentials: Mapping[str, str] | None = None,
     ) -> None:
         if host != HOST:
             raise ValueError(f"the twin's S3 listens on {HOST} only, not {host!r}")
@@ -1320,6 +1352,7 @@ class S3Emulator:
             DiskStore(self.root),
             access_key=access_key,
             secret_key=secret_key,
+            no_list_credentials=no_list_credentials,
             clock=clock,
             access_log=access_log,
         )
@@ -1380,9 +1413,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=os.environ.get("FOUNDRY_S3_SECRET_KEY"),
         help="default $FOUNDRY_S3_SECRET_KEY (the environment keeps it out of `ps`)",
     )
+    parser.add_argument(
+        "--no-list-access-key",
+        default=os.environ.get("FOUNDRY_S3_NO_LIST_ACCESS_KEY"),
+        help="a second key with object rights but no s3:ListBucket, as the api's role has in AWS "
+        "(default $FOUNDRY_S3_NO_LIST_ACCESS_KEY; its secret only from $FOUNDRY_S3_NO_LIST_SECRET_KEY)",
+    )
     args = parser.parse_args(argv)
     if not args.access_key or not args.secret_key:
         parser.error("--access-key and --secret-key (or their environment variables) are required")
+    no_list_credentials: dict[str, str] = {}
+    if args.no_list_access_key:
+        no_list_secret = os.environ.get("FOUNDRY_S3_NO_LIST_SECRET_KEY")
+        if not no_list_secret:
+            parser.error("--no-list-access-key needs its secret in $FOUNDRY_S3_NO_LIST_SECRET_KEY")
+        no_list_credentials[args.no_list_access_key] = no_list_secret
 
     stopping = threading.Event()
 
@@ -1391,7 +1436,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, request_stop)
-    emulator = S3Emulator(args.root, args.access_key, args.secret_key, port=args.port)
+    emulator = S3Emulator(
+        args.root, args.access_key, args.secret_key, port=args.port, no_list_credentials=no_list_credentials
+    )
     try:
         emulator.start()
     except (PortInUseError, RuntimeError) as error:

@@ -16,11 +16,18 @@ from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import Any
 
-from foundry_contract import API_PATH_PATTERNS, ORIGIN_VERIFY_HEADER, Service, env_vars_for
+from foundry_contract import (
+    API_PATH_PATTERNS,
+    MIGRATION_RUNNER_ONLY,
+    ORIGIN_VERIFY_HEADER,
+    Service,
+    env_vars_for,
+)
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.security.iam import STAR_RESOURCE_ACTIONS
 
 from foundry_tools.verify.edge_behaviour import web_acl_serves_the_web_app
+from foundry_tools.verify.deploy_checks import no_deploy_placeholders
 from foundry_tools.verify.model import INTERNET, EnvironmentModel
 from foundry_tools.verify.reachability import workloads_reach_their_apis
 
@@ -309,7 +316,11 @@ def secrets_in_secrets_manager(m: EnvironmentModel, config: EnvironmentConfig, r
         service = m.services.get(name)
         if service is None:
             continue
-        secret_names = {var.name for var in env_vars_for(Service(name)) if var.secret}
+        secret_names = {
+            var.name
+            for var in env_vars_for(Service(name))
+            if var.secret and var.name not in MIGRATION_RUNNER_ONLY
+        }
         plain = secret_names & set(service.plain_env)
         if plain:
             r.fail(f"{service.id}: {sorted(plain)} passed as plain environment values")
@@ -537,6 +548,7 @@ CHECKS: tuple[Check, ...] = (
         "every workload in the VPC reaches the AWS APIs it needs (endpoint that admits it, or NAT)",
         workloads_reach_their_apis,
     ),
+    Check("deploy-placeholders", "issue 19", "no placeholder that would deploy", no_deploy_placeholders),
 )
 LIVE_CHECKS: tuple[Check, ...] = (
     Check(

@@ -58,8 +58,8 @@ def test_config_show_toml_round_trips(tmp_path: Path) -> None:
         (["config", "show", "--env", "qa"], "choose one of: dev, staging, prod"),
         (["config", "show", "--env", "dev", "--set", "network.nat_gateways=9"], "network.nat_gateways"),
         (["synth", "--env", "dev", "--set", "colour=blue"], "unknown key 'colour'"),
-        (["deploy", "--env", "prod"], "placeholder 123456789012"),
-        (["deploy", "--env", "dev", "--set", "account=111122223333"], "auth.clerk_issuer is the placeholder"),
+        (["deploy", "--env", "prod"], "account = '123456789012' is a placeholder"),
+        (["deploy", "--env", "dev", "--set", "account=111122223333"], "auth.clerk_issuer = "),
     ],
 )
 def test_user_errors_are_one_message_and_exit_2(args: list[str], message: str) -> None:
@@ -69,16 +69,28 @@ def test_user_errors_are_one_message_and_exit_2(args: list[str], message: str) -
     assert "Traceback" not in result.stderr + result.stdout
 
 
-ISSUER = "https://clerk.example.com"
+# Values no profile ships: what an owner sets before `foundry deploy`.
+REAL_DEV = [
+    "account=111122223333",
+    "auth.clerk_issuer=https://clerk.acme-corp.com",
+    "ops.alarm_email=oncall@acme-corp.com",
+    "delivery.github_repo=acme-corp/foundry",
+]
+REAL_PROD = [
+    *REAL_DEV,
+    "edge.domain_name=app.acme-corp.com",
+    "edge.hosted_zone_id=Z08123456ABCDEFGHIJK",
+    "edge.hosted_zone_name=acme-corp.com",
+]
+
+
+def _set(values: list[str]) -> list[str]:
+    return [arg for value in values for arg in ("--set", value)]
 
 
 @pytest.mark.parametrize(
     "command",
-    [
-        ["diff", "--env", "dev"],
-        ["deploy", "--env", "dev", "--set", "account=111122223333", "--set", f"auth.clerk_issuer={ISSUER}"],
-        ["images", "--env", "dev"],
-    ],
+    [["diff", "--env", "dev"], ["deploy", "--env", "dev", *_set(REAL_DEV)], ["images", "--env", "dev"]],
 )
 def test_without_credentials_aws_commands_stop_at_once(command: list[str]) -> None:
     result = run(*command)
@@ -108,3 +120,32 @@ def test_synth_fails_listing_an_introduced_finding(tmp_path: Path, monkeypatch: 
     report = json.loads((tmp_path / "nag-report.json").read_text())
     assert {item["rule"] for item in report["unacknowledged"]} == {"AwsSolutions-S1", "AwsSolutions-S10"}
     assert not list(tmp_path.glob("*.template.json")), "no templates are written while findings remain"
+
+
+def test_deploy_with_the_example_domain_and_issuer_refuses_naming_each_key() -> None:
+    result = run("deploy", "--env", "prod", "--set", "account=111122223333")
+    assert result.returncode == 2
+    refusals = [line.strip() for line in result.stderr.splitlines() if "is a placeholder" in line]
+    assert [line.split(" = ")[0] for line in refusals] == [
+        "edge.domain_name",
+        "edge.hosted_zone_name",
+        "edge.hosted_zone_id",
+        "auth.clerk_issuer",
+        "ops.alarm_email",
+        "delivery.github_repo",
+    ]
+    assert "--set auth.clerk_issuer=" in result.stderr
+    assert "no AWS credentials" not in result.stderr, "placeholders are refused before anything else"
+    assert "Traceback" not in result.stderr
+
+
+def test_preflight_passes_real_values_and_deploy_then_goes_on() -> None:
+    passed = run("preflight", "--env", "prod", *_set(REAL_PROD))
+    assert passed.returncode == 0, passed.stderr
+    assert "no placeholder values" in passed.stdout
+    refused = run("preflight", "--env", "prod", *_set(REAL_PROD), "--set", "ops.alarm_email=ops@example.com")
+    assert refused.returncode == 2
+    assert "ops.alarm_email = 'ops@example.com' is a placeholder" in refused.stderr
+    deploy = run("deploy", "--env", "prod", *_set(REAL_PROD))
+    assert deploy.returncode == 2
+    assert "no AWS credentials found" in deploy.stderr  # past the preflight, at the next step

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 ACCESS_KEY = "AKIATWINTEST"
 SECRET_KEY = "twin-secret"
+NO_LIST_KEYS = ("AKIATWINNOLIST", "twin-no-list-secret")
 BUCKET = "uploads"
 ORIGIN = "http://localhost:5173"
 CORS_RULE: CORSRuleTypeDef = {
@@ -75,7 +76,9 @@ def clock() -> Clock:
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory, clock: Clock) -> Iterator[S3Emulator]:
     root = tmp_path_factory.mktemp("s3") / "store"
-    with S3Emulator(root, ACCESS_KEY, SECRET_KEY, clock=clock, access_log=None) as running:
+    with S3Emulator(
+        root, ACCESS_KEY, SECRET_KEY, clock=clock, access_log=None, no_list_credentials=dict([NO_LIST_KEYS])
+    ) as running:
         client = _client(running.endpoint_url)
         client.create_bucket(Bucket=BUCKET)
         client.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [CORS_RULE]})
@@ -143,6 +146,34 @@ def test_head_404_has_no_body_and_get_404_is_s3_xml(
     assert "<Code>NoSuchKey</Code>" in get.text and "<Key>absent</Key>" in get.text
     anonymous = http.get(f"{emulator.endpoint_url}/{BUCKET}/absent")
     assert (anonymous.status_code, _error_code(anonymous)) == (403, "AccessDenied")
+
+
+def test_a_credential_without_list_rights_meets_403_for_a_missing_key(
+    emulator: S3Emulator, s3: S3Client, http: httpx.Client
+) -> None:
+    limited = _client(emulator.endpoint_url, access_key=NO_LIST_KEYS[0], secret_key=NO_LIST_KEYS[1])
+    with pytest.raises(ClientError) as head:
+        limited.head_object(Bucket=BUCKET, Key="never-written")
+    assert head.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    url = limited.generate_presigned_url(
+        "get_object", Params={"Bucket": BUCKET, "Key": "never-written"}, ExpiresIn=60
+    )
+    get = http.get(url)
+    assert (get.status_code, _error_code(get)) == (403, "AccessDenied")
+    assert "<Key>" not in get.text  # unlike NoSuchKey, nothing says the key is absent
+    for forbidden in (
+        lambda: limited.list_objects_v2(Bucket=BUCKET),
+        lambda: limited.head_bucket(Bucket=BUCKET),
+    ):
+        with pytest.raises(ClientError) as refused:
+            forbidden()
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    # Object rights are intact: it writes and reads, and the full-rights key still sees 404.
+    limited.put_object(Bucket=BUCKET, Key="limited/one", Body=b"x", ContentType="text/plain")
+    assert limited.head_object(Bucket=BUCKET, Key="limited/one")["ContentLength"] == 1
+    with pytest.raises(ClientError) as full:
+        s3.head_object(Bucket=BUCKET, Key="never-written")
+    assert full.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
 
 
 def test_list_with_prefix_delimiter_and_pagination(s3: S3Client) -> None:

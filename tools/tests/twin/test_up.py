@@ -48,6 +48,11 @@ def test_the_whole_flow_through_the_edge(twin: RunningTwin) -> None:
         CREATE, input={"filename": "notes/../hello.txt", "contentType": "text/plain", "size": len(payload)}
     )["createUpload"]
     assert created["__typename"] == "CreateUploadPayload", created
+    # Before the PUT: the api's S3 key may not list, so S3 (and the twin's) answers HEAD with 403.
+    early = alice.graphql(COMPLETE, id=created["upload"]["id"])["completeUpload"]
+    assert (early["__typename"], early["code"]) == ("UserError", "UPLOAD_MISSING"), early
+    s3_log = (twin.data_dir / "logs" / "s3.log").read_text()
+    assert '"HEAD /foundry-local-uploads/uploads/' in s3_log and '" 403 ' in s3_log, s3_log[-2000:]
     headers = {h["name"]: h["value"] for h in created["uploadHeaders"]}
     put = httpx.put(created["uploadUrl"], content=payload, headers=headers, timeout=10)
     assert put.status_code == 200, put.text

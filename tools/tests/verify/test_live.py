@@ -758,7 +758,10 @@ def _verify(broken: set[str], urls: dict[int, str], *, ecs: bool = False) -> dic
 
 def test_live_prod_passes_every_check(aws: None, local_http: dict[int, str]) -> None:
     results = _verify(set(), local_http)
-    assert {name: r.evidence for name, r in results.items() if r.status is not Status.PASS} == {}
+    # The prod profile's offline placeholders deviate by design (tested in test_verify.py).
+    assert {name: r.evidence for name, r in results.items() if r.status is not Status.PASS} == {
+        "deploy-placeholders": results["deploy-placeholders"].evidence
+    }
     assert list(results) == [c.name for c in (*CHECKS, *LIVE_CHECKS)]
     assert (
         "NetworkVpcS3: S3 gateway endpoint on every app and data route table"
@@ -834,7 +837,8 @@ def test_live_ecs_backend_passes_or_deviates(aws: None, local_http: dict[int, st
     results = _verify(set(), local_http, ecs=True)
     assert {name: r.evidence for name, r in results.items() if r.status is Status.FAIL} == {}
     assert [name for name, r in results.items() if r.status is Status.DEVIATION] == [
-        "edge-serves-web-and-api"
+        "edge-serves-web-and-api",
+        "deploy-placeholders",
     ]
     assert any("OriginLbAlb -> ApiTasksService" in e for e in results["edge-serves-web-and-api"].evidence)
     assert any("InternalLbSg" in e for e in results["ai-private"].evidence)

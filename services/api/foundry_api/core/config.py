@@ -39,11 +39,22 @@ class DatabaseSettings(BaseSettings):
     database_host: str | None = None
     database_url: SecretStr | None = None
     database_sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = "prefer"
+    database_sslrootcert: str | None = None
+    # How the api logs in (core/credentials.py): the master secret or URL read once, a fresh RDS IAM
+    # token per connection, or the twin's password file re-read per connection.
+    database_auth: Literal["secret", "iam", "password-file"] = "secret"
+    database_user: str | None = None
+    database_name: str = "foundry"
+    database_port: int = Field(default=5432, ge=1, le=65535)
+    database_region: str | None = None
+    database_password_file: str | None = None
     db_pool_max_size: int = Field(default=10, ge=1, le=100)
     db_statement_timeout_ms: int = Field(default=5000, ge=100)
 
     @model_validator(mode="after")
     def _database_is_configured(self) -> DatabaseSettings:
+        if self.database_auth != "secret":
+            return self._login_is_configured()
         if self.database_secret is None and self.database_url is None:
             raise ValueError("set DATABASE_SECRET (JSON) or, locally, DATABASE_URL")
         if not self.is_development:
@@ -57,6 +68,25 @@ class DatabaseSettings(BaseSettings):
             self.database_params()
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
+        return self
+
+    def _login_is_configured(self) -> DatabaseSettings:
+        needed = {"DATABASE_HOST": self.database_host, "DATABASE_USER": self.database_user}
+        if self.database_auth == "iam":
+            needed["DATABASE_REGION"] = self.database_region
+        else:
+            needed["DATABASE_PASSWORD_FILE"] = self.database_password_file
+            if not self.is_development:
+                raise ValueError(
+                    "DATABASE_AUTH=password-file is for the local twin; use iam outside local/dev"
+                )
+        missing = [name for name, value in needed.items() if not value]
+        if missing:
+            raise ValueError(f"DATABASE_AUTH={self.database_auth} needs {', '.join(missing)}")
+        if not self.is_development and self.database_sslmode != "verify-full":
+            raise ValueError(
+                "DATABASE_SSLMODE must be verify-full outside local/dev (with DATABASE_SSLROOTCERT)"
+            )
         return self
 
     @property
@@ -86,6 +116,8 @@ class DatabaseSettings(BaseSettings):
             if self.database_host:
                 params["host"] = self.database_host
         params["sslmode"] = self.database_sslmode
+        if self.database_sslrootcert:
+            params["sslrootcert"] = self.database_sslrootcert
         return params
 
 
@@ -123,6 +155,10 @@ class Settings(DatabaseSettings):
     def _secrets_are_real_outside_development(self) -> Settings:
         if self.is_development:
             return self
+        if self.database_auth != "iam":
+            # The master secret belongs to the migration runner only (issue 19): a server holding it
+            # could run DDL, and it rotates away from a long-running process every 30 days.
+            raise ValueError("DATABASE_AUTH must be iam for the api server outside local/dev")
         for name in ("ai_internal_api_key", "origin_verify_secret"):
             value: SecretStr | None = getattr(self, name)
             if value is None or value.get_secret_value().strip().lower() in _PLACEHOLDERS:

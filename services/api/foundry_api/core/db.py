@@ -10,6 +10,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from foundry_api.core.config import DatabaseSettings, Settings
+from foundry_api.core.credentials import CredentialProvider
 
 Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
 
@@ -37,9 +38,11 @@ async def _check_if_idle(conn: AsyncConnection[DictRow]) -> None:
         await AsyncConnectionPool.check_connection(conn)
 
 
-def connection_kwargs(settings: DatabaseSettings) -> dict[str, Any]:
-    """Keywords for psycopg.connect: the settings' target plus per-session guards sent on connect."""
-    params = settings.database_params()
+def connection_kwargs(
+    settings: DatabaseSettings, *, credentials: CredentialProvider | None = None
+) -> dict[str, Any]:
+    """Keywords for psycopg.connect: the current login plus per-session guards sent on connect."""
+    params = (credentials or CredentialProvider(settings=settings)).login()
     params["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
     params["application_name"] = "foundry-api"
     params["options"] = (
@@ -50,14 +53,25 @@ def connection_kwargs(settings: DatabaseSettings) -> dict[str, Any]:
 
 
 def create_pool(settings: Settings) -> Pool:
-    kwargs = connection_kwargs(settings)
-    conninfo = str(kwargs.pop("conninfo", ""))
-    return AsyncConnectionPool(
-        conninfo,
+    credentials = CredentialProvider(settings=settings)
+    # DATABASE_URL, when that is the login; the other logins are keywords made per connection.
+    conninfo = (
+        str(settings.database_params().get("conninfo", "")) if settings.database_auth == "secret" else ""
+    )
+
+    def login() -> dict[str, Any]:
+        # Called by the pool for every connection it opens: a fresh IAM token, or the password the
+        # secret store holds now, so a rotation reaches the next connection (core/credentials.py).
+        kwargs = connection_kwargs(settings, credentials=credentials)
+        kwargs.pop("conninfo", None)
         # Every repository call is one statement (or an idempotent upsert after a read): autocommit
         # spares each checkout the BEGIN and COMMIT round trips. Work that must be atomic opens
         # `conn.transaction()` explicitly.
-        kwargs={**kwargs, "row_factory": dict_row, "autocommit": True},
+        return {**kwargs, "row_factory": dict_row, "autocommit": True}
+
+    return AsyncConnectionPool(
+        conninfo,
+        kwargs=login,
         connection_class=AsyncConnection[DictRow],
         min_size=1,
         max_size=settings.db_pool_max_size,

@@ -64,14 +64,60 @@ class ObjectStore:
         )
 
     async def head(self, *, key: str) -> StoredObject | None:
+        """The stored object's size and type, or None when no object sits at `key` (yet)."""
         try:
             response: Any = await anyio.to_thread.run_sync(
                 lambda: self._client.head_object(Bucket=self.bucket, Key=key)
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if _error_code(exc) in _MISSING_CODES:
                 return None
+            if _status(exc) == 403:
+                return await self._confirm_forbidden(key=key)
             raise
         return StoredObject(
             size=int(response["ContentLength"]), content_type=str(response.get("ContentType", ""))
         )
+
+    async def _confirm_forbidden(self, *, key: str) -> StoredObject | None:
+        """Tell a missing object from a real refusal after HEAD answered 403.
+
+        The api's role holds s3:GetObject (and kms:Decrypt via S3) under its prefix but no
+        s3:ListBucket, and then S3 answers a missing key with 403 instead of 404:
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html ("Permissions"). A HEAD
+        response has no body, so its 403 could also be a bad or expired credential or a denied KMS key.
+        A one-byte GET carries S3's error document: plain AccessDenied is the missing object; any
+        other code (InvalidAccessKeyId, ExpiredToken, SignatureDoesNotMatch, a KMS denial, which names
+        kms:) is raised and surfaces as an internal error, as it should. Only the failure path pays.
+
+        Chosen over granting s3:ListBucket with an s3:prefix condition: that grant would let the api
+        enumerate every user's keys under uploads/, more than completeUpload needs, and AWS does not
+        document whether HeadObject's implicit ListBucket check evaluates the s3:prefix condition.
+        """
+        try:
+            response: Any = await anyio.to_thread.run_sync(
+                lambda: self._client.get_object(Bucket=self.bucket, Key=key, Range="bytes=0-0")
+            )
+        except ClientError as exc:
+            code = _error_code(exc)
+            message = str(exc.response.get("Error", {}).get("Message", ""))
+            if code in _MISSING_CODES or (code == "AccessDenied" and "kms" not in message.lower()):
+                return None
+            raise
+        body = response["Body"]
+        body.close()
+        # "bytes 0-0/TOTAL": the total is the object's size (the object arrived between the calls).
+        total = str(response.get("ContentRange", "")).rpartition("/")[2]
+        size = int(total) if total.isdigit() else int(response["ContentLength"])
+        return StoredObject(size=size, content_type=str(response.get("ContentType", "")))
+
+
+_MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _status(exc: ClientError) -> int:
+    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))

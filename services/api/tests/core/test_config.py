@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from foundry_api.core.config import ConfigError, Settings, load_settings
+from foundry_api.core.config import ConfigError, DatabaseSettings, Settings, load_settings
 from foundry_contract import Service, env_vars_for
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
@@ -23,9 +23,19 @@ BASE_ENV = {
 PROD_ENV = {
     **{k: v for k, v in BASE_ENV.items() if k != "DATABASE_URL"},
     "FOUNDRY_ENV": "prod",
-    "DATABASE_SECRET": '{"username":"u","password":"p","host":"db","port":5432,"dbname":"app"}',
-    "DATABASE_SSLMODE": "require",
+    "DATABASE_AUTH": "iam",
+    "DATABASE_HOST": "db",
+    "DATABASE_USER": "foundry_api",
+    "DATABASE_REGION": "us-east-1",
+    "DATABASE_SSLMODE": "verify-full",
+    "DATABASE_SSLROOTCERT": "/etc/ssl/rds/global-bundle.pem",
     "ORIGIN_VERIFY_SECRET": "o" * 32,
+}
+# The migration runner in AWS: the master secret and nothing else.
+MIGRATOR_ENV = {
+    "FOUNDRY_ENV": "prod",
+    "DATABASE_SECRET": '{"username":"u","password":"p","host":"db","port":5432,"dbname":"app"}',
+    "DATABASE_SSLMODE": "verify-full",
 }
 
 
@@ -60,13 +70,23 @@ def test_contract_defaults_match_the_settings_defaults(monkeypatch: pytest.Monke
 def test_prod_settings_load(monkeypatch: pytest.MonkeyPatch) -> None:
     _set(monkeypatch, PROD_ENV)
     settings = load_settings()
-    assert settings.database_params()["host"] == "db"
+    assert (settings.database_auth, settings.database_host, settings.database_user) == (
+        "iam",
+        "db",
+        "foundry_api",
+    )
     assert not settings.exposes_schema
 
 
 def test_database_host_overrides_the_secret_host(monkeypatch: pytest.MonkeyPatch) -> None:
-    _set(monkeypatch, {**PROD_ENV, "DATABASE_HOST": "proxy.internal"})
-    assert load_settings().database_params()["host"] == "proxy.internal"
+    _set(monkeypatch, {**MIGRATOR_ENV, "DATABASE_HOST": "proxy.internal"})
+    assert load_settings(DatabaseSettings).database_params()["host"] == "proxy.internal"
+
+
+def test_the_migration_runner_needs_a_json_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    _set(monkeypatch, {**MIGRATOR_ENV, "DATABASE_SECRET": "not json"})
+    with pytest.raises(ConfigError, match="DATABASE_SECRET must be JSON"):
+        load_settings(DatabaseSettings)
 
 
 @pytest.mark.parametrize(
@@ -74,8 +94,11 @@ def test_database_host_overrides_the_secret_host(monkeypatch: pytest.MonkeyPatch
     [
         ({"AI_INTERNAL_API_KEY": "changeme"}, "AI_INTERNAL_API_KEY is missing or a placeholder"),
         ({"ORIGIN_VERIFY_SECRET": ""}, "ORIGIN_VERIFY_SECRET is missing or a placeholder"),
-        ({"DATABASE_SSLMODE": "prefer"}, "DATABASE_SSLMODE must be require"),
-        ({"DATABASE_SECRET": "not json"}, "DATABASE_SECRET must be JSON"),
+        ({"DATABASE_SSLMODE": "require"}, "DATABASE_SSLMODE must be verify-full"),
+        (
+            {"DATABASE_AUTH": "secret", "DATABASE_SECRET": MIGRATOR_ENV["DATABASE_SECRET"]},
+            "DATABASE_AUTH must be iam",
+        ),
         ({"UPLOAD_URL_TTL_SECONDS": "3600"}, "UPLOAD_URL_TTL_SECONDS"),
     ],
 )

@@ -117,22 +117,18 @@ def test_unexpected_errors_are_masked_with_the_request_id() -> None:
 
 @pytest.fixture(scope="module")
 def prod_api(start_api_with: Any, postgres: Any) -> Any:
-    import json
-
     from pydantic import SecretStr
 
-    secret = {
-        "username": postgres.superuser,
-        "password": postgres.password,
-        "host": "127.0.0.1",
-        "port": postgres.port,
-        "dbname": "postgres",
-    }
     return start_api_with(
         database_url=postgres.url(),
         foundry_env="prod",
-        database_secret=SecretStr(json.dumps(secret)),
-        database_sslmode="require",
+        # As in AWS: the api's own role with IAM tokens (these prod-mode tests never reach the data).
+        database_auth="iam",
+        database_host="127.0.0.1",
+        database_port=postgres.port,
+        database_user="foundry_api",
+        database_region="us-east-1",
+        database_sslmode="verify-full",
         origin_verify_secret=SecretStr(EDGE_SECRET),
     )
 
