@@ -21,6 +21,7 @@ from urllib.parse import unquote
 import boto3
 from botocore.exceptions import ClientError
 from foundry_contract import API_PATH_PATTERNS
+from foundry_infra import outputs
 from foundry_infra.config.model import EnvironmentConfig
 
 from foundry_tools.verify.model import (
@@ -37,6 +38,7 @@ from foundry_tools.verify.model import (
     EnvironmentModel,
     Ingress,
     Key,
+    Need,
     Origin,
     PrivateIngress,
     Probe,
@@ -574,16 +576,30 @@ class _LiveReader:
 
     # -- workloads (verify/reachability.py)
 
-    def _workloads(self) -> None:
-        """App Runner connectors and ECS services on Fargate, with what they call (verify/needs.py).
-        The one-off migration task, the rotation function and the GPU instances are judged from the
-        templates (`foundry verify` without --live)."""
-        m = self.model
+    def _sdk(self, role: str | None, label: str) -> list[Need]:
+        if role is None:
+            return []
+        return role_needs(role=f"{label} role {role}", statements=self.role_statements.get(role, []))
 
-        def sdk(role: str | None, label: str) -> list[Any]:
-            if role is None:
-                return []
-            return role_needs(role=f"{label} role {role}", statements=self.role_statements.get(role, []))
+    def _task_needs(self, task: dict[str, Any]) -> list[Need]:
+        """A Fargate task's needs: its containers' images, secrets and logs, and its role's calls."""
+        needs: list[Need] = []
+        for container in task.get("containerDefinitions", []):
+            needs += container_needs(
+                image=str(container.get("image")),
+                from_ecr=is_ecr_image(container.get("image")),
+                secret_sources=[str(s.get("valueFrom")) for s in container.get("secrets", [])],
+                log_driver=container.get("logConfiguration", {}).get("logDriver"),
+            )
+        role = task.get("taskRoleArn")
+        return needs + self._sdk(self.name(role) if role else None, "task")
+
+    def _workloads(self) -> None:
+        """App Runner connectors, ECS services on Fargate and the migration task, with what they call
+        (verify/needs.py). The rotation function and the GPU instances are judged from the templates
+        (`foundry verify` without --live)."""
+        m = self.model
+        sdk = self._sdk
 
         for connector_id, role in self.instance_roles.items():
             connector = m.connectors.get(connector_id)
@@ -599,25 +615,40 @@ class _LiveReader:
                 )
             )
         for logical, (task, awsvpc) in self.ecs_tasks.items():
-            needs = []
-            for container in task.get("containerDefinitions", []):
-                needs += container_needs(
-                    image=str(container.get("image")),
-                    from_ecr=is_ecr_image(container.get("image")),
-                    secret_sources=[str(s.get("valueFrom")) for s in container.get("secrets", [])],
-                    log_driver=container.get("logConfiguration", {}).get("logDriver"),
-                )
-            role = task.get("taskRoleArn")
-            needs += sdk(self.name(role) if role else None, "task")
             m.workloads.append(
                 Workload(
                     id=logical,
                     kind="ECS service on Fargate",
                     groups=tuple(self.name(x) for x in awsvpc.get("securityGroups", [])),
                     subnets=tuple(self.name(x) for x in awsvpc.get("subnets", [])),
-                    needs=merge(needs),
+                    needs=merge(self._task_needs(task)),
                 )
             )
+        self._migration_task()
+
+    def _migration_task(self) -> None:
+        """The task `foundry migrate` runs, on the network it passes to RunTask: the stack's outputs."""
+        if not self.physical("AWS::ECS::TaskDefinition"):
+            return
+        stack = f"{self.config.stack_prefix}-platform"
+        (described,) = self.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
+        found = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+        arn = found.get(outputs.MIGRATIONS_TASK_DEFINITION)
+        if not arn:
+            return
+        task = self.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
+        group = found.get(outputs.MIGRATIONS_SECURITY_GROUP)
+        self.model.workloads.append(
+            Workload(
+                id=self.name(arn),
+                kind="ECS task on Fargate (run by foundry migrate)",
+                groups=(self.name(group),) if group else (),
+                subnets=tuple(
+                    self.name(s) for s in found.get(outputs.MIGRATIONS_SUBNETS, "").split(",") if s
+                ),
+                needs=merge(self._task_needs(task)),
+            )
+        )
 
 
 def _blocks_public_access(s3: Any, bucket: str) -> bool:

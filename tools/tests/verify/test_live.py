@@ -203,12 +203,41 @@ class Deployment:
                 GroupId=sg_ai_ingress, IpProtocol="tcp", FromPort=ai_port, ToPort=ai_port, CidrIp="0.0.0.0/0"
             )
         self.sg_api, self.sg_ai, self.sg_rds = sg_api, sg_ai, sg_rds
+        self._migration_task(group("MigrationsSg", "migration runner"))
         if self.ecs:
             self._ecs(vpc, sg_api, sg_ai, sg_ai_ingress, group("OriginLbSg", "origin load balancer"))
             self.ai_endpoint = ""
         else:
             self._ai_endpoint(vpc, sg_ai_ingress)
         self._data_and_identity()
+
+    def _migration_task(self, sg_migrations: str) -> None:
+        """The task `foundry migrate` runs: an ECR image, the database secret, awslogs."""
+        self.sg_migrations = sg_migrations
+        self.migrations_task = _client("ecs").register_task_definition(
+            family="foundry-prod-migrations",
+            networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"],
+            cpu="256",
+            memory="512",
+            containerDefinitions=[
+                {
+                    "name": "migrations",
+                    "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/api:1",
+                    "secrets": [
+                        {
+                            "name": "DATABASE_SECRET",
+                            "valueFrom": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:database",
+                        }
+                    ],
+                    "logConfiguration": {
+                        "logDriver": "awslogs",
+                        "options": {"awslogs-group": "/foundry/prod/migrations", "awslogs-region": REGION},
+                    },
+                }
+            ],
+        )["taskDefinition"]["taskDefinitionArn"]
+        self.add("MigrationsTask", "AWS::ECS::TaskDefinition", self.migrations_task)
 
     def _ai_endpoint(self, vpc: str, sg_ai_ingress: str) -> None:
         ec2 = _client("ec2")
@@ -232,6 +261,8 @@ class Deployment:
             ec2.create_security_group(GroupName="endpoints", Description="endpoints", VpcId=vpc)["GroupId"],
         )
         admitted = [sg_api] if "endpoint drops sg-ai" in self.broken else [sg_api, sg_ai]
+        if "endpoint drops the migration runner" not in self.broken:
+            admitted.append(self.sg_migrations)
         ec2.authorize_security_group_ingress(
             GroupId=sg_endpoints,
             IpPermissions=[
@@ -512,6 +543,25 @@ class Deployment:
             cfn.add_response(
                 "list_stack_resources", {"StackResourceSummaries": summaries}, {"StackName": stack}
             )
+        app_subnet_ids = ",".join(self.platform[f"NetworkVpcappSubnet{n}Subnet"][1] for n in (1, 2))
+        cfn.add_response(
+            "describe_stacks",
+            {
+                "Stacks": [
+                    {
+                        "StackName": "Foundry-prod-platform",
+                        "CreationTime": NOW,
+                        "StackStatus": "UPDATE_COMPLETE",
+                        "Outputs": [
+                            {"OutputKey": "MigrationsTaskDefinitionArn", "OutputValue": self.migrations_task},
+                            {"OutputKey": "MigrationsSubnetIds", "OutputValue": app_subnet_ids},
+                            {"OutputKey": "MigrationsSecurityGroupId", "OutputValue": self.sg_migrations},
+                        ],
+                    }
+                ]
+            },
+            {"StackName": "Foundry-prod-platform"},
+        )
 
         _, apprunner = stubbed("apprunner")
         groups = {"api": self.sg_api, "ai": self.sg_ai}
@@ -768,10 +818,12 @@ def test_live_prod_passes_every_check(aws: None, local_http: dict[int, str]) -> 
         in results["nat-and-s3-gateway"].evidence
     )
     assert any("403" in e for e in results["api-direct-refused"].evidence)
+    reach = results["workloads-reach-aws-apis"].evidence
+    assert "ApiVpcConnector: monitoring via NAT, s3 via NetworkVpcS3" in reach
     assert (
-        "ApiVpcConnector: monitoring via NAT, s3 via NetworkVpcS3"
-        in results["workloads-reach-aws-apis"].evidence
-    )
+        "MigrationsTask: ecr.api via NAT, ecr.dkr via NAT, logs via NAT, s3 via NetworkVpcS3, "
+        "secretsmanager via NAT"
+    ) in reach
 
 
 # breakage -> (the check that must fail, a resource the evidence must name)
@@ -853,6 +905,7 @@ LIVE_ECS_BREAKAGES: dict[str, tuple[str, str]] = {
     "ai publicly accessible": ("ai-private", "AiTasksService"),
     "/graphql behavior removed": ("edge-serves-web-and-api", "/graphql"),
     "endpoint drops sg-ai": ("workloads-reach-aws-apis", "AiTasksService"),
+    "endpoint drops the migration runner": ("workloads-reach-aws-apis", "MigrationsTask"),
 }
 
 
