@@ -423,10 +423,10 @@ def test_without_gpu_ai_calls_the_configured_provider(synths: dict[str, Synth]) 
 def test_the_deploy_workflow_finds_its_rollback_target_on_either_backend(
     synths: dict[str, Synth], scenario: str
 ) -> None:
-    """The workflow records the running images from `${service^}ImageTag` outputs, which every backend
-    writes (it used to ask App Runner, which an ECS service is not)."""
+    """The workflow records the running images with `foundry images`, which reads the `<Service>ImageTag`
+    outputs every backend writes (it used to ask App Runner, which an ECS service is not)."""
     workflow = (Path(__file__).resolve().parents[2] / ".github/workflows/deploy-environment.yml").read_text()
-    assert 'output="${service^}ImageTag"' in workflow
+    assert "foundry images --env" in workflow
     assert "aws apprunner" not in workflow
     env, overrides = {**SCENARIOS, **MATRIX}[scenario]
     services = load_config(env=env, overrides=overrides).services

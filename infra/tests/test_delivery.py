@@ -107,9 +107,11 @@ def test_deploy_permissions_are_the_three_repositories_services_and_bootstrap_ro
         f"arn:aws:iam::123456789012:role/cdk-hnb659fds-{role}-123456789012-us-east-1"
         for role in ("deploy-role", "file-publishing-role", "image-publishing-role", "lookup-role")
     )
-    assert statements["ReadStackOutputs"]["Resource"] == (
-        "arn:aws:cloudformation:us-east-1:123456789012:stack/Foundry-dev-platform/*"
-    )
+    # The platform's outputs, and the registry stack's (foundry deploy --first reads both states).
+    assert statements["ReadStackOutputs"]["Resource"] == [
+        f"arn:aws:cloudformation:us-east-1:123456789012:stack/Foundry-dev-{stack}/*"
+        for stack in ("platform", "registry")
+    ]
     assert statements["ServiceLogGroupSettings"]["Resource"] == (
         "arn:aws:logs:us-east-1:123456789012:log-group:/aws/apprunner/foundry-dev-*"
     )
