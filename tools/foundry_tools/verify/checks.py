@@ -26,7 +26,7 @@ from foundry_contract import (
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.security.iam import STAR_RESOURCE_ACTIONS
 
-from foundry_tools.verify.deploy_checks import no_deploy_placeholders
+from foundry_tools.verify.deploy_checks import api_database_login, no_deploy_placeholders
 from foundry_tools.verify.model import INTERNET, EnvironmentModel
 
 # The value platform.py gives api while auth.authorized_parties is unset and there is no custom domain.
@@ -535,6 +535,12 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check("backups-dr", "§13", "backups, PITR, versioning, deletion protection", backups_and_versioning),
     Check("deploy-placeholders", "issue 19", "no placeholder that would deploy", no_deploy_placeholders),
+    Check(
+        "api-database-login",
+        "§6, issue 19",
+        "api: own db role over IAM, no master secret",
+        api_database_login,
+    ),
 )
 LIVE_CHECKS: tuple[Check, ...] = (
     Check(

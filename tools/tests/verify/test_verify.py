@@ -43,7 +43,7 @@ def test_prod_passes_every_check(prod: SynthesizedEnvironment) -> None:
     assert {name: r.status for name, r in results.items() if r.status is not Status.PASS} == {
         PLACEHOLDERS: Status.DEVIATION
     }
-    assert len(results) == 15
+    assert len(results) == 16
 
 
 def test_dev_passes_or_deviates_naming_the_setting(dev: SynthesizedEnvironment) -> None:
@@ -200,6 +200,36 @@ def _clerk_issuer_removed(p: dict[str, Any], e: dict[str, Any]) -> str:
     return key
 
 
+def _master_secret_to_api(p: dict[str, Any], e: dict[str, Any]) -> str:
+    """The master secret handed back to the api: as a runtime secret, and readable by its role."""
+    secret, _ = _find(p, "AWS::SecretsManager::Secret", "FoundryprodplatformDatabaseInstanceSecret")
+    key, api = _find(p, "AWS::AppRunner::Service", "ApiService")
+    image = api["Properties"]["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]
+    image["RuntimeEnvironmentSecrets"].append({"Name": "DATABASE_SECRET", "Value": {"Ref": secret}})
+    return key
+
+
+def _master_secret_readable_by_api(p: dict[str, Any], e: dict[str, Any]) -> str:
+    secret, _ = _find(p, "AWS::SecretsManager::Secret", "FoundryprodplatformDatabaseInstanceSecret")
+    key = next(
+        k for k, v in p["Resources"].items() if v["Type"] == "AWS::IAM::Policy" and k.startswith("ApiRole")
+    )
+    statements = p["Resources"][key]["Properties"]["PolicyDocument"]["Statement"]
+    reads = next(s for s in statements if "secretsmanager:GetSecretValue" in s["Action"])
+    reads["Resource"].append({"Ref": secret})
+    return str(key)
+
+
+def _rds_connect_any_user(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key = next(
+        k for k, v in p["Resources"].items() if v["Type"] == "AWS::IAM::Policy" and k.startswith("ApiRole")
+    )
+    statements = p["Resources"][key]["Properties"]["PolicyDocument"]["Statement"]
+    connect = next(s for s in statements if s["Action"] == "rds-db:connect")
+    connect["Resource"]["Fn::Join"][1][-1] = "/*"
+    return "rds-db:connect"
+
+
 Mutation = Callable[[dict[str, Any], dict[str, Any]], str]
 MUTATIONS: dict[str, tuple[Mutation, str | tuple[str, ...]]] = {
     "RDS public": (_rds_public, "rds-private-encrypted"),
@@ -219,6 +249,9 @@ MUTATIONS: dict[str, tuple[Mutation, str | tuple[str, ...]]] = {
     "sg-api open to the internet": (_api_group_open, "network-exposure"),
     "CloudFront stops sending the origin header": (_origin_header_dropped, "network-exposure"),
     "api without a Clerk issuer": (_clerk_issuer_removed, "auth"),
+    "master secret handed to the api": (_master_secret_to_api, "api-database-login"),
+    "master secret readable by the api's role": (_master_secret_readable_by_api, "api-database-login"),
+    "rds-db:connect for every db user": (_rds_connect_any_user, "api-database-login"),
 }
 
 
@@ -257,7 +290,7 @@ def test_cli_exits_1_on_a_failure_and_0_otherwise(prod: SynthesizedEnvironment, 
         check=False,
     )
     assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout)["summary"] == {"PASS": 14, "FAIL": 0, "DEVIATION": 1}
+    assert json.loads(ok.stdout)["summary"] == {"PASS": 15, "FAIL": 0, "DEVIATION": 1}
     broken = tmp_path / "broken"
     broken.mkdir()
     for template in prod.out_dir.glob("*.template.json"):
