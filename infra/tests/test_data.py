@@ -97,6 +97,19 @@ def test_ai_reaches_database_only_when_the_profile_says_so(complete: Synth) -> N
     )
     (proxy,) = template.of_type("AWS::RDS::DBProxy").values()
     assert proxy["Properties"]["RequireTLS"] is True
+    # End-to-end IAM through the proxy: the api's token names the proxy's prx- id, not the instance's.
+    assert proxy["Properties"]["DefaultAuthScheme"] == "IAM_AUTH"
+    api_role = template.logical_id("ApiRole", "AWS::IAM::Role")
+    connects = [
+        statement["Resource"]["Fn::Join"][1]
+        for policy in template.of_type("AWS::IAM::Policy").values()
+        if {"Ref": api_role} in policy["Properties"].get("Roles", [])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "rds-db:connect"
+    ]
+    assert (
+        len(connects) == 1 and "DatabaseProxy" in str(connects[0][-2]) and connects[0][-1] == "/foundry_api"
+    )
 
 
 def test_backup_plan_keeps_daily_and_weekly_snapshots(prod: Synth) -> None:

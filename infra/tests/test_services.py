@@ -3,7 +3,7 @@
 from typing import Any
 
 import pytest
-from foundry_contract import Service, env_vars_for
+from foundry_contract import API_DATABASE_USER, MIGRATION_RUNNER_ONLY, Service, env_vars_for
 from foundry_infra.synthesized import SynthesizedEnvironment as Synth
 from foundry_infra.synthesized import Template
 
@@ -86,7 +86,10 @@ def test_environment_matches_the_contract_and_secrets_come_from_secrets_manager(
     plain = {item["Name"]: item["Value"] for item in image["RuntimeEnvironmentVariables"]}
     secret = {item["Name"]: item["Value"] for item in image["RuntimeEnvironmentSecrets"]}
     assert set(plain) | set(secret) <= set(contract)
-    assert {key for key in secret} == {var.name for var in contract.values() if var.secret}
+    # The master secret is the migration runner's only: the api server logs in with IAM (issue 19).
+    assert {key for key in secret} == {
+        var.name for var in contract.values() if var.secret and var.name not in MIGRATION_RUNNER_ONLY
+    }
     assert not [key for key in plain if contract[key].secret]
     assert all(var.name in plain | secret for var in contract.values() if var.required)
     secret_ids = set(template.of_type("AWS::SecretsManager::Secret")) | set(
@@ -127,9 +130,17 @@ def test_api_role_touches_uploads_prefix_and_its_own_secrets(each_env: Synth) ->
     statements = _policy_of_role(template, "ApiRole")
     assert _s3_resources(statements) == ["/uploads/*"]
     (secrets,) = [s for s in statements if s["Sid"] == "ReadOwnSecrets"]
-    assert len(secrets["Resource"]) == 4
+    master = template.logical_id("DatabaseInstanceSecret", "AWS::SecretsManager::Secret")
+    assert len(secrets["Resource"]) == 3 and {"Ref": master} not in secrets["Resource"]
     (kms,) = [s for s in statements if s["Sid"] == "DecryptOwnSecrets"]
     assert "kms:ViaService" in kms["Condition"]["StringEquals"]
+    # rds-db:connect on exactly the api's db user of this instance (or its proxy).
+    (connect,) = [s for s in statements if s["Action"] == "rds-db:connect"]
+    parts = connect["Resource"]["Fn::Join"][1]
+    assert (
+        parts[-1] == f"/{API_DATABASE_USER}"
+        and str(parts[-2]).count("DatabaseInstance") + str(parts[-2]).count("DatabaseProxy") == 1
+    )
 
 
 def test_ai_role_touches_ai_prefix_only(each_env: Synth) -> None:

@@ -1,9 +1,10 @@
 """RDS PostgreSQL of spec §4: private, CMK-encrypted, TLS-only, backed up, optionally behind RDS Proxy."""
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import ArnFormat, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
@@ -192,6 +193,11 @@ class Database(Construct):
                 vpc_subnets=subnets,
                 security_groups=[self.proxy_security_group],
                 require_tls=True,
+                # End-to-end IAM: the api's role presents its IAM token to the proxy and the proxy logs
+                # in to the database with IAM as that same user, so the api's role needs no secret
+                # registered on the proxy. The master secret above stays for the migration runner.
+                # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-iam.html
+                default_auth_scheme=rds.DefaultAuthScheme.IAM_AUTH,
             )
             self.instance.connections.allow_default_port_from(
                 self.proxy_security_group, "RDS Proxy to PostgreSQL"
@@ -203,6 +209,44 @@ class Database(Construct):
             storage_key=storage_key,
             weekly_retention_days=config.weekly_snapshot_retention_days,
             prefix=prefix,
+        )
+
+    def connect_statement(self, *, db_user: str) -> iam.PolicyStatement:
+        """rds-db:connect for exactly one database user, on the proxy when there is one.
+
+        The resource is arn:aws:rds-db:REGION:ACCOUNT:dbuser:RESOURCE_ID/USER, where RESOURCE_ID is
+        the instance's DbiResourceId (db-...) or, through RDS Proxy, the proxy's prx-... id:
+        https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
+        https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-iam.html
+        """
+        instance_id = self.instance.instance_resource_id  # DbiResourceId (db-...), a token at synth
+        if instance_id is None:
+            raise TypeError("the RDS instance has no DbiResourceId to grant rds-db:connect on")
+        if self.proxy is None:
+            return self._connect(resource_id=instance_id, db_user=db_user)
+        # End-to-end IAM: the proxy logs in to the instance as that same user with its own role,
+        # which therefore needs rds-db:connect on the instance's user (AWS's migration guide:
+        # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-iam-migration.html).
+        proxy_role = self.proxy.node.try_find_child("IAMRole")
+        if not isinstance(proxy_role, iam.Role):
+            raise TypeError("RDS Proxy without its IAMRole child: cannot grant it rds-db:connect")
+        proxy_role.add_to_principal_policy(self._connect(resource_id=instance_id, db_user=db_user))
+        # The proxy's ARN ends in db-proxy:prx-...; its seventh ':' field is the resource id.
+        return self._connect(
+            resource_id=Fn.select(6, Fn.split(":", self.proxy.db_proxy_arn)), db_user=db_user
+        )
+
+    def _connect(self, *, resource_id: str, db_user: str) -> iam.PolicyStatement:
+        return iam.PolicyStatement(
+            actions=["rds-db:connect"],
+            resources=[
+                Stack.of(self).format_arn(
+                    service="rds-db",
+                    resource="dbuser",
+                    resource_name=f"{resource_id}/{db_user}",
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
         )
 
     @property

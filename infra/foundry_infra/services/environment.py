@@ -3,7 +3,12 @@
 from dataclasses import dataclass, field
 
 from aws_cdk import aws_secretsmanager as sm
-from foundry_contract import Service, env_vars_for
+from foundry_contract import API_DATABASE_USER, Service, env_vars_for
+
+from foundry_infra.data.database import DATABASE_NAME
+
+# RDS PostgreSQL's default port (the instance and RDS Proxy both listen on it).
+DATABASE_PORT = 5432
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,3 +35,18 @@ class ServiceEnvironment:
         ]
         if missing:
             raise ValueError(f"{self.service} needs {', '.join(missing)} (required in foundry_contract.env)")
+
+
+def api_database_login(*, region: str) -> dict[str, str]:
+    """The api's database login in AWS: its own role with RDS IAM tokens, never the master secret.
+
+    The token is signed per new connection for DATABASE_HOST:DATABASE_PORT (the instance or its
+    proxy): https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.html
+    """
+    return {
+        "DATABASE_AUTH": "iam",
+        "DATABASE_USER": API_DATABASE_USER,
+        "DATABASE_NAME": DATABASE_NAME,
+        "DATABASE_PORT": str(DATABASE_PORT),
+        "DATABASE_REGION": region,
+    }

@@ -7,7 +7,7 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
-from foundry_contract import API_PATH_PATTERNS, Service
+from foundry_contract import API_DATABASE_USER, API_PATH_PATTERNS, Service
 
 from foundry_infra import outputs
 from foundry_infra.config.model import EnvironmentConfig
@@ -38,7 +38,7 @@ from foundry_infra.services.ecs import (
     InternalLoadBalancer,
     OriginLoadBalancer,
 )
-from foundry_infra.services.environment import ServiceEnvironment
+from foundry_infra.services.environment import ServiceEnvironment, api_database_login
 from foundry_infra.services.gpu import VLLM_PORT, GpuInference
 from foundry_infra.services.registry import ImportedRegistry
 from foundry_infra.services.roles import (
@@ -156,18 +156,16 @@ class PlatformStack(Stack):
             assumed_by=[trust[config.services.api.compute]],
             statements=[
                 *read_secrets_statements(
-                    secrets=[
-                        database.secret,
-                        secrets.clerk_secret_key,
-                        secrets.internal_api_key,
-                        secrets.origin_verify,
-                    ],
+                    # Not the database's master secret: that is the migration runner's alone (issue 19).
+                    secrets=[secrets.clerk_secret_key, secrets.internal_api_key, secrets.origin_verify],
                     key=keys.secrets,
                     region=region,
                 ),
                 *object_prefix_statements(
                     bucket=buckets.uploads, prefix=UPLOADS_PREFIX, key=keys.storage, region=region
                 ),
+                # The api logs in as its own role with RDS IAM tokens (core/credentials.py).
+                database.connect_statement(db_user=API_DATABASE_USER),
             ],
             object_prefix=UPLOADS_PREFIX,
         )
@@ -348,6 +346,7 @@ class PlatformStack(Stack):
             "FOUNDRY_ENV": config.name,
             "DATABASE_HOST": database.endpoint_address,
             "DATABASE_SSLMODE": "require",
+            **api_database_login(region=region),
             "UPLOADS_BUCKET": buckets.uploads_bucket_name,
             "UPLOADS_BUCKET_REGION": region,
             "CLERK_ISSUER": config.auth.clerk_issuer,
@@ -363,7 +362,6 @@ class PlatformStack(Stack):
                 or UNSET_AUTHORIZED_PARTY,
             },
             secrets={
-                "DATABASE_SECRET": database.secret,
                 "CLERK_SECRET_KEY": secrets.clerk_secret_key,
                 "ORIGIN_VERIFY_SECRET": secrets.origin_verify,
                 "AI_INTERNAL_API_KEY": secrets.internal_api_key,

@@ -16,11 +16,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
 
 import boto3
 import psycopg
 from botocore.config import Config
-from foundry_contract import HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH
+from foundry_contract import API_DATABASE_USER, HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH
 
 from foundry_tools.faults.proxy import FaultProxy
 from foundry_tools.twin.ai_stub import DEFAULT_MODEL, AiStub
@@ -139,8 +141,13 @@ def running_stack(
     ai_env: dict[str, str] | None = None,
     api_env: dict[str, str] | None = None,
     stub_latency_ms: int = 0,
+    api_login: Literal["password-file", "static"] = "password-file",
 ) -> Iterator[Stack]:
     """Postgres, S3, issuer, stub upstream, ai and api, all ready; everything stopped on exit.
+
+    `api_login="static"` gives the api its role's password once, at start, in DATABASE_URL: how the
+    api took DATABASE_SECRET before issue 19 (and how App Runner and ECS inject secrets), kept so the
+    rotation fault test can show that behaviour failing.
 
     `root` must be world-searchable when running as root (see twin.testing.twin_data_dir).
     """
@@ -148,7 +155,18 @@ def running_stack(
     postgres.create_database(DATABASE)
     password_file = root / "secrets" / "db-api-password"
     migrate_as_owner(admin_url=postgres.url(DATABASE))
-    rotate_api_password(admin_url=postgres.url(DATABASE), password_file=password_file)
+    password = rotate_api_password(admin_url=postgres.url(DATABASE), password_file=password_file)
+    login_env = (
+        {
+            "DATABASE_AUTH": "secret",
+            # dev, not local: a local api holding a URL would try to migrate, which its role may not.
+            "FOUNDRY_ENV": "dev",
+            "DATABASE_URL": f"postgresql://{API_DATABASE_USER}:{quote(password, safe='')}"
+            f"@127.0.0.1:{postgres.port}/{DATABASE}",
+        }
+        if api_login == "static"
+        else {}
+    )
     issuer = LocalIssuer(default_azp=SITE).start()
     stub = AiStub(latency_ms=stub_latency_ms, api_key=STUB_KEY).start()
     ports = {name: free_port() for name in ("s3", "ai", "api")}
@@ -205,6 +223,7 @@ def running_stack(
                     password_file=password_file,
                 ),
                 "PORT": str(ports["api"]),
+                **login_env,
                 **(api_env or {}),
             },
             ready=http_probe(f"{urls['api']}{READY_PATH}"),

@@ -27,7 +27,7 @@ from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.security.iam import STAR_RESOURCE_ACTIONS
 
 from foundry_tools.verify.edge_behaviour import web_acl_serves_the_web_app
-from foundry_tools.verify.deploy_checks import no_deploy_placeholders
+from foundry_tools.verify.deploy_checks import api_database_login, no_deploy_placeholders
 from foundry_tools.verify.model import INTERNET, EnvironmentModel
 from foundry_tools.verify.reachability import workloads_reach_their_apis
 
@@ -549,6 +549,12 @@ CHECKS: tuple[Check, ...] = (
         workloads_reach_their_apis,
     ),
     Check("deploy-placeholders", "issue 19", "no placeholder that would deploy", no_deploy_placeholders),
+    Check(
+        "api-database-login",
+        "§6, issue 19",
+        "api: own db role over IAM, no master secret",
+        api_database_login,
+    ),
 )
 LIVE_CHECKS: tuple[Check, ...] = (
     Check(

@@ -87,11 +87,12 @@ ENVIRONMENT: dict[str, tuple[dict[str, str], dict[str, str]]] = {
             "CLERK_ISSUER": "https://clerk.foundry.example",
             "CLERK_JWKS_URL": "https://clerk.foundry.example/.well-known/jwks.json",
             "CLERK_AUTHORIZED_PARTIES": "https://app.foundry.example",
+            "DATABASE_AUTH": "iam",
+            "DATABASE_USER": "foundry_api",
         },
         {
             k: f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{k}"
             for k in (
-                "DATABASE_SECRET",
                 "CLERK_SECRET_KEY",
                 "ORIGIN_VERIFY_SECRET",
                 "AI_INTERNAL_API_KEY",
@@ -452,6 +453,11 @@ class Deployment:
                     "Resource": "arn:aws:s3:::foundry-prod-uploads/uploads/*",
                 },
                 {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"},
+                {
+                    "Effect": "Allow",
+                    "Action": "rds-db:connect",
+                    "Resource": f"arn:aws:rds-db:{REGION}:{ACCOUNT}:dbuser:db-ABCDEFGHIJKLMNOP/foundry_api",
+                },
             ],
         }
         iam.put_role_policy(
@@ -579,6 +585,12 @@ class Deployment:
                 {"VpcConnectorArn": connector},
             )
         env = ENVIRONMENT
+        if "master secret handed to the api" in self.broken:
+            api_secrets = {
+                **env["api"][1],
+                "DATABASE_SECRET": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:db",
+            }
+            env = {**env, "api": (env["api"][0], api_secrets)}
         urls = {"web": "web.awsapprunner.invalid", "api": api_url, "ai": ai_url}
         for name, service_arn in services.items():
             network: dict[str, Any] = {
@@ -844,6 +856,7 @@ LIVE_BREAKAGES: dict[str, tuple[str, str]] = {
     "api answers without the origin header": ("api-direct-refused", "127.0.0.1"),
     "ai URL answers from outside": ("ai-url-unreachable", "127.0.0.1"),
     "an alarm without data for days": ("alarms-have-data", "Alarmsrdscpu"),
+    "master secret handed to the api": ("api-database-login", "ApiService"),
 }
 
 

@@ -45,7 +45,7 @@ def test_prod_passes_every_check(prod: SynthesizedEnvironment) -> None:
     assert {name: r.status for name, r in results.items() if r.status is not Status.PASS} == {
         PLACEHOLDERS: Status.DEVIATION
     }
-    assert len(results) == 16
+    assert len(results) == 18
 
 
 def test_dev_passes_or_deviates_naming_the_setting(dev: SynthesizedEnvironment) -> None:
@@ -263,6 +263,34 @@ def _migrations_egress_closed(p: dict[str, Any], e: dict[str, Any]) -> str:
         r for r in group["Properties"]["SecurityGroupEgress"] if r.get("FromPort") != 443
     ]
     return "allow no HTTPS out"
+def _master_secret_to_api(p: dict[str, Any], e: dict[str, Any]) -> str:
+    """The master secret handed back to the api: as a runtime secret, and readable by its role."""
+    secret, _ = _find(p, "AWS::SecretsManager::Secret", "FoundryprodplatformDatabaseInstanceSecret")
+    key, api = _find(p, "AWS::AppRunner::Service", "ApiService")
+    image = api["Properties"]["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]
+    image["RuntimeEnvironmentSecrets"].append({"Name": "DATABASE_SECRET", "Value": {"Ref": secret}})
+    return key
+
+
+def _master_secret_readable_by_api(p: dict[str, Any], e: dict[str, Any]) -> str:
+    secret, _ = _find(p, "AWS::SecretsManager::Secret", "FoundryprodplatformDatabaseInstanceSecret")
+    key = next(
+        k for k, v in p["Resources"].items() if v["Type"] == "AWS::IAM::Policy" and k.startswith("ApiRole")
+    )
+    statements = p["Resources"][key]["Properties"]["PolicyDocument"]["Statement"]
+    reads = next(s for s in statements if "secretsmanager:GetSecretValue" in s["Action"])
+    reads["Resource"].append({"Ref": secret})
+    return str(key)
+
+
+def _rds_connect_any_user(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key = next(
+        k for k, v in p["Resources"].items() if v["Type"] == "AWS::IAM::Policy" and k.startswith("ApiRole")
+    )
+    statements = p["Resources"][key]["Properties"]["PolicyDocument"]["Statement"]
+    connect = next(s for s in statements if s["Action"] == "rds-db:connect")
+    connect["Resource"]["Fn::Join"][1][-1] = "/*"
+    return "rds-db:connect"
 
 
 Mutation = Callable[[dict[str, Any], dict[str, Any]], str]
@@ -294,6 +322,9 @@ MUTATIONS: dict[str, tuple[Mutation, str | tuple[str, ...]]] = {
         "workloads-reach-aws-apis",
     ),
     "migration runner's group closes HTTPS out": (_migrations_egress_closed, "workloads-reach-aws-apis"),
+    "master secret handed to the api": (_master_secret_to_api, "api-database-login"),
+    "master secret readable by the api's role": (_master_secret_readable_by_api, "api-database-login"),
+    "rds-db:connect for every db user": (_rds_connect_any_user, "api-database-login"),
 }
 
 
@@ -332,7 +363,7 @@ def test_cli_exits_1_on_a_failure_and_0_otherwise(prod: SynthesizedEnvironment, 
         check=False,
     )
     assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout)["summary"] == {"PASS": 15, "FAIL": 0, "DEVIATION": 1}
+    assert json.loads(ok.stdout)["summary"] == {"PASS": 17, "FAIL": 0, "DEVIATION": 1}
     broken = tmp_path / "broken"
     broken.mkdir()
     for template in prod.out_dir.glob("*.template.json"):

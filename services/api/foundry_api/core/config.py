@@ -83,10 +83,8 @@ class DatabaseSettings(BaseSettings):
         missing = [name for name, value in needed.items() if not value]
         if missing:
             raise ValueError(f"DATABASE_AUTH={self.database_auth} needs {', '.join(missing)}")
-        if not self.is_development and self.database_sslmode != "verify-full":
-            raise ValueError(
-                "DATABASE_SSLMODE must be verify-full outside local/dev (with DATABASE_SSLROOTCERT)"
-            )
+        if not self.is_development and self.database_sslmode in ("disable", "allow", "prefer"):
+            raise ValueError("DATABASE_SSLMODE must be require, verify-ca or verify-full outside local/dev")
         return self
 
     @property

@@ -94,7 +94,7 @@ def test_the_migration_runner_needs_a_json_secret(monkeypatch: pytest.MonkeyPatc
     [
         ({"AI_INTERNAL_API_KEY": "changeme"}, "AI_INTERNAL_API_KEY is missing or a placeholder"),
         ({"ORIGIN_VERIFY_SECRET": ""}, "ORIGIN_VERIFY_SECRET is missing or a placeholder"),
-        ({"DATABASE_SSLMODE": "require"}, "DATABASE_SSLMODE must be verify-full"),
+        ({"DATABASE_SSLMODE": "prefer"}, "DATABASE_SSLMODE must be require"),
         (
             {"DATABASE_AUTH": "secret", "DATABASE_SECRET": MIGRATOR_ENV["DATABASE_SECRET"]},
             "DATABASE_AUTH must be iam",

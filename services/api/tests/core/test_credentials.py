@@ -133,7 +133,7 @@ def test_iam_login_is_a_fresh_locally_signed_token_per_connection(monkeypatch: p
                 "database_user": "u",
                 "database_region": "us-east-1",
             },
-            "verify-full",
+            "DATABASE_SSLMODE must be require",
         ),
         ({"database_auth": "password-file", "database_host": "h", "database_user": "u"}, "local twin"),
     ],
