@@ -60,3 +60,9 @@ class SynthesizedEnvironment:
     @property
     def edge(self) -> Template:
         return self.template("edge")
+
+    @property
+    def edge_alarms(self) -> Template | None:
+        """The us-east-1 stack of CloudFront's alarms, synthesized when the platform runs elsewhere."""
+        found = sorted(self.out_dir.glob("Foundry-*-edge-alarms.template.json"))
+        return self.template("edge-alarms") if found else None

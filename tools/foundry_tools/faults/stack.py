@@ -178,7 +178,7 @@ def running_stack(
                 "PORT": str(ports["api"]),
                 **(api_env or {}),
             },
-            ready=http_probe(f"{urls['api']}{READY_PATH}"),
+            ready=http_probe(f"{urls['api']}{READY_PATH}", headers={ORIGIN_VERIFY_HEADER: ORIGIN_SECRET}),
             detail="api",
         ),
     ]

@@ -20,6 +20,7 @@ from foundry_contract import API_PATH_PATTERNS, ORIGIN_VERIFY_HEADER, Service, e
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.security.iam import STAR_RESOURCE_ACTIONS
 
+from foundry_tools.verify import hops
 from foundry_tools.verify.model import INTERNET, EnvironmentModel
 
 # The value platform.py gives api while auth.authorized_parties is unset and there is no custom domain.
@@ -523,6 +524,12 @@ CHECKS: tuple[Check, ...] = (
         clerk_at_api_and_internal_key_at_ai,
     ),
     Check("backups-dr", "§13", "backups, PITR, versioning, deletion protection", backups_and_versioning),
+    Check(
+        "origin-header", "§13", "every server origin sends and checks the origin header", hops.origin_header
+    ),
+    Check(
+        "keep-alive-order", "§8", "ALBs close idle connections before their targets", hops.keep_alive_order
+    ),
 )
 LIVE_CHECKS: tuple[Check, ...] = (
     Check(

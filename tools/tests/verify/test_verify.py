@@ -38,7 +38,7 @@ def _find(template: dict[str, Any], resource_type: str, prefix: str = "") -> tup
 def test_prod_passes_every_check(prod: SynthesizedEnvironment) -> None:
     results = _results(prod.platform.body, prod.edge.body)
     assert {name: r.status for name, r in results.items() if r.status is not Status.PASS} == {}
-    assert len(results) == 14
+    assert len(results) == 16
 
 
 def test_dev_passes_or_deviates_naming_the_setting(dev: SynthesizedEnvironment) -> None:
@@ -212,7 +212,10 @@ MUTATIONS: dict[str, tuple[Mutation, str | tuple[str, ...]]] = {
     "sg-rds open to the internet": (_database_open_to_internet, "rds-private-encrypted"),
     "a secret passed as a plain value": (_secret_as_plain_value, "secrets-manager"),
     "sg-api open to the internet": (_api_group_open, "network-exposure"),
-    "CloudFront stops sending the origin header": (_origin_header_dropped, "network-exposure"),
+    "CloudFront stops sending the origin header": (
+        _origin_header_dropped,
+        ("network-exposure", "origin-header"),
+    ),
     "api without a Clerk issuer": (_clerk_issuer_removed, "auth"),
 }
 
@@ -252,7 +255,7 @@ def test_cli_exits_1_on_a_failure_and_0_otherwise(prod: SynthesizedEnvironment, 
         check=False,
     )
     assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout)["summary"] == {"PASS": 14, "FAIL": 0, "DEVIATION": 0}
+    assert json.loads(ok.stdout)["summary"] == {"PASS": 16, "FAIL": 0, "DEVIATION": 0}
     broken = tmp_path / "broken"
     broken.mkdir()
     for template in prod.out_dir.glob("*.template.json"):

@@ -37,6 +37,7 @@ class DatabaseSettings(BaseSettings):
 
     database_secret: SecretStr | None = None
     database_host: str | None = None
+    database_proxy: bool = False
     database_url: SecretStr | None = None
     database_sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = "prefer"
     db_pool_max_size: int = Field(default=10, ge=1, le=100)
