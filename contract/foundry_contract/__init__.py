@@ -7,6 +7,7 @@ Tests on both sides compare against this module, so a rename cannot drift betwee
 
 from foundry_contract.edge import (
     API_PATH_PATTERNS,
+    CSP_HEADER,
     HEALTH_PATH,
     INTERNAL_API_KEY_HEADER,
     ORIGIN_VERIFY_HEADER,
@@ -16,6 +17,8 @@ from foundry_contract.edge import (
     STATIC_ASSETS_PATTERN,
     UPLOAD_CORS_RULE,
     CorsRule,
+    content_security_policy,
+    uploads_origins,
 )
 from foundry_contract.env import (
     API_DATABASE_USER,
@@ -25,10 +28,13 @@ from foundry_contract.env import (
     Service,
     env_vars_for,
 )
+from foundry_contract.timeouts import ALB_IDLE_TIMEOUT_SECONDS, SERVER_KEEP_ALIVE_SECONDS
 
 __all__ = [
+    "ALB_IDLE_TIMEOUT_SECONDS",
     "API_DATABASE_USER",
     "API_PATH_PATTERNS",
+    "CSP_HEADER",
     "ENV_VARS",
     "HEALTH_PATH",
     "INTERNAL_API_KEY_HEADER",
@@ -36,11 +42,14 @@ __all__ = [
     "ORIGIN_VERIFY_HEADER",
     "READY_PATH",
     "SECURITY_HEADERS",
+    "SERVER_KEEP_ALIVE_SECONDS",
     "SPA_FALLBACK_DOCUMENT",
     "STATIC_ASSETS_PATTERN",
     "UPLOAD_CORS_RULE",
     "CorsRule",
     "EnvVar",
     "Service",
+    "content_security_policy",
     "env_vars_for",
+    "uploads_origins",
 ]

@@ -67,6 +67,13 @@ ENV_VARS: tuple[EnvVar, ...] = (
         description="Overrides the secret's host, e.g. with the RDS Proxy endpoint.",
     ),
     EnvVar(
+        name="DATABASE_PROXY",
+        services=_API,
+        default="false",
+        description="'true' when DATABASE_HOST is an RDS Proxy: psycopg then never prepares statements, "
+        "which would pin every proxy connection.",
+    ),
+    EnvVar(
         name="DATABASE_URL",
         services=_API,
         local_only=True,
@@ -159,9 +166,9 @@ ENV_VARS: tuple[EnvVar, ...] = (
     ),
     EnvVar(
         name="ORIGIN_VERIFY_SECRET",
-        services=_API,
+        services=(Service.API, Service.WEB),
         secret=True,
-        description="Value CloudFront sends in X-Origin-Verify; requests without it get 403.",
+        description="Value CloudFront sends in X-Origin-Verify; requests without it get 403 (api and web).",
     ),
     # -- api -> ai
     EnvVar(name="AI_SERVICE_URL", services=_API, required=True, description="Base URL of the private ai."),

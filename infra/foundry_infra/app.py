@@ -9,7 +9,8 @@ from aws_cdk import App, Tags
 
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.nag import add_nag
-from foundry_infra.stacks.edge_global import EdgeGlobalStack
+from foundry_infra.stacks.edge_alarms import EdgeAlarmsStack
+from foundry_infra.stacks.edge_global import EDGE_REGION, EdgeGlobalStack
 from foundry_infra.stacks.platform import PlatformStack
 from foundry_infra.stacks.registry import RegistryStack
 
@@ -34,9 +35,24 @@ class FoundryApp:
         self.edge = EdgeGlobalStack(self.app, f"{prefix}-edge", config=config)
         self.platform = PlatformStack(self.app, f"{prefix}-platform", config=config, edge=self.edge)
         self.platform.add_stack_dependency(self.registry, "the services pull images from its repositories")
+        # CloudFront's metrics exist only in us-east-1: elsewhere its alarms get a stack there.
+        self.edge_alarms = (
+            EdgeAlarmsStack(
+                self.app,
+                f"{prefix}-edge-alarms",
+                config=config,
+                distribution_id=self.platform.distribution.distribution.distribution_id,
+                distribution_domain_name=self.platform.distribution.domain_name,
+            )
+            if config.region != EDGE_REGION
+            else None
+        )
+        if self.edge_alarms is not None:
+            self.edge_alarms.add_dependency(self.platform)
         for key, value in {"project": "foundry", "environment": config.name}.items():
             Tags.of(self.app).add(key, value)
 
     @property
     def stacks(self) -> list[str]:
-        return [self.registry.stack_name, self.edge.stack_name, self.platform.stack_name]
+        extra = [self.edge_alarms.stack_name] if self.edge_alarms is not None else []
+        return [self.registry.stack_name, self.edge.stack_name, self.platform.stack_name, *extra]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from foundry_contract import ALB_IDLE_TIMEOUT_SECONDS, SERVER_KEEP_ALIVE_SECONDS
 from foundry_infra.config import load_config
 from foundry_infra.outputs import image_tag
 from foundry_infra.scenarios import BACKENDS, MATRIX, SCENARIOS
@@ -243,6 +244,20 @@ def test_secrets_reach_tasks_through_the_execution_role_only_for_their_own_secre
             ]
         }
     ]
+
+
+@pytest.mark.parametrize("scenario", ["dev-ecs", "prod-mixed"])
+def test_every_load_balancer_closes_idle_connections_before_the_servers_behind_it(
+    synths: dict[str, Synth], scenario: str
+) -> None:
+    """The target's keep-alive must exceed the ALB's idle timeout or the ALB answers 502; the servers'
+    side is tested in services/{api,ai}/tests (their uvicorn config)."""
+    for lb in synths[scenario].platform.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer").values():
+        if lb["Properties"].get("Type") == "network":
+            continue
+        attributes = {a["Key"]: a["Value"] for a in lb["Properties"]["LoadBalancerAttributes"]}
+        assert int(attributes["idle_timeout.timeout_seconds"]) == ALB_IDLE_TIMEOUT_SECONDS
+        assert ALB_IDLE_TIMEOUT_SECONDS < SERVER_KEEP_ALIVE_SECONDS
 
 
 @pytest.mark.parametrize("scenario", ["dev-ecs", "prod-mixed"])

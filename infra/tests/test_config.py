@@ -21,14 +21,14 @@ def test_set_overrides_parse_by_field_type() -> None:
         overrides=[
             "network.nat_gateways=2",
             "database.engine_version=16.8",
-            'edge.geo_allowlist=["DE"]',
+            'edge.geo_allowlist=["DE","US"]',
             "ops.alarm_email=ops@example.com",
             "database.proxy=true",
         ],
     )
     assert config.network.nat_gateways == 2
     assert config.database.engine_version == "16.8"
-    assert config.edge.geo_allowlist == ("DE",)
+    assert config.edge.geo_allowlist == ("DE", "US")
     assert config.ops.alarm_email == "ops@example.com"
     assert config.database.proxy is True
 
@@ -86,3 +86,22 @@ def test_unknown_environment_and_bad_files(tmp_path: Path) -> None:
     nested.write_text("[database]\ncolour = 'blue'\n")
     with pytest.raises(ConfigError, match=r"unknown key 'database\.colour'"):
         load_config(env="dev", config_file=nested)
+
+
+@pytest.mark.parametrize("allowlist", ['["DE","FR"]', '["IE","BR"]', '["JP"]'])
+def test_a_geo_allowlist_that_blinds_the_health_check_is_refused(allowlist: str) -> None:
+    """CloudFront refuses checkers outside the list: with ["DE","FR"] no Route 53 checker could ever
+    see the site, and the alarm (missing data = breaching) would fire for good."""
+    with pytest.raises(ConfigError) as refused:
+        load_config(env="prod", overrides=[f"edge.geo_allowlist={allowlist}"])
+    message = str(refused.value)
+    assert "health-checker regions" in message and "at least 3" in message
+    assert "ops.health_check=false" in message and "US" in message
+
+
+def test_checker_regions_come_from_the_geo_allowlist() -> None:
+    eu_and_us = load_config(env="prod", overrides=['edge.geo_allowlist=["DE","FR","US","IE"]'])
+    assert eu_and_us.health_check_regions == ("us-east-1", "us-west-1", "us-west-2", "eu-west-1")
+    assert len(load_config(env="prod").health_check_regions) == 8
+    unchecked = load_config(env="prod", overrides=['edge.geo_allowlist=["DE"]', "ops.health_check=false"])
+    assert unchecked.edge.geo_allowlist == ("DE",)

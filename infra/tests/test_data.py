@@ -1,11 +1,16 @@
 """Spec §4, §5, §6: keys, the database, its network edges and backups, the buckets, the secrets."""
 
+from pathlib import Path
 from typing import Any
 
+import boto3
+import httpx
 import pytest
+from botocore.config import Config
 from foundry_infra.data.database import default_max_connections
 from foundry_infra.synthesized import SynthesizedEnvironment as Synth
 from foundry_infra.synthesized import Template
+from foundry_tools.twin.s3 import S3Emulator
 
 
 def test_customer_managed_keys_rotate(each_env: Synth) -> None:
@@ -44,6 +49,17 @@ def test_database_private_encrypted_backed_up(
     assert db["DeletionPolicy"] == "Snapshot"
     subnet_group = template.props(props["DBSubnetGroupName"]["Ref"])
     assert all(ref["Ref"].startswith("NetworkVpcdataSubnet") for ref in subnet_group["SubnetIds"])
+
+
+def test_the_twin_s_postgres_runs_with_the_parameter_group_s_settings(dev: Synth) -> None:
+    """One source (foundry_contract.postgres) for both; tools/tests/twin/test_postgres.py runs it."""
+    from foundry_tools.twin.parts import twin_server_parameters
+
+    (group,) = dev.platform.of_type("AWS::RDS::DBParameterGroup").values()
+    parameters = group["Properties"]["Parameters"]
+    twin = twin_server_parameters()
+    assert {name: parameters[name] for name in twin} == twin
+    assert {"statement_timeout", "idle_in_transaction_session_timeout"} <= set(twin)
 
 
 def test_parameter_group_forces_tls_and_bounds_sessions(prod: Synth) -> None:
@@ -92,7 +108,6 @@ def test_ai_reaches_database_only_when_the_profile_says_so(complete: Synth) -> N
         [
             template.logical_id("SecurityGroupsApi", "AWS::EC2::SecurityGroup"),
             template.logical_id("SecurityGroupsAi", "AWS::EC2::SecurityGroup"),
-            template.logical_id("MigrationsSg", "AWS::EC2::SecurityGroup"),
         ]
     )
     (proxy,) = template.of_type("AWS::RDS::DBProxy").values()
@@ -110,6 +125,43 @@ def test_ai_reaches_database_only_when_the_profile_says_so(complete: Synth) -> N
     assert (
         len(connects) == 1 and "DatabaseProxy" in str(connects[0][-2]) and connects[0][-1] == "/foundry_api"
     )
+
+
+def test_with_the_proxy_migrations_go_straight_to_the_instance(complete: Synth) -> None:
+    """The runner's advisory lock and SETs would pin a proxy connection (rds-proxy-pinning.html)."""
+    template = complete.platform
+    database_sg = template.logical_id("SecurityGroupsDatabase", "AWS::EC2::SecurityGroup")
+    assert template.logical_id("MigrationsSg", "AWS::EC2::SecurityGroup") in _ingress_sources(
+        template, database_sg
+    )
+    (task,) = [
+        t for k, t in template.of_type("AWS::ECS::TaskDefinition").items() if k.startswith("Migrations")
+    ]
+    env = {e["Name"]: e["Value"] for e in task["Properties"]["ContainerDefinitions"][0]["Environment"]}
+    instance = template.logical_id("DatabaseInstance", "AWS::RDS::DBInstance")
+    assert env["DATABASE_HOST"] == {"Fn::GetAtt": [instance, "Endpoint.Address"]}
+
+
+def test_the_api_knows_it_talks_to_the_proxy(complete: Synth, prod: Synth) -> None:
+    """So it stops preparing statements, which pin (services/api/foundry_api/core/db.py)."""
+
+    def api_env(synth: Synth) -> dict[str, Any]:
+        (api,) = [
+            s for k, s in synth.platform.of_type("AWS::AppRunner::Service").items() if k.startswith("Api")
+        ]
+        image = api["Properties"]["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]
+        return {v["Name"]: v["Value"] for v in image["RuntimeEnvironmentVariables"]}
+
+    assert api_env(complete)["DATABASE_PROXY"] == "true"
+    assert api_env(prod)["DATABASE_PROXY"] == "false"
+
+
+def test_the_proxy_name_is_unique_per_environment(complete: Synth) -> None:
+    """Proxy names are unique per account and region; CDK's default would be "Proxy" everywhere."""
+    (proxy,) = complete.platform.of_type("AWS::RDS::DBProxy").values()
+    name = proxy["Properties"]["DBProxyName"]
+    assert name != "Proxy"
+    assert "prod" in name and len(name) <= 60
 
 
 def test_backup_plan_keeps_daily_and_weekly_snapshots(prod: Synth) -> None:
@@ -150,7 +202,7 @@ def test_uploads_bucket_private_cmk_versioned_tiered(each_env: Synth) -> None:
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     rules = {rule["Id"]: rule for rule in props["LifecycleConfiguration"]["Rules"]}
     tiers = {(t["StorageClass"], t["TransitionInDays"]) for t in rules["tiering"]["Transitions"]}
-    assert tiers == {("STANDARD_IA", 30), ("GLACIER", 90)}
+    assert tiers == {("STANDARD_IA", 30), ("GLACIER_IR", 90)}
     assert rules["tiering"]["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
     assert props["LoggingConfiguration"]["DestinationBucketName"] == {
         "Ref": template.logical_id("BucketsLogs", "AWS::S3::Bucket")
@@ -194,3 +246,34 @@ def test_assets_bucket_is_served_only_through_origin_access_control(minimal: Syn
     assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
     assert "AWS:SourceArn" in allow["Condition"]["StringEquals"]
     assert len(template.of_type("AWS::CloudFront::OriginAccessControl")) == 1
+
+
+def test_every_class_the_lifecycle_moves_uploads_to_can_be_downloaded_at_once(
+    dev: Synth, tmp_path: Path
+) -> None:
+    """Upload.download_url pre-signs a GET for every uploaded row, however old. The twin's S3 models
+    storage classes as S3 does: a GLACIER (Flexible Retrieval) object answers InvalidObjectState."""
+    props = _bucket(dev.platform, "BucketsUploads")
+    classes = {
+        t["StorageClass"]
+        for rule in props["LifecycleConfiguration"]["Rules"]
+        for t in rule.get("Transitions", [])
+    }
+    assert classes
+    with S3Emulator(tmp_path / "s3", "AKIATEST", "test-secret", access_log=None) as emulator:
+        client = boto3.client(
+            "s3",
+            endpoint_url=emulator.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="AKIATEST",
+            aws_secret_access_key="test-secret",
+            config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+        )
+        client.create_bucket(Bucket="uploads")
+        for storage_class in sorted(classes):
+            key = f"uploads/old-{storage_class}"
+            client.put_object(Bucket="uploads", Key=key, Body=b"old bytes", StorageClass=storage_class)
+            url = client.generate_presigned_url("get_object", Params={"Bucket": "uploads", "Key": key})
+            response = httpx.get(url, timeout=5)
+            assert response.status_code == 200, (storage_class, response.text)
+            assert response.content == b"old bytes"

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from foundry_contract import ORIGIN_VERIFY_HEADER
+from foundry_contract import ORIGIN_VERIFY_HEADER, SECURITY_HEADERS, content_security_policy, uploads_origins
+from foundry_infra.config import load_config
 from foundry_infra.scenarios import MATRIX, SCENARIOS
 from foundry_infra.synthesized import SynthesizedEnvironment as Synth
 from foundry_infra.synthesized import Template
@@ -214,3 +215,33 @@ def test_replacing_the_certificate_touches_no_export(complete: Synth, tmp_path: 
     assert len(set(names.values())) == 2
     # The web ACL's reference is the same in both: only the certificate moved.
     assert _config(complete.platform)["WebACLId"] == _config(renamed.platform)["WebACLId"]
+def test_the_response_headers_policy_sends_the_contract_s_headers_and_the_csp(each_env: Synth) -> None:
+    """The twin's edge sends the same (foundry_contract.edge): no HSTS preload, which the preload list
+    ignores for *.cloudfront.net and subdomains; X-XSS-Protection 0; a CSP for this environment."""
+    (policy,) = each_env.platform.of_type("AWS::CloudFront::ResponseHeadersPolicy").values()
+    headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    hsts = headers["StrictTransportSecurity"]
+    assert hsts["Preload"] is False and hsts["IncludeSubdomains"] is True
+    assert f"max-age={hsts['AccessControlMaxAgeSec']}" in SECURITY_HEADERS["Strict-Transport-Security"]
+    assert headers["XSSProtection"] == {"Override": True, "Protection": False}
+    assert SECURITY_HEADERS["X-XSS-Protection"] == "0"
+    csp = headers["ContentSecurityPolicy"]
+    assert csp["Override"] is True
+    config = load_config(env=each_env.out_dir.name)
+    bucket = f"foundry-{config.name}-uploads-{config.account}-{config.region}"
+    assert csp["ContentSecurityPolicy"] == content_security_policy(
+        uploads=uploads_origins(bucket=bucket, region=config.region),
+        clerk_frontend_api=config.auth.clerk_issuer,
+    )
+    directives = dict(d.strip().split(" ", 1) for d in csp["ContentSecurityPolicy"].split(";"))
+    assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
+    assert config.auth.clerk_issuer.rstrip("/") in directives["script-src"].split()
+    assert f"https://{bucket}.s3.{config.region}.amazonaws.com" in directives["connect-src"].split()
+
+
+def test_cloudfront_sends_the_origin_header_to_web_too(prod: Synth) -> None:
+    config = _config(prod.platform)
+    web = next(o for o in config["Origins"] if o["Id"] == config["DefaultCacheBehavior"]["TargetOriginId"])
+    (header,) = web["OriginCustomHeaders"]
+    assert header["HeaderName"] == ORIGIN_VERIFY_HEADER
+    assert "resolve:secretsmanager" in json.dumps(header["HeaderValue"])

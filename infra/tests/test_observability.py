@@ -80,13 +80,34 @@ def test_api_5xx_rate_alarm(dev: Synth, prod: Synth) -> None:
         assert _metric(props, "Requests")["Stat"] == "Sum"
 
 
+def _emf_metrics(environment: str) -> set[tuple[str, frozenset[tuple[str, str]]]]:
+    """The (metric, dimensions) CloudWatch extracts from the EMF lines ai prints in `environment`."""
+    from foundry_ai.core.metrics import Metrics  # type: ignore[import-untyped]
+
+    lines: list[str] = []
+    emitter = Metrics(environment=environment, write=lines.append)
+    emitter.upstream_attempt(latency_ms=1.0, status=200, request_id="r")
+    emitter.upstream_error(code="UPSTREAM_ERROR", status=502, request_id="r")
+    found = set()
+    for document in map(json.loads, lines):
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            for dimension_set in directive["Dimensions"]:
+                dimensions = frozenset((name, str(document[name])) for name in dimension_set)
+                found |= {(m["Name"], dimensions) for m in directive["Metrics"]}
+    return found
+
+
 def test_ai_upstream_error_rate_alarm_reads_the_metrics_ai_emits(dev: Synth) -> None:
+    """The alarm reads dev's own data points: the ones ai prints with FOUNDRY_ENV=dev, and not prod's,
+    which share the namespace when both environments run in one account."""
     props = _alarms(dev.platform)["foundry-dev-ai-upstream-error-rate"]
     assert props["Threshold"] == load_config(env="dev").ops.ai_upstream_error_percent
     for name in (UPSTREAM_ERRORS, UPSTREAM_REQUESTS):
         stat = _metric(props, name)
         assert stat["Metric"]["Namespace"] == AI_METRICS_NAMESPACE and stat["Stat"] == "Sum"
-        assert stat["Metric"]["Dimensions"] == [{"Name": "Service", "Value": "ai"}]
+        read = (name, frozenset((d["Name"], d["Value"]) for d in stat["Metric"]["Dimensions"]))
+        assert read in _emf_metrics("dev")
+        assert read not in _emf_metrics("prod")
 
 
 def test_rds_alarms(each_env: Synth) -> None:
@@ -98,7 +119,14 @@ def test_rds_alarms(each_env: Synth) -> None:
     assert cpu["Threshold"] == 80 and cpu["ComparisonOperator"] == "GreaterThanThreshold"
     storage = alarms[f"foundry-{name}-rds-free-storage"]
     assert (storage["MetricName"], storage["Statistic"]) == ("FreeStorageSpace", "Minimum")
-    assert storage["Threshold"] == 5 * GIB and storage["ComparisonOperator"] == "LessThanThreshold"
+    # Storage autoscaling acts at 10% free of the allocation; below 10% of the first allocation for 15
+    # minutes it could not (USER_PIOPS.Autoscaling.html). Not a fixed 5 GiB that fires at every step.
+    database = config.database
+    assert storage["Threshold"] == database.allocated_storage_gib * GIB / 10
+    assert storage["ComparisonOperator"] == "LessThanThreshold"
+    assert storage["EvaluationPeriods"] == storage["DatapointsToAlarm"] == 3
+    assert f"max_allocated_storage ({database.max_allocated_storage_gib} GiB" in storage["AlarmDescription"]
+    assert "ceiling?" not in storage["AlarmDescription"]
     connections = alarms[f"foundry-{name}-rds-connections"]
     assert (connections["MetricName"], connections["Statistic"]) == ("DatabaseConnections", "Maximum")
     assert connections["Threshold"] == int(default_max_connections(config.database.instance_class) * 0.8)
@@ -127,7 +155,7 @@ def test_nat_egress_alarm_is_an_anomaly_band_per_gateway(prod: Synth) -> None:
 def test_site_health_check_through_cloudfront(dev: Synth) -> None:
     (check,) = dev.platform.of_type("AWS::Route53::HealthCheck").values()
     config = check["Properties"]["HealthCheckConfig"]
-    assert (config["Type"], config["ResourcePath"], config["Port"]) == ("HTTPS", "/api/healthz", 443)
+    assert (config["Type"], config["ResourcePath"], config["Port"]) == ("HTTPS", "/api/readyz", 443)
     assert config["FullyQualifiedDomainName"]["Fn::GetAtt"][1] == "DomainName"
     props = _alarms(dev.platform)["foundry-dev-site-health"]
     assert (props["Namespace"], props["MetricName"], props["Statistic"]) == (
@@ -170,6 +198,32 @@ def test_edge_alarms_live_in_us_east_1_with_their_own_topic(each_env: Synth, com
     platform = _alarms(complete.platform)
     assert not any(key.endswith(("site-health", "cloudfront-5xx-rate")) for key in platform)
     assert not complete.platform.of_type("AWS::Route53::HealthCheck")
+
+
+def test_outside_us_east_1_the_cloudfront_alarm_has_its_own_us_east_1_stack(
+    complete: Synth, dev: Synth
+) -> None:
+    """CloudFront's metrics exist only in us-east-1; the platform in eu-west-1 cannot alarm on them,
+    yet the runbook names foundry-$ENV-cloudfront-5xx-rate."""
+    stack = complete.edge_alarms
+    assert stack is not None and dev.edge_alarms is None
+    manifest = json.loads((complete.out_dir / "manifest.json").read_text())
+    artifact = manifest["artifacts"]["Foundry-prod-edge-alarms"]
+    assert artifact["environment"].endswith("/us-east-1")
+    assert "Foundry-prod-platform" in artifact["dependencies"]
+    props = _alarms(stack)["foundry-prod-cloudfront-5xx-rate"]
+    assert (props["Namespace"], props["MetricName"]) == ("AWS/CloudFront", "5xxErrorRate")
+    assert props["AlarmActions"] == [_topic_ref(stack)]
+    # With a custom domain the health check is the edge stack's; none here.
+    assert not stack.of_type("AWS::Route53::HealthCheck")
+
+
+def test_health_checkers_stand_where_the_geo_allowlist_admits_them(complete: Synth, dev: Synth) -> None:
+    """complete allows DE, FR and US: only the three US checker regions can pass CloudFront."""
+    (check,) = complete.edge.of_type("AWS::Route53::HealthCheck").values()
+    assert check["Properties"]["HealthCheckConfig"]["Regions"] == ["us-east-1", "us-west-1", "us-west-2"]
+    (open_check,) = dev.platform.of_type("AWS::Route53::HealthCheck").values()
+    assert len(open_check["Properties"]["HealthCheckConfig"]["Regions"]) == 8
 
 
 def test_alarm_topics_accept_their_publishers(each_env: Synth) -> None:

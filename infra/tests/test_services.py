@@ -150,10 +150,16 @@ def test_ai_role_touches_ai_prefix_only(each_env: Synth) -> None:
     assert len(secrets["Resource"]) == 2
 
 
-def test_web_role_only_puts_metrics_in_its_namespace(each_env: Synth) -> None:
-    (statement,) = _policy_of_role(each_env.platform, "WebRole")
-    assert statement["Action"] == "cloudwatch:PutMetricData"
-    assert statement["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Foundry/web"}}
+def test_web_role_puts_metrics_in_its_namespace_and_reads_only_the_origin_secret(each_env: Synth) -> None:
+    """web's nginx compares CloudFront's origin-verify header with that one secret (issue 21)."""
+    metrics, read, decrypt = _policy_of_role(each_env.platform, "WebRole")
+    assert metrics["Action"] == "cloudwatch:PutMetricData"
+    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Foundry/web"}}
+    template = each_env.platform
+    assert read["Resource"] == {
+        "Ref": template.logical_id("SecretsOriginVerify", "AWS::SecretsManager::Secret")
+    }
+    assert decrypt["Action"] == "kms:Decrypt"
 
 
 def test_instance_roles_trust_app_runner_tasks_and_access_role_trusts_builds(each_env: Synth) -> None:

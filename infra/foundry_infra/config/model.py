@@ -7,7 +7,15 @@ read the process environment.
 
 from typing import Annotated, Literal, get_args
 
+from foundry_contract.postgres import (
+    IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    LOG_MIN_DURATION_MS,
+    STATEMENT_TIMEOUT_MS,
+    server_parameters,
+)
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from foundry_infra.config.health_checks import checker_regions
 
 EnvironmentName = Literal["dev", "staging", "prod"]
 InterfaceEndpoint = Literal["secretsmanager", "ecr.api", "ecr.dkr", "logs", "sts"]
@@ -58,12 +66,26 @@ class DatabaseConfig(_Model):
     proxy: bool = Field(False, description="Put RDS Proxy between the services and the database.")
     allow_from_ai: bool = Field(False, description="Also admit the ai service to the database (spec §4).")
     max_connections: int | None = Field(None, ge=20, description="Override; default sized to the class.")
-    statement_timeout_ms: int = Field(15000, ge=0, description="Server-side statement_timeout.")
-    idle_in_transaction_timeout_ms: int = Field(60000, ge=0, description="Kill idle-in-transaction sessions.")
-    log_min_duration_ms: int = Field(500, ge=-1, description="Log statements slower than this.")
+    statement_timeout_ms: int = Field(
+        STATEMENT_TIMEOUT_MS, ge=0, description="Server-side statement_timeout."
+    )
+    idle_in_transaction_timeout_ms: int = Field(
+        IDLE_IN_TRANSACTION_TIMEOUT_MS, ge=0, description="Kill idle-in-transaction sessions."
+    )
+    log_min_duration_ms: int = Field(
+        LOG_MIN_DURATION_MS, ge=-1, description="Log statements slower than this."
+    )
     migrations_image_tag: str | None = Field(
         None, description="api image the migration runner uses; default services.api.image_tag."
     )
+
+    def server_parameters(self) -> dict[str, str]:
+        """What the parameter group sets and the twin's Postgres runs with (foundry_contract.postgres)."""
+        return server_parameters(
+            statement_timeout_ms=self.statement_timeout_ms,
+            idle_in_transaction_timeout_ms=self.idle_in_transaction_timeout_ms,
+            log_min_duration_ms=self.log_min_duration_ms,
+        )
 
     @field_validator("engine_version")
     @classmethod
@@ -272,7 +294,6 @@ class OpsConfig(_Model):
     )
     cloudfront_5xx_percent: float = Field(5.0, gt=0, le=100, description="CloudFront 5xx error rate alarm.")
     rds_cpu_percent: int = Field(80, ge=1, le=100, description="RDS CPU that alarms (spec §10: 80).")
-    rds_free_storage_gib: int = Field(5, ge=1, description="RDS free storage below which it alarms.")
     rds_connections_percent: int = Field(
         80, ge=1, le=100, description="Connections, as a share of max_connections, that alarm."
     )
@@ -353,6 +374,17 @@ class EnvironmentConfig(_Model):
                 "Values=com.amazonaws.global.cloudfront.origin-facing`"
             )
         return self
+
+    @model_validator(mode="after")
+    def _health_checkers_admitted(self) -> "EnvironmentConfig":
+        if self.ops.health_check:
+            checker_regions(self.edge.geo_allowlist)  # raises with what to change
+        return self
+
+    @property
+    def health_check_regions(self) -> tuple[str, ...]:
+        """Route 53 checker regions inside edge.geo_allowlist (config/health_checks.py)."""
+        return checker_regions(self.edge.geo_allowlist)
 
     @property
     def cloudfront_prefix_list_id(self) -> str:

@@ -64,8 +64,14 @@ class Buckets(Construct):
                             storage_class=s3.StorageClass.INFREQUENT_ACCESS,
                             transition_after=Duration.days(30),
                         ),
+                        # Glacier Instant Retrieval, not Glacier Flexible Retrieval: every uploaded row
+                        # gets a pre-signed GET (Upload.download_url), and GetObject on GLACIER answers
+                        # InvalidObjectState until a restore. GLACIER_IR reads at once (milliseconds),
+                        # at a per-GB retrieval fee.
+                        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-class-intro.html
                         s3.Transition(
-                            storage_class=s3.StorageClass.GLACIER, transition_after=Duration.days(90)
+                            storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                            transition_after=Duration.days(90),
                         ),
                     ],
                     noncurrent_version_expiration=Duration.days(30),

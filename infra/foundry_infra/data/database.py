@@ -67,9 +67,8 @@ class Database(Construct):
             description="Foundry: TLS only, bounded statements and idle transactions",
             parameters={
                 "rds.force_ssl": "1",
-                "statement_timeout": str(config.statement_timeout_ms),
-                "idle_in_transaction_session_timeout": str(config.idle_in_transaction_timeout_ms),
-                "log_min_duration_statement": str(config.log_min_duration_ms),
+                # The same settings the twin's Postgres starts with (foundry_contract.postgres).
+                **config.server_parameters(),
                 "max_connections": str(self.max_connections),
             },
         )
@@ -188,6 +187,10 @@ class Database(Construct):
             )
             self.proxy = self.instance.add_proxy(
                 "Proxy",
+                # Proxy names are unique per account and region; CDK's default ("Proxy", from the
+                # construct id) collides as soon as two environments share an account.
+                # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBProxy.html
+                db_proxy_name=f"{prefix.replace('/', '-')}-proxy",
                 secrets=[self.secret],
                 vpc=vpc,
                 vpc_subnets=subnets,

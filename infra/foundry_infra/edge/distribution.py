@@ -5,6 +5,8 @@ without CloudFront (and the WAF in front of it). On ECS, web and api sit behind 
 CloudFront reaches as a VPC origin (services/ecs.py).
 """
 
+import re
+
 from aws_cdk import Duration
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
@@ -12,7 +14,7 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as sm
 from constructs import Construct
-from foundry_contract import API_PATH_PATTERNS, ORIGIN_VERIFY_HEADER, STATIC_ASSETS_PATTERN
+from foundry_contract import API_PATH_PATTERNS, ORIGIN_VERIFY_HEADER, SECURITY_HEADERS, STATIC_ASSETS_PATTERN
 
 from foundry_infra.checkov import skip_checkov
 from foundry_infra.config.model import EdgeConfig
@@ -33,6 +35,15 @@ function handler(event) {
 """
 
 
+def origin_verify_headers(secret: sm.ISecret) -> dict[str, str]:
+    """The header CloudFront adds to every request it forwards to a server origin (web and api), so
+    their own public URLs, which the WAF and the geo allowlist never see, refuse requests without it.
+    The secret travels as a CloudFormation dynamic reference, resolved at deploy time: the template
+    holds only the reference. https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/add-origin-custom-headers.html
+    """
+    return {ORIGIN_VERIFY_HEADER: secret.secret_value.unsafe_unwrap()}
+
+
 class Distribution(Construct):
     def __init__(
         self,
@@ -46,37 +57,48 @@ class Distribution(Construct):
         web_acl_arn: str,
         certificate: acm.ICertificate | None,
         log_bucket: s3.IBucket,
+        content_security_policy: str,
     ) -> None:
         super().__init__(scope, id_)
+        # The same headers the twin's edge adds, read from foundry_contract.edge (one source).
+        hsts = SECURITY_HEADERS["Strict-Transport-Security"]
+        hsts_max_age = re.search(r"max-age=(\d+)", hsts)
+        assert hsts_max_age is not None, hsts
         self.headers = cloudfront.ResponseHeadersPolicy(
             self,
             "SecurityHeaders",
-            comment="HSTS and friends on every response (spec §13)",
+            comment="HSTS, CSP and friends on every response (spec §13)",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
-                    access_control_max_age=Duration.seconds(63072000),
-                    include_subdomains=True,
-                    preload=True,
+                    access_control_max_age=Duration.seconds(int(hsts_max_age[1])),
+                    include_subdomains="includeSubDomains" in hsts,
+                    preload="preload" in hsts,
                     override=True,
                 ),
                 content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
                 frame_options=cloudfront.ResponseHeadersFrameOptions(
-                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
-                ),
-                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
-                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+                    frame_option=cloudfront.HeadersFrameOption[SECURITY_HEADERS["X-Frame-Options"]],
                     override=True,
                 ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy[
+                        SECURITY_HEADERS["Referrer-Policy"].upper().replace("-", "_")
+                    ],
+                    override=True,
+                ),
+                # Protection off sends "X-XSS-Protection: 0":
+                # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-response-headers-policies.html
                 xss_protection=cloudfront.ResponseHeadersXSSProtection(
-                    protection=True, mode_block=True, override=True
+                    protection=SECURITY_HEADERS["X-XSS-Protection"] != "0", override=True
+                ),
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=content_security_policy, override=True
                 ),
             ),
         )
-        # The secret travels as a CloudFormation dynamic reference, resolved by CloudFormation at
-        # deploy time: the template holds only the reference.
         # api checks the header on either backend: on ECS the origin ALB is private already, and the
         # header keeps a second, independent check (defense in depth).
-        origin_headers = {ORIGIN_VERIFY_HEADER: origin_verify.secret_value.unsafe_unwrap()}
+        origin_headers = origin_verify_headers(origin_verify)
         self.api_origin: cloudfront.IOrigin = (
             origins.HttpOrigin(
                 api_endpoint,

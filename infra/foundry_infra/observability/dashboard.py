@@ -35,6 +35,7 @@ class Dashboard(Construct):
         database_instance_id: str,
         distribution_id: str,
         web_acl_metric_name: str,
+        environment: str,
     ) -> None:
         super().__init__(scope, id_)
         self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=name)
@@ -83,7 +84,7 @@ class Dashboard(Construct):
                     for index, nat in enumerate(nat_gateway_ids)
                 ],
             ),
-            _graph("AI: upstream error rate (%)", [metrics.ai_upstream_error_rate()]),
+            _graph("AI: upstream error rate (%)", [metrics.ai_upstream_error_rate(environment=environment)]),
             _graph("WAF: blocked requests (us-east-1)", [metrics.waf_blocked(web_acl_metric_name)]),
         )
         self.dashboard.add_widgets(

@@ -6,6 +6,7 @@ from aws_cdk import aws_ec2 as ec2
 from foundry_contract.metrics import (
     AI_METRICS_NAMESPACE,
     AI_SERVICE_DIMENSION_VALUE,
+    ENVIRONMENT_DIMENSION,
     SERVICE_DIMENSION,
     UPSTREAM_ERRORS,
     UPSTREAM_REQUESTS,
@@ -100,19 +101,22 @@ def api_5xx_rate(api: Service) -> cw.MathExpression:
     return error_rate(errors=responses_5xx(api), total=requests(api), label="api 5xx %")
 
 
-def ai_metric(metric: str) -> cw.Metric:
+def ai_metric(metric: str, *, environment: str) -> cw.Metric:
+    """One of ai's EMF metrics, this environment's only (foundry_contract.metrics)."""
     return cw.Metric(
         namespace=AI_METRICS_NAMESPACE,
         metric_name=metric,
-        dimensions_map={SERVICE_DIMENSION: AI_SERVICE_DIMENSION_VALUE},
+        dimensions_map={SERVICE_DIMENSION: AI_SERVICE_DIMENSION_VALUE, ENVIRONMENT_DIMENSION: environment},
         statistic="Sum",
         period=FIVE_MINUTES,
     )
 
 
-def ai_upstream_error_rate() -> cw.MathExpression:
+def ai_upstream_error_rate(*, environment: str) -> cw.MathExpression:
     return error_rate(
-        errors=ai_metric(UPSTREAM_ERRORS), total=ai_metric(UPSTREAM_REQUESTS), label="ai upstream error %"
+        errors=ai_metric(UPSTREAM_ERRORS, environment=environment),
+        total=ai_metric(UPSTREAM_REQUESTS, environment=environment),
+        label="ai upstream error %",
     )
 
 

@@ -29,7 +29,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
-from foundry_contract import HEALTH_PATH
+from foundry_contract import ALB_IDLE_TIMEOUT_SECONDS, HEALTH_PATH
 
 from foundry_infra.checkov import skip_checkov
 from foundry_infra.config.model import ServiceConfig, ServicesConfig
@@ -101,6 +101,10 @@ def _internal_alb(
         internet_facing=False,
         security_group=security_group,
         drop_invalid_header_fields=True,
+        # Set, not left to the default, so it cannot drift from the keep-alive of api and ai, which
+        # foundry_contract.timeouts keeps longer (else the ALB answers 502 on a socket they closed):
+        # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout
+        idle_timeout=Duration.seconds(ALB_IDLE_TIMEOUT_SECONDS),
     )
     alb.log_access_logs(access_logs, prefix=logs_prefix)
     return alb

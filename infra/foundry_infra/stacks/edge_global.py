@@ -65,4 +65,4 @@ class EdgeGlobalStack(Stack):
             web_acl_metric_name=self.web_acl_name,
         )
         if config.ops.health_check and edge.domain_name:
-            self.alarms.site_health(domain_name=edge.domain_name)
+            self.alarms.site_health(domain_name=edge.domain_name, regions=config.health_check_regions)

@@ -7,7 +7,7 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
-from foundry_contract import API_DATABASE_USER, API_PATH_PATTERNS, Service
+from foundry_contract import API_DATABASE_USER, API_PATH_PATTERNS, Service, content_security_policy, uploads_origins
 
 from foundry_infra import outputs
 from foundry_infra.config.model import EnvironmentConfig
@@ -17,7 +17,7 @@ from foundry_infra.data.migrations import MigrationRunner
 from foundry_infra.data.secrets import AppSecrets
 from foundry_infra.delivery.github import GithubDelivery
 from foundry_infra.edge import references
-from foundry_infra.edge.distribution import Distribution
+from foundry_infra.edge.distribution import Distribution, origin_verify_headers
 from foundry_infra.edge.dns import AliasRecords, hosted_zone
 from foundry_infra.network.security_groups import ServiceSecurityGroups
 from foundry_infra.network.vpc import Network
@@ -174,7 +174,11 @@ class PlatformStack(Stack):
             "WebRole",
             role_name_hint="role-web",
             assumed_by=[trust[config.services.web.compute]],
-            statements=[put_metrics_statement(namespace="Foundry/web")],
+            statements=[
+                put_metrics_statement(namespace="Foundry/web"),
+                # web's nginx compares CloudFront's origin-verify header with this secret.
+                *read_secrets_statements(secrets=[secrets.origin_verify], key=keys.secrets, region=region),
+            ],
         )
 
         # Spec §10: api and ai send X-Ray traces through App Runner's observability configuration.
@@ -312,7 +316,9 @@ class PlatformStack(Stack):
         self.web_service: AppRunnerService | FargateWebService | None = None
         web_origin: cloudfront.IOrigin
         web_environment = ServiceEnvironment(
-            service=Service.WEB, plain={"PORT": "8080", "FOUNDRY_ENV": config.name}
+            service=Service.WEB,
+            plain={"PORT": "8080", "FOUNDRY_ENV": config.name},
+            secrets={"ORIGIN_VERIFY_SECRET": secrets.origin_verify},
         )
         if config.edge.web_origin == "apprunner":
             self.web_service = run(
@@ -326,12 +332,13 @@ class PlatformStack(Stack):
             if isinstance(self.web_service, FargateWebService):
                 assert origin_lb is not None
                 origin_lb.route(service=self.web_service, path_patterns=None)
-                web_origin = origin_lb.origin()
+                web_origin = origin_lb.origin(custom_headers=origin_verify_headers(secrets.origin_verify))
             else:
                 web_origin = origins.HttpOrigin(
                     self.web_service.url,
                     protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
                     origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+                    custom_headers=origin_verify_headers(secrets.origin_verify),
                 )
         else:
             web_origin = origins.S3BucketOrigin.with_origin_access_control(buckets.assets)
@@ -347,6 +354,7 @@ class PlatformStack(Stack):
             "DATABASE_HOST": database.endpoint_address,
             "DATABASE_SSLMODE": "require",
             **api_database_login(region=region),
+            "DATABASE_PROXY": "true" if database.proxy is not None else "false",
             "UPLOADS_BUCKET": buckets.uploads_bucket_name,
             "UPLOADS_BUCKET_REGION": region,
             "CLERK_ISSUER": config.auth.clerk_issuer,
@@ -397,6 +405,11 @@ class PlatformStack(Stack):
             if edge.certificate is not None and config.edge.domain_name
             else None,
             log_bucket=buckets.logs,
+            # The twin's edge builds its policy with the same function (foundry_contract.edge).
+            content_security_policy=content_security_policy(
+                uploads=uploads_origins(bucket=buckets.uploads_bucket_name, region=region),
+                clerk_frontend_api=config.auth.clerk_issuer,
+            ),
         )
         buckets.allow_uploads_from(origins=[site_origin or f"https://{distribution.domain_name}"])
         if config.edge.domain_name and config.edge.hosted_zone_id and config.edge.hosted_zone_name:
@@ -433,6 +446,7 @@ class PlatformStack(Stack):
             database_instance_id=database.instance.instance_identifier,
             distribution_id=distribution.distribution.distribution_id,
             web_acl_metric_name=edge.web_acl_name,
+            environment=config.name,
         )
         alarms = PlatformAlarms(
             self,
@@ -445,12 +459,14 @@ class PlatformStack(Stack):
             nat_gateway_ids=nats,
             database_instance_id=database.instance.instance_identifier,
             max_connections=database.max_connections,
+            storage=config.database,
+            environment=config.name,
         )
         # CloudFront and Route 53 publish metrics in us-east-1 only (observability/alarms.py).
         if region == EDGE_REGION:
             alarms.cloudfront(config=config.ops, distribution_id=distribution.distribution.distribution_id)
             if config.ops.health_check and not config.edge.domain_name:
-                alarms.site_health(domain_name=distribution.domain_name)
+                alarms.site_health(domain_name=distribution.domain_name, regions=config.health_check_regions)
         CostGuards(
             self, "CostGuards", config=config.ops, environment=config.name, topic=alerts.topic, name=name
         )
@@ -479,9 +495,13 @@ class PlatformStack(Stack):
             "Migrations",
             cluster=compute.cluster,
             vpc=network.vpc,
-            database_security_group=database.proxy_security_group or groups.database,
+            # Straight to the instance, never through RDS Proxy: the runner's advisory lock and its
+            # session settings would pin a proxy connection for the whole run, and a lock taken
+            # through a multiplexed connection is not guaranteed to stay on one backend.
+            # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-pinning.html
+            database_security_group=groups.database,
             database_secret=database.secret,
-            database_host=database.endpoint_address,
+            database_host=database.instance.db_instance_endpoint_address,
             repository=registry.repositories[Service.API],
             image_tag=config.database.migrations_image_tag or config.services.api.image_tag,
             environment_name=config.name,

@@ -7,6 +7,7 @@ import sys
 from types import FrameType
 
 import uvicorn
+from foundry_contract import SERVER_KEEP_ALIVE_SECONDS
 
 from foundry_ai.core.config import ConfigError, Settings, load_settings
 from foundry_ai.core.logging import configure_logging
@@ -43,6 +44,9 @@ def uvicorn_config(settings: Settings, lifecycle: Lifecycle) -> uvicorn.Config:
             GRACEFUL_SHUTDOWN_MAX_SECONDS,
             math.ceil(settings.ai_deadline_seconds) + GRACEFUL_SHUTDOWN_MARGIN_SECONDS,
         ),
+        # Longer than every ALB's idle timeout, or the ALB answers 502 on a connection we closed
+        # (foundry_contract.timeouts cites AWS).
+        timeout_keep_alive=SERVER_KEEP_ALIVE_SECONDS,
         lifespan="on",
     )
 

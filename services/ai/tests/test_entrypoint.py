@@ -96,3 +96,15 @@ def test_serves_on_port_logs_json_and_metrics_and_drains_on_sigterm() -> None:
     assert upstream_error["level"] == "warning"
     emf = [r for r in records if "_aws" in r and "UpstreamErrors" in r]
     assert [(r["ErrorCode"], r["request_id"]) for r in emf] == [("UPSTREAM_ERROR", "entry-1")]
+
+
+def test_keeps_idle_connections_longer_than_every_load_balancer() -> None:
+    """uvicorn's default keep-alive (5 s) is below the ALB's idle timeout (60 s): the ALB then reuses
+    a socket ai has closed and answers 502. infra/tests/test_compute.py checks the ALB side."""
+    from foundry_ai.__main__ import uvicorn_config
+    from foundry_ai.main import Lifecycle
+    from foundry_contract import ALB_IDLE_TIMEOUT_SECONDS
+    from tests.conftest import make_settings
+
+    config = uvicorn_config(make_settings(), Lifecycle())
+    assert config.timeout_keep_alive > ALB_IDLE_TIMEOUT_SECONDS

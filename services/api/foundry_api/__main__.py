@@ -6,9 +6,11 @@ import argparse
 import gc
 import sys
 from types import FrameType
+from typing import Any
 
 import psycopg
 import uvicorn
+from foundry_contract import SERVER_KEEP_ALIVE_SECONDS
 
 from foundry_api.core import migrate
 from foundry_api.core.config import ConfigError, DatabaseSettings, Settings, load_settings
@@ -31,6 +33,23 @@ def tune_gc() -> None:
     gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
 
 
+def uvicorn_config(app: Any, *, settings: Settings) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        # Longer than every ALB's idle timeout, or the ALB answers 502 on a connection we closed
+        # (foundry_contract.timeouts cites AWS).
+        timeout_keep_alive=SERVER_KEEP_ALIVE_SECONDS,
+        lifespan="on",
+    )
+
+
 def serve(settings: Settings) -> int:
     # Imported here so `migrate` does not pay for loading the whole GraphQL app.
     from foundry_api.main import Lifecycle, create_app
@@ -43,18 +62,7 @@ def serve(settings: Settings) -> int:
             super().handle_exit(sig, frame)
 
     lifecycle = Lifecycle()
-    app = create_app(settings, lifecycle=lifecycle)
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        lifespan="on",
-    )
+    config = uvicorn_config(create_app(settings, lifecycle=lifecycle), settings=settings)
     tune_gc()
     DrainingServer(config).run()
     return 0

@@ -226,7 +226,7 @@ def running_stack(
                 **login_env,
                 **(api_env or {}),
             },
-            ready=http_probe(f"{urls['api']}{READY_PATH}"),
+            ready=http_probe(f"{urls['api']}{READY_PATH}", headers={ORIGIN_VERIFY_HEADER: ORIGIN_SECRET}),
             detail="api",
         ),
     ]

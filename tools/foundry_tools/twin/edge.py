@@ -49,10 +49,12 @@ from typing import Literal
 import httpx
 from foundry_contract import (
     API_PATH_PATTERNS,
+    CSP_HEADER,
     ORIGIN_VERIFY_HEADER,
     SECURITY_HEADERS,
     SPA_FALLBACK_DOCUMENT,
     STATIC_ASSETS_PATTERN,
+    content_security_policy,
 )
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -220,8 +222,16 @@ async def _send_error(scope: Scope, receive: Receive, send: Send, status: int, t
 class _EdgeMiddleware:
     """Security headers on every response, the JSON access line, and a 500 that keeps both."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, content_security_policy: str | None = None) -> None:
         self.app = app
+        # CloudFront's policy also sets the CSP (foundry_contract.content_security_policy), with this
+        # environment's hosts: the twin's is built by the same function with the twin's S3.
+        self.headers = _SECURITY_HEADER_ITEMS + (
+            ((CSP_HEADER.lower().encode(), content_security_policy.encode()),)
+            if content_security_policy
+            else ()
+        )
+        self.replaced = _SECURITY_HEADER_NAMES | {CSP_HEADER.lower()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -237,9 +247,9 @@ class _EdgeMiddleware:
                 headers = [
                     (name, value)
                     for name, value in message.get("headers", [])
-                    if name.lower().decode("latin-1") not in _SECURITY_HEADER_NAMES
+                    if name.lower().decode("latin-1") not in self.replaced
                 ]
-                headers.extend(_SECURITY_HEADER_ITEMS)
+                headers.extend(self.headers)
                 if not any(name.lower() == b"date" for name, _ in headers):
                     headers.append((b"date", formatdate(usegmt=True).encode()))
                 message = {**message, "headers": headers}
@@ -521,6 +531,7 @@ def create_edge_app(
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_SECONDS,
     read_timeout: float = DEFAULT_READ_TIMEOUT_SECONDS,
     web_acl: WebAclEvaluator | None = None,
+    content_security_policy: str | None = None,
 ) -> Starlette:
     """The edge as an ASGI app: CloudFront's behaviors, plus `extra_routes` at exact `/__…` paths.
 
@@ -576,7 +587,7 @@ def create_edge_app(
             *(Route(path, _LocalRoute(_as_asgi(target))) for path, target in extra_routes.items()),
             Mount("", app=behaviors),
         ],
-        middleware=[Middleware(_EdgeMiddleware)],
+        middleware=[Middleware(_EdgeMiddleware, content_security_policy=content_security_policy)],
         lifespan=lifespan,
     )
 
@@ -660,12 +671,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--dev-token-url",
         help="the twin's issuer token endpoint, served at /__dev/token for the web app's dev sign-in",
     )
+    parser.add_argument(
+        "--uploads-origin",
+        action="append",
+        default=[],
+        help="where the browser PUTs and GETs uploads (the twin's S3); turns the CSP on, as CloudFront's",
+    )
     args = parser.parse_args(argv)
     try:
         secret = args.origin_verify_secret_file.read_text(encoding="utf-8").strip()
         web_acl = load_web_acl(args.web_acl_template) if args.web_acl_template else None
         app = create_edge_app(
             web_acl=web_acl,
+            content_security_policy=content_security_policy(
+                uploads=tuple(args.uploads_origin), clerk_frontend_api=None
+            )
+            if args.uploads_origin
+            else None,
             api_origin=args.api_origin,
             web_root=args.web_root,
             origin_verify_secret=secret,

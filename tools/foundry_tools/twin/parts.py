@@ -15,7 +15,8 @@ from pathlib import Path
 import boto3
 import psycopg
 from botocore.config import Config
-from foundry_contract import HEALTH_PATH, READY_PATH, UPLOAD_CORS_RULE
+from foundry_contract import HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH, UPLOAD_CORS_RULE
+from foundry_infra.config.profiles import PROFILES
 
 from foundry_tools.twin.ai_stub import DEFAULT_MODEL
 from foundry_tools.twin.db_login import api_login_env, migrate_as_owner, rotate_api_password
@@ -53,6 +54,13 @@ class UpstreamChoice:
         )
 
 
+def twin_server_parameters() -> dict[str, str]:
+    """The twin stands in for dev: its Postgres runs with dev's parameter group settings (statement
+    and idle-transaction timeouts), from the same function the CDK app uses. The config package
+    imports no CDK, so the twin stays light."""
+    return PROFILES["dev"]().database.server_parameters()
+
+
 def _python_module(module: str, *args: str) -> list[str]:
     return [sys.executable, "-m", module, *args]
 
@@ -82,7 +90,11 @@ def build_parts(
     urls = {name: f"http://127.0.0.1:{ports[name]}" for name in ports}
 
     postgres = PostgresServer(
-        data_dir=paths.postgres, port=ports["postgres"], password=secrets.postgres_password, ephemeral=False
+        data_dir=paths.postgres,
+        port=ports["postgres"],
+        password=secrets.postgres_password,
+        ephemeral=False,
+        parameters=twin_server_parameters(),
     )
     postgres.prepare()
 
@@ -199,7 +211,10 @@ def build_parts(
                 "AI_SERVICE_URL": urls["ai"],
                 "AI_INTERNAL_API_KEY": secrets.internal_api_key,
             },
-            ready=http_probe(f"{urls['api']}{READY_PATH}"),
+            # /readyz answers only with the edge's header, as on App Runner.
+            ready=http_probe(
+                f"{urls['api']}{READY_PATH}", headers={ORIGIN_VERIFY_HEADER: secrets.origin_verify}
+            ),
             detail=f"{urls['api']} (answers only with the edge's origin-verify header)",
         )
     )
@@ -220,6 +235,9 @@ def build_parts(
                 "--dev-token-url",
                 f"{urls['issuer']}/token",
                 *(("--web-acl-template", str(web_acl_template)) if web_acl_template else ()),
+                # The CSP on, as CloudFront sends it, with the twin's S3 as the uploads bucket.
+                "--uploads-origin",
+                urls["s3"],
             ),
             ready=http_probe(f"{site}/__edge/health"),
             detail=f"{site} (CloudFront's behaviors: /graphql, /api/* → api; the rest → web)",

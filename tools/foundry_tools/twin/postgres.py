@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -67,6 +68,7 @@ class PostgresServer:
         password: str | None = None,
         ephemeral: bool = True,
         start_timeout: float = 30.0,
+        parameters: Mapping[str, str] | None = None,
     ) -> None:
         self.bin_dir = find_bin_dir()
         self._owns_dir = data_dir is None
@@ -78,6 +80,8 @@ class PostgresServer:
         self.password = password or secrets.token_urlsafe(18)
         self.ephemeral = ephemeral
         self.start_timeout = start_timeout
+        # Server settings such as an environment's parameter group (foundry_contract.postgres).
+        self.parameters = dict(parameters or {})
         self._run_as = _ROOT_FALLBACK_USER if os.geteuid() == 0 else None
         self._started = False
 
@@ -111,6 +115,7 @@ class PostgresServer:
         ]
         if self.ephemeral:
             options += ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
+        options += [f"{name}={value}" for name, value in sorted(self.parameters.items())]
         return options
 
     def foreground_argv(self) -> list[str]:

@@ -79,7 +79,33 @@ _CHUNK_BYTES = 64 * 1024
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _DATA_FILE = re.compile(r"^[0-9a-f]{64}\.[0-9a-f]{32}\.data$")
 _HEX_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")
+_STORED_HEADERS = (
+    "cache-control",
+    "content-disposition",
+    "content-encoding",
+    "content-language",
+    "expires",
+    "x-amz-storage-class",  # GET and HEAD return it for every class but STANDARD
+)
+# Storage classes: a PUT may name one (x-amz-storage-class), as a lifecycle transition would move an
+# object there. Glacier Flexible Retrieval and Deep Archive objects answer GET with 403
+# InvalidObjectState until restored; HEAD still works. Glacier Instant Retrieval, Standard-IA and
+# Intelligent-Tiering's frequent and infrequent tiers read at once.
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-class-intro.html
+# https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (InvalidObjectState)
+STORAGE_CLASSES = frozenset(
+    {
+        "STANDARD",
+        "REDUCED_REDUNDANCY",
+        "STANDARD_IA",
+        "ONEZONE_IA",
+        "INTELLIGENT_TIERING",
+        "GLACIER_IR",
+        "GLACIER",
+        "DEEP_ARCHIVE",
+    }
+)
+ARCHIVED_STORAGE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})
 _RESPONSE_OVERRIDES = {
     "response-content-type": "content-type",
     "response-content-disposition": "content-disposition",
@@ -1089,6 +1115,9 @@ class S3App:
             raise S3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header.")
         if not declared.isdigit() or int(declared) > MAX_OBJECT_BYTES:
             raise S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
+        storage_class = request.headers.get("x-amz-storage-class", "STANDARD")
+        if storage_class not in STORAGE_CLASSES:
+            raise S3Error(400, "InvalidStorageClass", "The storage class you specified is not valid")
         handle, temporary = self.store.new_upload(bucket, key)
         try:
             md5, sha256, sha1, crc32, size = (
@@ -1152,6 +1181,14 @@ class S3App:
             raise S3Error(404, "NoSuchKey", "The specified key does not exist.", Key=key)
         meta, handle = opened
         try:
+            storage_class = meta.headers.get("x-amz-storage-class", "STANDARD")
+            if request.method == "GET" and storage_class in ARCHIVED_STORAGE_CLASSES:
+                raise S3Error(
+                    403,
+                    "InvalidObjectState",
+                    "The operation is not valid for the object's storage class",
+                    StorageClass=storage_class,
+                )
             headers = {
                 "ETag": meta.etag,
                 "Last-Modified": _http_date(meta.last_modified),

@@ -29,10 +29,11 @@ class PartFailedError(RuntimeError):
         self.part = part
 
 
-def http_probe(url: str, *, expect: int = 200) -> Callable[[], bool]:
+def http_probe(url: str, *, expect: int = 200, headers: dict[str, str] | None = None) -> Callable[[], bool]:
     def probe() -> bool:
+        request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback URL we built
         try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - loopback URL we built
+            with urllib.request.urlopen(request, timeout=1) as response:  # noqa: S310 - loopback URL we built
                 return int(response.status) == expect
         except (urllib.error.URLError, OSError, ValueError):
             return False

@@ -28,6 +28,7 @@ from foundry_infra.security.iam import STAR_RESOURCE_ACTIONS
 
 from foundry_tools.verify.edge_behaviour import web_acl_serves_the_web_app
 from foundry_tools.verify.deploy_checks import api_database_login, no_deploy_placeholders
+from foundry_tools.verify import hops
 from foundry_tools.verify.model import INTERNET, EnvironmentModel
 from foundry_tools.verify.reachability import workloads_reach_their_apis
 
@@ -554,6 +555,12 @@ CHECKS: tuple[Check, ...] = (
         "§6, issue 19",
         "api: own db role over IAM, no master secret",
         api_database_login,
+    ),
+    Check(
+        "origin-header", "§13", "every server origin sends and checks the origin header", hops.origin_header
+    ),
+    Check(
+        "keep-alive-order", "§8", "ALBs close idle connections before their targets", hops.keep_alive_order
     ),
 )
 LIVE_CHECKS: tuple[Check, ...] = (

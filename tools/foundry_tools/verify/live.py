@@ -346,6 +346,12 @@ class _LiveReader:
                 kind="LoadBalancer" if balancer.get("Scheme") == "internal" else "InternetFacingLoadBalancer",
                 groups=tuple(self.name(g) for g in balancer.get("SecurityGroups", [])),
             )
+            if balancer.get("Type", "application") == "application":
+                attributes = elbv2.describe_load_balancer_attributes(
+                    LoadBalancerArn=balancer["LoadBalancerArn"]
+                )["Attributes"]
+                idle = {a["Key"]: a["Value"] for a in attributes}.get("idle_timeout.timeout_seconds", "60")
+                m.load_balancer_idle_timeouts[lb] = int(idle)
             listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
             for listener in listeners:
                 for rule in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]:

@@ -256,6 +256,8 @@ class EnvironmentModel:
     probes: dict[str, Probe] = field(default_factory=dict)  # live only: api-direct, ai-direct
     # load balancer id -> path pattern ("*" for the default action) -> AppService.id
     load_balancer_routes: dict[str, dict[str, str]] = field(default_factory=dict)
+    # application load balancer id -> its idle timeout in seconds (AWS's default, 60, when unset)
+    load_balancer_idle_timeouts: dict[str, int] = field(default_factory=dict)
 
     # -- questions
 

@@ -31,6 +31,10 @@ from foundry_tools.verify.model import (
     WebAcl,
 )
 
+# An ALB without the attribute keeps idle connections 60 s:
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout
+ALB_DEFAULT_IDLE_TIMEOUT_SECONDS = 60
+
 
 def ref_id(value: Any) -> str | None:
     """The logical id a Ref or GetAtt points at, or None for a literal or an import."""
@@ -256,6 +260,11 @@ class _TemplateReader:
                         ]
         for key, resource in m.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer").items():
             props = resource["Properties"]
+            if props.get("Type", "application") == "application":
+                attributes = {a["Key"]: a["Value"] for a in props.get("LoadBalancerAttributes", [])}
+                self.model.load_balancer_idle_timeouts[key] = int(
+                    attributes.get("idle_timeout.timeout_seconds", ALB_DEFAULT_IDLE_TIMEOUT_SECONDS)
+                )
             self.model.endpoints[key] = Endpoint(
                 id=key,
                 service="elasticloadbalancing",

@@ -1,7 +1,8 @@
 """The web app in a real browser against the local twin: Playwright driving Debian's Chromium.
 
 Signs in, uploads a file straight to S3 through the pre-signed PUT (the progress bar must move and
-finish), sees it listed, asks the AI, then checks a second user sees none of it. Screenshots land in
+finish), sees it listed, asks the AI, then checks a second user sees none of it, all under the
+Content-Security-Policy CloudFront sends (zero violations). Screenshots land in
 test-results/browser/ at the repository root; anything the page logs as an error fails the test.
 """
 
@@ -44,6 +45,10 @@ RECORD_PROGRESS = """() => {
   new MutationObserver(record).observe(document.body,
     {subtree: true, childList: true, attributes: true, attributeFilter: ["value", "max"]});
 }"""
+
+
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) =>
+  window.reportCspViolation({directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile}));"""
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +98,16 @@ def page(chromium: Path) -> Iterator[Page]:
     def on_request_failed(request: Request) -> None:
         errors.append(f"request failed: {request.method} {request.url}: {request.failure}")
 
+    def on_csp_violation(_: object, violation: dict[str, str]) -> None:
+        errors.append(f"CSP violation: {violation}")
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 720})
         context.set_default_timeout(TIMEOUT_MS)
+        # Every Content-Security-Policy violation the page meets, reported before any app script runs.
+        context.expose_binding("reportCspViolation", on_csp_violation)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         opened = context.new_page()
         opened.on("console", on_console)
         opened.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
@@ -136,6 +147,10 @@ def test_upload_with_progress_ask_the_ai_and_privacy_between_users(
     twin: RunningTwin, page: Page, tmp_path: Path
 ) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
+    document_response = page.goto(twin.url)
+    assert document_response is not None
+    policy = document_response.headers.get("content-security-policy", "")
+    assert "object-src 'none'" in policy and "frame-ancestors 'none'" in policy, policy
     sign_in(page, twin.url, "alice")
     expect(page.get_by_test_id("uploads-empty")).to_be_visible()
 

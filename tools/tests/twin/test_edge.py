@@ -19,7 +19,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from foundry_contract import API_PATH_PATTERNS, ORIGIN_VERIFY_HEADER, SECURITY_HEADERS, STATIC_ASSETS_PATTERN
+from foundry_contract import (
+    API_PATH_PATTERNS,
+    ORIGIN_VERIFY_HEADER,
+    SECURITY_HEADERS,
+    STATIC_ASSETS_PATTERN,
+    content_security_policy,
+)
 from foundry_tools.twin.edge import (
     ASSETS_CACHE_CONTROL,
     BEHAVIORS,
@@ -657,3 +663,21 @@ def test_the_listening_socket_is_tcp_so_responses_skip_nagle(edge: EdgeServer) -
     # keep-alive response waited ~40 ms for a delayed ACK (bench/ showed 18 req/s at concurrency 1).
     assert edge._socket is not None
     assert edge._socket.proto == socket.IPPROTO_TCP
+
+
+def test_the_content_security_policy_replaces_the_origin_s(upstream: EdgeServer, web_root: Path) -> None:
+    """As CloudFront's response-headers policy with override: the policy from foundry_contract on
+    every response, web's and api's alike, whatever the origin sent."""
+    policy = content_security_policy(uploads=("http://127.0.0.1:9",), clerk_frontend_api=None)
+    app = create_edge_app(
+        api_origin=upstream.url,
+        web_root=web_root,
+        origin_verify_secret=SECRET,
+        content_security_policy=policy,
+    )
+    with EdgeServer(app) as running, httpx.Client(base_url=running.url, timeout=5) as client:
+        for path in ("/", "/api/echo", "/api/status/500"):
+            response = client.get(path, headers={"Content-Security-Policy": "default-src *"})
+            assert response.headers.get_list("content-security-policy") == [policy], path
+            _assert_security_headers(response)
+    assert "connect-src 'self' http://127.0.0.1:9" in policy

@@ -440,3 +440,36 @@ def test_command_line_serves_until_sigterm_then_exits_zero(tmp_path: Path) -> No
     assert (tmp_path / "store" / "from-cli" / "bucket.json").is_file()
     with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
         probe.connect(("127.0.0.1", port))
+
+
+@pytest.mark.parametrize(
+    ("storage_class", "readable"),
+    [
+        ("GLACIER", False),
+        ("DEEP_ARCHIVE", False),
+        ("GLACIER_IR", True),
+        ("STANDARD_IA", True),
+        ("INTELLIGENT_TIERING", True),
+    ],
+)
+def test_archived_storage_classes_refuse_get_until_restored(
+    s3: S3Client, http: httpx.Client, storage_class: str, readable: bool
+) -> None:
+    """GetObject on Glacier Flexible Retrieval or Deep Archive answers 403 InvalidObjectState; HEAD
+    works and names the class (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html)."""
+    key = f"uploads/class-{storage_class}"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"x", StorageClass=storage_class)  # type: ignore[arg-type]
+    assert s3.head_object(Bucket=BUCKET, Key=key)["StorageClass"] == storage_class
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": key})
+    response = http.get(url)
+    if readable:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 403
+        assert _error_code(response) == "InvalidObjectState"
+
+
+def test_an_unknown_storage_class_is_refused(s3: S3Client) -> None:
+    with pytest.raises(ClientError) as refused:
+        s3.put_object(Bucket=BUCKET, Key="uploads/bad-class", Body=b"x", StorageClass="COLD")  # type: ignore[arg-type]
+    assert refused.value.response["Error"]["Code"] == "InvalidStorageClass"

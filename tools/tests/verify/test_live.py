@@ -106,7 +106,11 @@ ENVIRONMENT: dict[str, tuple[dict[str, str], dict[str, str]]] = {
             for k in ("AI_INTERNAL_API_KEY", "AI_UPSTREAM_API_KEY")
         },
     ),
-    "web": ({}, {}),
+    # web's nginx checks CloudFront's origin-verify header too (issue 21).
+    "web": (
+        {},
+        {"ORIGIN_VERIFY_SECRET": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:ORIGIN_VERIFY_SECRET"},
+    ),
 }
 
 
@@ -703,7 +707,15 @@ class Deployment:
                     "Origins": {
                         "Quantity": 2,
                         "Items": [
-                            {"Id": "web", "DomainName": urls["web"], "CustomOriginConfig": custom},
+                            {
+                                "Id": "web",
+                                "DomainName": urls["web"],
+                                "CustomOriginConfig": custom,
+                                "CustomHeaders": {
+                                    "Quantity": 1,
+                                    "Items": [{"HeaderName": "X-Origin-Verify", "HeaderValue": "s3cr3t"}],
+                                },
+                            },
                             {
                                 "Id": "api",
                                 **api_origin,

@@ -45,7 +45,7 @@ def test_prod_passes_every_check(prod: SynthesizedEnvironment) -> None:
     assert {name: r.status for name, r in results.items() if r.status is not Status.PASS} == {
         PLACEHOLDERS: Status.DEVIATION
     }
-    assert len(results) == 18
+    assert len(results) == 20
 
 
 def test_dev_passes_or_deviates_naming_the_setting(dev: SynthesizedEnvironment) -> None:
@@ -313,7 +313,10 @@ MUTATIONS: dict[str, tuple[Mutation, str | tuple[str, ...]]] = {
     "sg-rds open to the internet": (_database_open_to_internet, "rds-private-encrypted"),
     "a secret passed as a plain value": (_secret_as_plain_value, "secrets-manager"),
     "sg-api open to the internet": (_api_group_open, "network-exposure"),
-    "CloudFront stops sending the origin header": (_origin_header_dropped, "network-exposure"),
+    "CloudFront stops sending the origin header": (
+        _origin_header_dropped,
+        ("network-exposure", "origin-header"),
+    ),
     "api without a Clerk issuer": (_clerk_issuer_removed, "auth"),
     "endpoints do not admit the migration runner": (_migrations_not_admitted, "workloads-reach-aws-apis"),
     "endpoints do not admit the rotation function": (_rotation_not_admitted, "workloads-reach-aws-apis"),
@@ -363,7 +366,7 @@ def test_cli_exits_1_on_a_failure_and_0_otherwise(prod: SynthesizedEnvironment, 
         check=False,
     )
     assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout)["summary"] == {"PASS": 17, "FAIL": 0, "DEVIATION": 1}
+    assert json.loads(ok.stdout)["summary"] == {"PASS": 19, "FAIL": 0, "DEVIATION": 1}
     broken = tmp_path / "broken"
     broken.mkdir()
     for template in prod.out_dir.glob("*.template.json"):

@@ -15,6 +15,7 @@ from typing import Any
 from foundry_contract.metrics import (
     AI_METRICS_NAMESPACE,
     AI_SERVICE_DIMENSION_VALUE,
+    ENVIRONMENT_DIMENSION,
     ERROR_CODE_DIMENSION,
     REJECTED_REQUESTS,
     SERVICE_DIMENSION,
@@ -22,6 +23,9 @@ from foundry_contract.metrics import (
     UPSTREAM_LATENCY,
     UPSTREAM_REQUESTS,
 )
+
+# Every metric carries the environment: environments sharing an account would mix their data otherwise.
+_BY_ENVIRONMENT = [SERVICE_DIMENSION, ENVIRONMENT_DIMENSION]
 
 
 def _write_stdout(line: str) -> None:
@@ -65,14 +69,19 @@ class Metrics:
         dimension_sets: list[list[str]],
         **values: Any,
     ) -> None:
-        values = {SERVICE_DIMENSION: AI_SERVICE_DIMENSION_VALUE, "environment": self._environment, **values}
+        values = {
+            SERVICE_DIMENSION: AI_SERVICE_DIMENSION_VALUE,
+            ENVIRONMENT_DIMENSION: self._environment,
+            "environment": self._environment,
+            **values,
+        }
         document = emf_document(metrics=metrics, dimension_sets=dimension_sets, values=values)
         self._write(json.dumps(document, separators=(",", ":"), default=str))
 
     def upstream_attempt(self, *, latency_ms: float, status: int | None, request_id: str | None) -> None:
         self._emit(
             {UPSTREAM_REQUESTS: (1, "Count"), UPSTREAM_LATENCY: (round(latency_ms, 1), "Milliseconds")},
-            [[SERVICE_DIMENSION]],
+            [_BY_ENVIRONMENT],
             status=status,
             request_id=request_id,
         )
@@ -80,7 +89,7 @@ class Metrics:
     def upstream_error(self, *, code: str, status: int | None, request_id: str | None) -> None:
         self._emit(
             {UPSTREAM_ERRORS: (1, "Count")},
-            [[SERVICE_DIMENSION], [SERVICE_DIMENSION, ERROR_CODE_DIMENSION]],
+            [_BY_ENVIRONMENT, [*_BY_ENVIRONMENT, ERROR_CODE_DIMENSION]],
             **{ERROR_CODE_DIMENSION: code},
             status=status,
             request_id=request_id,
@@ -89,7 +98,7 @@ class Metrics:
     def rejected(self, *, code: str, request_id: str | None) -> None:
         self._emit(
             {REJECTED_REQUESTS: (1, "Count")},
-            [[SERVICE_DIMENSION, ERROR_CODE_DIMENSION]],
+            [[*_BY_ENVIRONMENT, ERROR_CODE_DIMENSION]],
             **{ERROR_CODE_DIMENSION: code},
             request_id=request_id,
         )

@@ -42,7 +42,13 @@ def test_lines_are_valid_emf() -> None:
     assert attempt[UPSTREAM_LATENCY] == 12.3
     assert error[UPSTREAM_ERRORS] == 1
     assert error["ErrorCode"] == "UPSTREAM_TIMEOUT"
-    assert error["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["Service"], ["Service", "ErrorCode"]]
+    # The environment is a dimension of every metric: environments sharing an account stay apart.
+    assert error["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [
+        ["Service", "Environment"],
+        ["Service", "Environment", "ErrorCode"],
+    ]
+    assert all(document["Environment"] == "prod" for document in documents)
+    assert rejected["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["Service", "Environment", "ErrorCode"]]
     assert rejected[REJECTED_REQUESTS] == 1
 
 

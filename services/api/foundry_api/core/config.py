@@ -37,6 +37,7 @@ class DatabaseSettings(BaseSettings):
 
     database_secret: SecretStr | None = None
     database_host: str | None = None
+    database_proxy: bool = False
     database_url: SecretStr | None = None
     database_sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = "prefer"
     database_sslrootcert: str | None = None

@@ -49,6 +49,14 @@ def connection_kwargs(
         f"-c statement_timeout={settings.db_statement_timeout_ms} "
         f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}"
     )
+    if settings.database_proxy:
+        # psycopg prepares a query server-side after 5 runs (prepare_threshold), and a prepared
+        # statement pins the client to one RDS Proxy connection until it disconnects, which undoes
+        # the proxy's multiplexing. None never prepares. What else pins (SET, advisory locks, temp
+        # tables, cursors WITH HOLD, LISTEN): docs/runbooks.md, and
+        # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-pinning.html
+        # https://www.psycopg.org/psycopg3/docs/advanced/prepare.html
+        params["prepare_threshold"] = None
     return params
 
 

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 import structlog
-from foundry_contract import HEALTH_PATH, READY_PATH
+from foundry_contract import HEALTH_PATH
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,8 +24,10 @@ log = structlog.stdlib.get_logger("foundry_api.access")
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-# App Runner / ECS health checks hit the origin directly, without CloudFront's secret header.
-UNVERIFIED_PATHS = frozenset({HEALTH_PATH, READY_PATH})
+# App Runner / ECS health checks hit the origin directly, without CloudFront's secret header, and
+# they probe /healthz only. /readyz tells the database's state and the schema version, so it answers
+# only requests that carry the header (operators read it through the edge or with the secret).
+UNVERIFIED_PATHS = frozenset({HEALTH_PATH})
 
 
 def _error(status: int, code: str, message: str, request_id: str | None) -> JSONResponse:

@@ -1,6 +1,7 @@
 """Numbered SQL migrations (migrations/NNNN_name.sql): `plan` shows what is pending, `apply` runs it.
 
-`apply` holds a Postgres advisory lock, so runners started together (two instances booting, a deploy
+`apply` runs with its own session settings (MIGRATION_SESSION_SETTINGS: no statement timeout, a
+bounded lock wait) and holds a Postgres advisory lock, so runners started together (two instances booting, a deploy
 job and a developer) serialize instead of racing. Each file runs in its own transaction and is
 recorded in schema_migrations in that same transaction: a failure rolls back only that file, leaves
 the earlier ones applied, and names the failing statement.
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import psycopg.errors
 from psycopg import AsyncConnection, Connection
 from psycopg.rows import tuple_row
 
@@ -23,6 +25,15 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Any constant bigint works; this one spells "foundry" so it is recognisable in pg_locks.
 ADVISORY_LOCK_KEY = 0x666F756E647279
 LOCK_WAIT_SECONDS = 120.0
+# The migration session's own settings. The RDS parameter group's statement_timeout (15 s,
+# foundry_contract.postgres) is the server default for every session, migrations included, and
+# dropping the api's `options` does not lift it: a parameter group value applies unless the session
+# overrides it (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.html).
+# So a migration sets no statement limit (rewriting a large table takes what it takes) but a bounded
+# lock wait: an ALTER queued behind a long transaction would otherwise block every query queued
+# behind it (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT).
+# These SETs would pin an RDS Proxy connection, so the runner connects to the instance directly.
+MIGRATION_SESSION_SETTINGS: dict[str, str] = {"statement_timeout": "0", "lock_timeout": "10s"}
 _FILE_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
 _DOLLAR_TAG = re.compile(r"\$[A-Za-z_]?[A-Za-z0-9_]*\$")
 
@@ -148,6 +159,8 @@ def apply(
             "apply needs an autocommit connection (each migration opens its own transaction)"
         )
     wanted = discover() if migrations is None else migrations
+    for name, value in MIGRATION_SESSION_SETTINGS.items():
+        conn.execute("SELECT set_config(%s, %s, false)", (name, value))
     _acquire_lock(conn, lock_wait_seconds)
     try:
         conn.execute(_CREATE_TABLE)
@@ -177,6 +190,15 @@ def _apply_one(conn: Connection[Any], migration: Migration) -> None:
         for statement in migration.statements:
             try:
                 conn.execute(statement.encode())  # bytes: the SQL is ours and may contain literal %
+            except psycopg.errors.LockNotAvailable as exc:
+                raise MigrationError(
+                    f"migration {migration.label} waited longer than lock_timeout "
+                    f"({MIGRATION_SESSION_SETTINGS['lock_timeout']}) for a lock that another session "
+                    "holds (a long transaction?); nothing of this file was applied, run it again once "
+                    f"that session ends\nfailing statement:\n{statement}",
+                    migration=migration,
+                    statement=statement,
+                ) from exc
             except psycopg.Error as exc:
                 raise MigrationError(
                     f"migration {migration.label} failed: {exc.__class__.__name__}: "

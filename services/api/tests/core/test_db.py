@@ -64,3 +64,33 @@ async def test_recently_returned_connections_skip_the_check_and_idle_ones_get_it
         assert checks == [pid, pid]
     finally:
         await pool.close(timeout=5)
+
+
+@pytest.mark.parametrize(("proxy", "prepared_after_ten_runs"), [(False, 1), (True, 0)])
+async def test_behind_rds_proxy_no_statement_is_ever_prepared(
+    fresh_database_url: str, proxy: bool, prepared_after_ten_runs: int
+) -> None:
+    """A prepared statement pins the client to one RDS Proxy connection (rds-proxy-pinning.html);
+    psycopg prepares a query after 5 runs unless prepare_threshold is None."""
+    settings = Settings(
+        foundry_env="local",
+        database_url=SecretStr(fresh_database_url),
+        database_sslmode="disable",
+        database_proxy=proxy,
+        uploads_bucket="unused",
+        clerk_jwks_url="http://127.0.0.1:9/.well-known/jwks.json",
+        clerk_issuer="http://127.0.0.1:9",
+        clerk_authorized_parties="http://127.0.0.1:5173",
+        ai_service_url="http://127.0.0.1:9",
+        ai_internal_api_key=SecretStr("unused-by-this-test"),
+    )
+    pool = create_pool(settings)
+    await pool.open(wait=True, timeout=10)
+    try:
+        async with pool.connection() as conn:
+            for i in range(10):
+                await conn.execute("SELECT %s::int AS n", (i,))
+            cur = await conn.execute("SELECT count(*) AS n FROM pg_prepared_statements")
+            assert await cur.fetchone() == {"n": prepared_after_ten_runs}
+    finally:
+        await pool.close()

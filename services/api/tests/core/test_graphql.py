@@ -167,9 +167,14 @@ def test_requests_without_the_edge_secret_get_403(prod_api: Any, issuer: Any, he
         assert response.status_code == 403, (path, response.text)
 
 
-def test_health_checks_skip_the_edge_secret(prod_api: Any) -> None:
+def test_only_the_liveness_check_skips_the_edge_secret(prod_api: Any) -> None:
+    """App Runner and the ALB probe /healthz without CloudFront's header; /readyz tells the database
+    state and schema version, so the api's public URL must not answer it to anyone."""
     assert httpx.get(prod_api.url + "/healthz").status_code == 200
-    assert httpx.get(prod_api.url + "/readyz").status_code != 403
+    refused = httpx.get(prod_api.url + "/readyz")
+    assert refused.status_code == 403
+    assert "schema" not in refused.text and "database" not in refused.text
+    assert httpx.get(prod_api.url + "/readyz", headers={ORIGIN_HEADER: EDGE_SECRET}).status_code != 403
 
 
 def test_edge_secret_lets_requests_through_to_auth(prod_api: Any) -> None:
