@@ -215,6 +215,8 @@ def test_replacing_the_certificate_touches_no_export(complete: Synth, tmp_path: 
     assert len(set(names.values())) == 2
     # The web ACL's reference is the same in both: only the certificate moved.
     assert _config(complete.platform)["WebACLId"] == _config(renamed.platform)["WebACLId"]
+
+
 def test_the_response_headers_policy_sends_the_contract_s_headers_and_the_csp(each_env: Synth) -> None:
     """The twin's edge sends the same (foundry_contract.edge): no HSTS preload, which the preload list
     ignores for *.cloudfront.net and subdomains; X-XSS-Protection 0; a CSP for this environment."""

@@ -7,7 +7,13 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
-from foundry_contract import API_DATABASE_USER, API_PATH_PATTERNS, Service, content_security_policy, uploads_origins
+from foundry_contract import (
+    API_DATABASE_USER,
+    API_PATH_PATTERNS,
+    Service,
+    content_security_policy,
+    uploads_origins,
+)
 
 from foundry_infra import outputs
 from foundry_infra.config.model import EnvironmentConfig

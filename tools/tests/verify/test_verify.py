@@ -263,6 +263,8 @@ def _migrations_egress_closed(p: dict[str, Any], e: dict[str, Any]) -> str:
         r for r in group["Properties"]["SecurityGroupEgress"] if r.get("FromPort") != 443
     ]
     return "allow no HTTPS out"
+
+
 def _master_secret_to_api(p: dict[str, Any], e: dict[str, Any]) -> str:
     """The master secret handed back to the api: as a runtime secret, and readable by its role."""
     secret, _ = _find(p, "AWS::SecretsManager::Secret", "FoundryprodplatformDatabaseInstanceSecret")
