@@ -276,8 +276,9 @@ def test_each_upstream_error_emits_an_emf_metric_and_a_log_event(
     for line in errors:
         directive = line["_aws"]["CloudWatchMetrics"][0]
         assert directive["Namespace"] == AI_METRICS_NAMESPACE
-        assert ["Service"] in directive["Dimensions"]
+        assert ["Service", "Environment"] in directive["Dimensions"]
         assert line["Service"] == "ai"
+        assert line["Environment"] == line["environment"]
         assert line["request_id"] == "req-obs"
     events = [e for e in logs if e["event"] == "upstream_error"]
     assert [(e["code"], e["upstream_status"], e["attempt"]) for e in events] == [

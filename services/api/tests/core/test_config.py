@@ -64,7 +64,9 @@ def test_contract_defaults_match_the_settings_defaults(monkeypatch: pytest.Monke
         if var.default is not None:
             value = getattr(settings, var.name.lower())
             expected = float(var.default) if isinstance(value, float) else var.default
-            assert (value if isinstance(value, float) else str(value)) == expected, var.name
+            # Booleans as the environment spells them: "false", "true".
+            shown = str(value).lower() if isinstance(value, bool) else str(value)
+            assert (value if isinstance(value, float) else shown) == expected, var.name
 
 
 def test_prod_settings_load(monkeypatch: pytest.MonkeyPatch) -> None:
