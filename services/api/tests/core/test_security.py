@@ -96,7 +96,9 @@ FORGERIES: dict[str, Callable[[LocalIssuer], str]] = {
     "unknown-kid": _unknown_kid,
     "missing-kid": _no_kid,
     "expired": _with(exp=int(time.time()) - 60, iat=int(time.time()) - 120, nbf=int(time.time()) - 120),
-    "not-yet-valid": _with(nbf=int(time.time()) + 300),
+    # nbf from the moment the token is forged, not from import time: a slow session (the shared
+    # synth fixture runs first) could otherwise reach this test after that nbf has passed.
+    "not-yet-valid": lambda issuer: _with(nbf=int(time.time()) + 300)(issuer),
     "wrong-issuer": _with(iss="https://evil.example"),
     "wrong-azp": _with(azp="https://evil.example"),
     "missing-azp": _without("azp"),
