@@ -110,7 +110,7 @@ def test_ai_reaches_database_only_when_the_profile_says_so(complete: Synth) -> N
             template.logical_id("SecurityGroupsAi", "AWS::EC2::SecurityGroup"),
         ]
     )
-    (proxy,) = template.of_type("AWS::RDS::DBProxy").values()
+    ((proxy_id, proxy),) = template.of_type("AWS::RDS::DBProxy").items()
     assert proxy["Properties"]["RequireTLS"] is True
     # End-to-end IAM through the proxy: the api's token names the proxy's prx- id, not the instance's.
     assert proxy["Properties"]["DefaultAuthScheme"] == "IAM_AUTH"
@@ -123,7 +123,7 @@ def test_ai_reaches_database_only_when_the_profile_says_so(complete: Synth) -> N
         if statement["Action"] == "rds-db:connect"
     ]
     assert (
-        len(connects) == 1 and "DatabaseProxy" in str(connects[0][-2]) and connects[0][-1] == "/foundry_api"
+        len(connects) == 1 and proxy_id in str(connects[0][-2]) and connects[0][-1] == "/foundry_api"
     )
 
 
