@@ -37,6 +37,12 @@ def _with(**changes: Any) -> Callable[[LocalIssuer], str]:
     return forge
 
 
+def _not_yet_valid(issuer: LocalIssuer) -> str:
+    # nbf counted from the moment the token is forged, not from collection: on a loaded machine the
+    # suite can reach this test more than 300 s after collecting it, and the token was valid by then.
+    return issuer.sign({**issuer.claims(sub="user_forged"), "nbf": int(time.time()) + 300})
+
+
 def _alg_none(issuer: LocalIssuer) -> str:
     header = {"alg": "none", "typ": "JWT", "kid": issuer.kid}
     return f"{_b64(header)}.{_b64(issuer.claims(sub='user_forged'))}."
@@ -96,9 +102,7 @@ FORGERIES: dict[str, Callable[[LocalIssuer], str]] = {
     "unknown-kid": _unknown_kid,
     "missing-kid": _no_kid,
     "expired": _with(exp=int(time.time()) - 60, iat=int(time.time()) - 120, nbf=int(time.time()) - 120),
-    # nbf from the moment the token is forged, not from import time: a slow session (the shared
-    # synth fixture runs first) could otherwise reach this test after that nbf has passed.
-    "not-yet-valid": lambda issuer: _with(nbf=int(time.time()) + 300)(issuer),
+    "not-yet-valid": _not_yet_valid,
     "wrong-issuer": _with(iss="https://evil.example"),
     "wrong-azp": _with(azp="https://evil.example"),
     "missing-azp": _without("azp"),
