@@ -107,9 +107,11 @@ def test_ai_reaches_database_only_when_the_profile_says_so(complete: Synth) -> N
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         if statement["Action"] == "rds-db:connect"
     ]
-    assert (
-        len(connects) == 1 and "DatabaseProxy" in str(connects[0][-2]) and connects[0][-1] == "/foundry_api"
-    )
+    proxy_id = template.logical_id("DatabaseInstanceProxy", "AWS::RDS::DBProxy")
+    assert len(connects) == 1 and connects[0][-1] == "/foundry_api"
+    assert connects[0][-2] == {
+        "Fn::Select": [6, {"Fn::Split": [":", {"Fn::GetAtt": [proxy_id, "DBProxyArn"]}]}]
+    }
 
 
 def test_backup_plan_keeps_daily_and_weekly_snapshots(prod: Synth) -> None:
