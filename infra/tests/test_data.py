@@ -110,7 +110,7 @@ def test_ai_reaches_database_only_when_the_profile_says_so(complete: Synth) -> N
             template.logical_id("SecurityGroupsAi", "AWS::EC2::SecurityGroup"),
         ]
     )
-    ((proxy_id, proxy),) = template.of_type("AWS::RDS::DBProxy").items()
+    (proxy,) = template.of_type("AWS::RDS::DBProxy").values()
     assert proxy["Properties"]["RequireTLS"] is True
     # End-to-end IAM through the proxy: the api's token names the proxy's prx- id, not the instance's.
     assert proxy["Properties"]["DefaultAuthScheme"] == "IAM_AUTH"
@@ -122,9 +122,11 @@ def test_ai_reaches_database_only_when_the_profile_says_so(complete: Synth) -> N
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         if statement["Action"] == "rds-db:connect"
     ]
-    assert (
-        len(connects) == 1 and proxy_id in str(connects[0][-2]) and connects[0][-1] == "/foundry_api"
-    )
+    proxy_id = template.logical_id("DatabaseInstanceProxy", "AWS::RDS::DBProxy")
+    assert len(connects) == 1 and connects[0][-1] == "/foundry_api"
+    assert connects[0][-2] == {
+        "Fn::Select": [6, {"Fn::Split": [":", {"Fn::GetAtt": [proxy_id, "DBProxyArn"]}]}]
+    }
 
 
 def test_with_the_proxy_migrations_go_straight_to_the_instance(complete: Synth) -> None:

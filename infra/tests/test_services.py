@@ -129,18 +129,17 @@ def test_api_role_touches_uploads_prefix_and_its_own_secrets(each_env: Synth) ->
     template = each_env.platform
     statements = _policy_of_role(template, "ApiRole")
     assert _s3_resources(statements) == ["/uploads/*"]
-    (secrets,) = [s for s in statements if s["Sid"] == "ReadOwnSecrets"]
+    (secrets,) = [s for s in statements if s.get("Sid") == "ReadOwnSecrets"]
     master = template.logical_id("DatabaseInstanceSecret", "AWS::SecretsManager::Secret")
     assert len(secrets["Resource"]) == 3 and {"Ref": master} not in secrets["Resource"]
-    (kms,) = [s for s in statements if s["Sid"] == "DecryptOwnSecrets"]
+    (kms,) = [s for s in statements if s.get("Sid") == "DecryptOwnSecrets"]
     assert "kms:ViaService" in kms["Condition"]["StringEquals"]
-    # rds-db:connect on exactly the api's db user of this instance (or its proxy).
+    # rds-db:connect on exactly the api's db user of this instance.
     (connect,) = [s for s in statements if s["Action"] == "rds-db:connect"]
     parts = connect["Resource"]["Fn::Join"][1]
-    assert (
-        parts[-1] == f"/{API_DATABASE_USER}"
-        and str(parts[-2]).count("DatabaseInstance") + str(parts[-2]).count("DatabaseProxy") == 1
-    )
+    instance = template.logical_id("DatabaseInstance", "AWS::RDS::DBInstance")
+    assert parts[-1] == f"/{API_DATABASE_USER}"
+    assert parts[-2] == {"Fn::GetAtt": [instance, "DbiResourceId"]}
 
 
 def test_ai_role_touches_ai_prefix_only(each_env: Synth) -> None:
