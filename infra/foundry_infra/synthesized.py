@@ -65,6 +65,7 @@ class SynthesizedEnvironment:
     def registry(self) -> Template:
         return self.template("registry")
 
+    @property
     def edge_alarms(self) -> Template | None:
         """The us-east-1 stack of CloudFront's alarms, synthesized when the platform runs elsewhere."""
         found = sorted(self.out_dir.glob("Foundry-*-edge-alarms.template.json"))

@@ -161,12 +161,19 @@ def _read_by_name(synth: Synth, value: Any) -> Any:
 
 
 def _bindings(synth: Synth) -> list[str]:
-    """Every strong tie between the stacks: exports, imports, CDK's cross-region export writer/reader."""
-    found = []
-    for template in (synth.platform, synth.edge):
-        found += [f"export {k}" for k, o in template.body.get("Outputs", {}).items() if "Export" in o]
-        text = json.dumps(template.body)
-        found += [marker for marker in ("Fn::ImportValue", "Custom::CrossRegionExport") if marker in text]
+    """Every strong tie from the edge stack to the platform: exports, imports, CDK's cross-region
+    export writer (in the edge stack) or reader (in the platform). The platform's own writer for the
+    us-east-1 alarm stack (stacks/edge_alarms.py) ties the platform to that stack, not to the edge."""
+    edge, platform = json.dumps(synth.edge.body), json.dumps(synth.platform.body)
+    found = [f"export {k}" for k, o in synth.edge.body.get("Outputs", {}).items() if "Export" in o]
+    found += [
+        f"edge: {marker}" for marker in ("Fn::ImportValue", "Custom::CrossRegionExport") if marker in edge
+    ]
+    found += [
+        f"platform: {marker}"
+        for marker in ("Fn::ImportValue", "Custom::CrossRegionExportReader")
+        if marker in platform
+    ]
     return found
 
 
