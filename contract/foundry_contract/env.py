@@ -33,6 +33,12 @@ MIGRATION_RUNNER_ONLY = frozenset({"DATABASE_SECRET"})
 # The api's own database role, created by migration 0004_api_role.sql; the IAM policy's rds-db:connect
 # names exactly this user.
 API_DATABASE_USER = "foundry_api"
+# Where the api image (which the migration runner also runs) carries the CA certificates of RDS and
+# RDS Proxy (services/api/certs/rds-ca-bundle.pem). sslmode=require encrypts but does not authenticate
+# the server; verify-full checks its certificate chain and host name against this bundle.
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html
+RDS_CA_BUNDLE_PATH = "/etc/ssl/certs/foundry-rds-ca-bundle.pem"
+DATABASE_TLS = {"DATABASE_SSLMODE": "verify-full", "DATABASE_SSLROOTCERT": RDS_CA_BUNDLE_PATH}
 _AI = (Service.AI,)
 _ALL = (Service.API, Service.AI, Service.WEB)
 
@@ -83,7 +89,8 @@ ENV_VARS: tuple[EnvVar, ...] = (
         name="DATABASE_SSLMODE",
         services=_API,
         default="prefer",
-        description="libpq sslmode; the platform sets 'require' (RDS enforces rds.force_ssl=1).",
+        description="libpq sslmode; the platform sets 'verify-full' with DATABASE_SSLROOTCERT (RDS "
+        "enforces rds.force_ssl=1; 'require' would encrypt without authenticating the server).",
     ),
     EnvVar(
         name="DATABASE_AUTH",

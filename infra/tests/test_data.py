@@ -7,7 +7,9 @@ import boto3
 import httpx
 import pytest
 from botocore.config import Config
+from foundry_contract import RDS_CA_BUNDLE_PATH
 from foundry_infra.data.database import default_max_connections
+from foundry_infra.scenarios import MATRIX, SCENARIOS
 from foundry_infra.synthesized import SynthesizedEnvironment as Synth
 from foundry_infra.synthesized import Template
 from foundry_tools.twin.s3 import S3Emulator
@@ -279,3 +281,28 @@ def test_every_class_the_lifecycle_moves_uploads_to_can_be_downloaded_at_once(
             response = httpx.get(url, timeout=5)
             assert response.status_code == 200, (storage_class, response.text)
             assert response.content == b"old bytes"
+
+
+def _database_clients_env(synth: Synth) -> dict[str, dict[str, Any]]:
+    """The plain environment of every App Runner service and ECS container that names a database host."""
+    found = {}
+    for key, service in synth.platform.of_type("AWS::AppRunner::Service").items():
+        image = service["Properties"]["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]
+        found[key] = {v["Name"]: v["Value"] for v in image.get("RuntimeEnvironmentVariables", [])}
+    for key, task in synth.platform.of_type("AWS::ECS::TaskDefinition").items():
+        for container in task["Properties"]["ContainerDefinitions"]:
+            found[f"{key}/{container['Name']}"] = {e["Name"]: e["Value"] for e in container.get("Environment", [])}
+    return {key: env for key, env in found.items() if "DATABASE_HOST" in env}
+
+
+@pytest.mark.parametrize("scenario", sorted({**SCENARIOS, **MATRIX}))
+def test_every_database_client_verifies_the_server_against_the_rds_ca_bundle(
+    synths: dict[str, Synth], scenario: str
+) -> None:
+    """sslmode=require encrypts but accepts any server certificate; verify-full checks the chain and
+    the host name against the bundle the api image carries (tools/tests/test_dockerfiles.py)."""
+    clients = _database_clients_env(synths[scenario])
+    assert any(key.startswith("Migrations") for key in clients) and len(clients) >= 2, sorted(clients)
+    for key, env in clients.items():
+        assert env["DATABASE_SSLMODE"] == "verify-full", key
+        assert env["DATABASE_SSLROOTCERT"] == RDS_CA_BUNDLE_PATH, key

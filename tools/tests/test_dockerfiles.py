@@ -10,6 +10,9 @@ import shlex
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+from foundry_contract import RDS_CA_BUNDLE_PATH
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILES = {name: REPO / "services" / name / "Dockerfile" for name in ("api", "ai", "web")}
@@ -76,3 +79,26 @@ def test_the_check_fails_a_careless_dockerfile(tmp_path: Path) -> None:
         "the final stage must run as a non-root USER",
         "no HEALTHCHECK",
     ]
+
+
+BUNDLE = REPO / "services" / "api" / "certs" / "rds-ca-bundle.pem"
+
+
+def test_the_api_image_carries_the_rds_ca_bundle_where_the_platform_points() -> None:
+    """The migration runner runs the api image too, so one COPY serves both database clients."""
+    copies = [rest.split() for keyword, rest in instructions(DOCKERFILES["api"]) if keyword == "COPY"]
+    assert [str(BUNDLE.relative_to(REPO)), RDS_CA_BUNDLE_PATH] in copies
+
+
+# One of AWS's older regional roots has a non-positive serial number, which cryptography warns about.
+@pytest.mark.filterwarnings("ignore:Parsed a serial number")
+def test_the_rds_ca_bundle_holds_the_roots_of_rds_and_rds_proxy() -> None:
+    certificates = x509.load_pem_x509_certificates(BUNDLE.read_bytes())
+    assert all(c.extensions.get_extension_for_class(x509.BasicConstraints).value.ca for c in certificates)
+    names = {c.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value: c for c in certificates}
+    # RDS instances in our regions sign with the 2021 roots (rds-ca-rsa2048-g1 is RDS's default CA).
+    for region in ("us-east-1", "eu-west-1"):
+        assert f"Amazon RDS {region} Root CA RSA2048 G1" in names
+    # RDS Proxy presents an ACM certificate, which chains to Amazon Trust Services' roots.
+    assert {"Amazon Root CA 1", "Amazon Root CA 2", "Amazon Root CA 3", "Amazon Root CA 4"} <= set(names)
+    assert len(certificates) == len(names), "no certificate twice"

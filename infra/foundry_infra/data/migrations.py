@@ -15,6 +15,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as sm
 from constructs import Construct
+from foundry_contract import DATABASE_TLS
 
 from foundry_infra import outputs
 from foundry_infra.config.model import CpuArchitecture
@@ -91,7 +92,7 @@ class MigrationRunner(Construct):
             environment={
                 "FOUNDRY_ENV": environment_name,
                 "DATABASE_HOST": database_host,
-                "DATABASE_SSLMODE": "require",
+                **DATABASE_TLS,
             },
             secrets={"DATABASE_SECRET": ecs.Secret.from_secrets_manager(database_secret)},
             logging=ecs.LogDrivers.aws_logs(stream_prefix="migrate", log_group=self.log_group),

@@ -10,6 +10,7 @@ from constructs import Construct
 from foundry_contract import (
     API_DATABASE_USER,
     API_PATH_PATTERNS,
+    DATABASE_TLS,
     Service,
     content_security_policy,
     uploads_origins,
@@ -358,7 +359,7 @@ class PlatformStack(Stack):
             "PORT": "8080",
             "FOUNDRY_ENV": config.name,
             "DATABASE_HOST": database.endpoint_address,
-            "DATABASE_SSLMODE": "require",
+            **DATABASE_TLS,
             **api_database_login(region=region),
             "DATABASE_PROXY": "true" if database.proxy is not None else "false",
             "UPLOADS_BUCKET": buckets.uploads_bucket_name,
