@@ -291,7 +291,9 @@ def _database_clients_env(synth: Synth) -> dict[str, dict[str, Any]]:
         found[key] = {v["Name"]: v["Value"] for v in image.get("RuntimeEnvironmentVariables", [])}
     for key, task in synth.platform.of_type("AWS::ECS::TaskDefinition").items():
         for container in task["Properties"]["ContainerDefinitions"]:
-            found[f"{key}/{container['Name']}"] = {e["Name"]: e["Value"] for e in container.get("Environment", [])}
+            found[f"{key}/{container['Name']}"] = {
+                e["Name"]: e["Value"] for e in container.get("Environment", [])
+            }
     return {key: env for key, env in found.items() if "DATABASE_HOST" in env}
 
 
