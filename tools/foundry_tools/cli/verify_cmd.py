@@ -32,8 +32,9 @@ def verify(
     overrides: SetOption = None,
 ) -> None:
     """Prove each line of the spec's §15 checklist and §13 posture: PASS, FAIL or DEVIATION, with evidence."""
-    from foundry_tools.verify.checks import Status, run_checks
+    from foundry_tools.verify.checks import run_checks
     from foundry_tools.verify.report import as_json, junit, table
+    from foundry_tools.verify.results import Status
 
     config = resolve_config(env, config_file, overrides)
     if live and from_dir is not None:

@@ -9,11 +9,7 @@ profile. Each security group is judged by one check only (the ai endpoint's by `
 database's by `rds-private-encrypted`, every other by `network-exposure`), so one breakage fails one check.
 """
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
-from fnmatch import fnmatchcase
 from typing import Any
 
 from foundry_contract import (
@@ -31,6 +27,7 @@ from foundry_tools.verify.deploy_checks import api_database_login, no_deploy_pla
 from foundry_tools.verify.edge_behaviour import web_acl_serves_the_web_app
 from foundry_tools.verify.model import INTERNET, EnvironmentModel
 from foundry_tools.verify.reachability import workloads_reach_their_apis
+from foundry_tools.verify.results import Check, CheckResult, Status, allows
 
 # The value platform.py gives api while auth.authorized_parties is unset and there is no custom domain.
 UNSET_AUTHORIZED_PARTY = "https://authorized-parties-not-set.invalid"
@@ -49,49 +46,6 @@ REQUIRED_WAF_RULES = (
 )
 # An alarm that has had no data this long watches nothing (a renamed metric, a wrong dimension).
 BLIND_ALARM_AFTER = timedelta(days=2)
-
-
-def allows(actions: Iterable[str], action: str) -> bool:
-    """Whether IAM actions (with their wildcards, case-insensitive like IAM) grant `action`."""
-    return any(fnmatchcase(action.lower(), granted.lower()) for granted in actions)
-
-
-class Status(StrEnum):
-    PASS = "PASS"  # noqa: S105 - a check status, not a password
-    FAIL = "FAIL"
-    DEVIATION = "DEVIATION"
-
-
-@dataclass
-class CheckResult:
-    name: str
-    spec: str
-    title: str
-    status: Status = Status.PASS
-    evidence: list[str] = field(default_factory=list)
-
-    def fail(self, evidence: str) -> None:
-        self.status = Status.FAIL
-        self.evidence.append(f"FAIL: {evidence}")
-
-    def deviate(self, evidence: str) -> None:
-        if self.status is Status.PASS:
-            self.status = Status.DEVIATION
-        self.evidence.append(f"DEVIATION: {evidence}")
-
-    def note(self, evidence: str) -> None:
-        self.evidence.append(evidence)
-
-
-CheckFunction = Callable[[EnvironmentModel, EnvironmentConfig, CheckResult], None]
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    spec: str
-    title: str
-    run: CheckFunction
 
 
 def edge_serves_web_and_proxies_api(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from foundry_contract import API_DATABASE_USER, MIGRATION_RUNNER_ONLY
 from foundry_infra.config.placeholders import placeholders
 
+from foundry_tools.verify.results import CheckResult, allows
+
 # Role ids read back from the templates (offline) or the stacks' resource lists (live).
 API_ROLE_PREFIX = "ApiRole"
 # The RDS-generated master secret's logical id carries this; only the migration runner may read it.
@@ -20,7 +22,6 @@ SECRET_READS = ("secretsmanager:GetSecretValue",)
 if TYPE_CHECKING:
     from foundry_infra.config.model import EnvironmentConfig
 
-    from foundry_tools.verify.checks import CheckResult
     from foundry_tools.verify.model import EnvironmentModel
 
 
@@ -40,8 +41,6 @@ def api_database_login(m: EnvironmentModel, config: EnvironmentConfig, r: CheckR
 
     https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
     """
-    from foundry_tools.verify.checks import allows  # here: checks.py imports this module
-
     api = m.services.get("api")
     if api is None:
         r.fail("no api service")

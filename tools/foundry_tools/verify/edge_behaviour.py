@@ -7,18 +7,15 @@ PASS: the web app is served and introspection refused; FAIL names the probe and 
 """
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from foundry_infra.config.model import EnvironmentConfig
 
 from foundry_tools.verify.model import EnvironmentModel
+from foundry_tools.verify.results import CheckResult
 from foundry_tools.waf import WebAclEvaluator
 from foundry_tools.waf.errors import InvalidWebAclError
 from foundry_tools.webapp.operations import WebSourceError, web_operations
 from foundry_tools.webapp.probes import all_probes
-
-if TYPE_CHECKING:  # checks.py registers this check: importing it at run time would be circular
-    from foundry_tools.verify.checks import CheckResult
 
 
 def web_acl_serves_the_web_app(m: EnvironmentModel, config: EnvironmentConfig, r: "CheckResult") -> None:

@@ -9,15 +9,11 @@
   https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout
 """
 
-from typing import TYPE_CHECKING
-
 from foundry_contract import ORIGIN_VERIFY_HEADER, SERVER_KEEP_ALIVE_SECONDS
 from foundry_infra.config.model import EnvironmentConfig
 
 from foundry_tools.verify.model import EnvironmentModel
-
-if TYPE_CHECKING:  # checks.py registers these functions, so it cannot be imported from here at run time
-    from foundry_tools.verify.checks import CheckResult
+from foundry_tools.verify.results import CheckResult
 
 # The services CloudFront forwards to and the secret each compares the header against.
 ORIGIN_VERIFY_SECRET = "ORIGIN_VERIFY_SECRET"  # noqa: S105 - an environment variable's name

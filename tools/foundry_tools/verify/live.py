@@ -24,6 +24,7 @@ from foundry_contract import API_PATH_PATTERNS
 from foundry_infra import outputs
 from foundry_infra.config.model import EnvironmentConfig
 
+from foundry_tools.verify.cfn import as_list
 from foundry_tools.verify.model import (
     INTERNET,
     Alarm,
@@ -49,7 +50,7 @@ from foundry_tools.verify.model import (
     Workload,
 )
 from foundry_tools.verify.needs import container_needs, is_ecr_image, merge, role_needs
-from foundry_tools.verify.offline import as_list, is_public_principal
+from foundry_tools.verify.offline import is_public_principal
 
 GRAPHQL_PATH = API_PATH_PATTERNS[0]  # api refuses it without the origin header (and answers it with)
 EDGE_REGION = "us-east-1"  # CloudFront's WAF, certificate and edge alarms live here

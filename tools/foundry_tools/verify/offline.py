@@ -9,6 +9,7 @@ from typing import Any
 
 from foundry_infra.synthesized import SynthesizedEnvironment, Template
 
+from foundry_tools.verify.cfn import as_list, ref_id
 from foundry_tools.verify.model import (
     INTERNET,
     Alarm,
@@ -30,24 +31,11 @@ from foundry_tools.verify.model import (
     Statement,
     WebAcl,
 )
+from foundry_tools.verify.workloads_offline import read_workloads
 
 # An ALB without the attribute keeps idle connections 60 s:
 # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout
 ALB_DEFAULT_IDLE_TIMEOUT_SECONDS = 60
-
-
-def ref_id(value: Any) -> str | None:
-    """The logical id a Ref or GetAtt points at, or None for a literal or an import."""
-    if isinstance(value, dict):
-        if "Ref" in value:
-            return str(value["Ref"])
-        if "Fn::GetAtt" in value:
-            return str(value["Fn::GetAtt"][0])
-    return None
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def is_public_principal(principal: Any) -> bool:
@@ -85,9 +73,6 @@ class _TemplateReader:
         self._data()
         self._iam_and_keys()
         self._operations()
-        # Imported here: the workload reader uses this module's ref_id.
-        from foundry_tools.verify.workloads_offline import read_workloads
-
         self.model.workloads = read_workloads(platform)
 
     def _edge_ref(self, value: Any) -> str | None:

@@ -13,14 +13,11 @@ A need is met
 """
 
 from ipaddress import ip_network
-from typing import TYPE_CHECKING
 
 from foundry_infra.config.model import EnvironmentConfig
 
 from foundry_tools.verify.model import INTERNET, Endpoint, EnvironmentModel, Need, Workload
-
-if TYPE_CHECKING:  # checks.py registers this check, so it cannot be imported here at run time
-    from foundry_tools.verify.checks import CheckResult
+from foundry_tools.verify.results import CheckResult
 
 HTTPS = 443
 

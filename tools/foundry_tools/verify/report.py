@@ -3,7 +3,8 @@
 import json
 from xml.etree import ElementTree as ET
 
-from foundry_tools.verify.checks import CheckResult, Status, summary
+from foundry_tools.verify.checks import summary
+from foundry_tools.verify.results import CheckResult, Status
 
 
 def table(results: list[CheckResult], *, environment: str) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 from foundry_infra import outputs
 from foundry_infra.synthesized import Template
 
+from foundry_tools.verify.cfn import as_list, ref_id
 from foundry_tools.verify.model import Need, Workload
 from foundry_tools.verify.needs import (
     container_needs,
@@ -29,7 +30,6 @@ from foundry_tools.verify.needs import (
     role_needs,
     secret_source,
 )
-from foundry_tools.verify.offline import as_list, ref_id
 
 Statements = list[tuple[Sequence[str], Mapping[str, Any] | None]]
 

@@ -24,8 +24,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from foundry_infra.config import load_config
-from foundry_tools.verify.checks import CHECKS, LIVE_CHECKS, CheckResult, Status, run_checks
+from foundry_tools.verify.checks import CHECKS, LIVE_CHECKS, run_checks
 from foundry_tools.verify.live import HttpProber, LiveError, read_live
+from foundry_tools.verify.results import CheckResult, Status
 from moto import mock_aws
 
 REGION = "us-east-1"

@@ -14,9 +14,10 @@ import pytest
 from foundry_infra.config import load_config
 from foundry_infra.scenarios import MATRIX, SCENARIOS
 from foundry_infra.synthesized import SynthesizedEnvironment, Template
-from foundry_tools.verify.checks import Status, run_checks
+from foundry_tools.verify.checks import run_checks
 from foundry_tools.verify.offline import read_synth, read_templates
 from foundry_tools.verify.report import as_json, junit, table
+from foundry_tools.verify.results import Status
 
 WAF_FIXTURES = Path(__file__).parents[1] / "waf" / "fixtures"
 
