@@ -1,54 +1,24 @@
 """`foundry cost`: a monthly estimate per resource, read from the synthesized templates."""
 
-import contextlib
 import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from foundry_tools.cli.options import ConfigFileOption, EnvOption, SetOption, UserError, resolve_config
+from foundry_tools.cli.options import ConfigFileOption, EnvOption, SetOption, UserError
+from foundry_tools.cli.synthesis import FromOption, synthesized_dir
 from foundry_tools.cost.advice import advise
 from foundry_tools.cost.estimate import Estimate, estimate
 from foundry_tools.cost.prices import PriceTable, load_prices
 from foundry_tools.cost.templates import read_region, read_templates
 from foundry_tools.cost.traffic import TrafficError, load_traffic
 
-FromOption = Annotated[
-    Path | None,
-    typer.Option("--from", help="Read templates already synthesized in DIR instead of synthesizing."),
-]
-
 
 class CostFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
-
-
-def synthesized_dir(
-    env: str, config_file: Path | None, overrides: list[str] | None, from_dir: Path | None
-) -> Path:
-    """The folder holding the environment's templates: `--from DIR`, or a fresh synth into cdk.out/ENV."""
-    if from_dir is not None:
-        if config_file or overrides:
-            raise UserError(
-                "--from reads existing templates; --config and --set need a synth, so drop --from"
-            )
-        if not any(from_dir.glob("*.template.json")):
-            raise UserError(
-                f"no *.template.json in {from_dir}; run `foundry synth --env {env} --out {from_dir}`"
-            )
-        return from_dir
-    from foundry_tools.cli.main import _default_out, _synth_or_exit
-
-    config = resolve_config(env, config_file, overrides)
-    out_dir = _default_out(env)
-    # The synth's progress lines go to stderr so that stdout stays the command's own output (JSON).
-    with contextlib.redirect_stdout(sys.stderr):
-        _synth_or_exit(config_env=config.name, config=config, out_dir=out_dir)
-    return out_dir
 
 
 def render_json(result: Estimate, advice: list[str], prices: PriceTable, env: str, region: str | None) -> str:

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from foundry_tools.cli.cost_cmd import FromOption, synthesized_dir
 from foundry_tools.cli.options import ConfigFileOption, EnvOption, SetOption, UserError
+from foundry_tools.cli.synthesis import FromOption, synthesized_dir
 from foundry_tools.cost.templates import read_templates
 from foundry_tools.diagram.graphviz import GraphvizMissingError, render_dot, render_file
 from foundry_tools.diagram.mermaid import render

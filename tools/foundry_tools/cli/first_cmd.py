@@ -12,6 +12,7 @@ from foundry_infra.services.architecture import required_platforms
 from foundry_infra.services.registry import repository_names
 
 from foundry_tools.cli.options import UserError
+from foundry_tools.cli.synthesis import default_out, synth_or_exit
 from foundry_tools.deploy.first import Command, FirstDeploy, FirstDeployError, Image
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -54,12 +55,10 @@ def image_builds(*, config: EnvironmentConfig, registry: str) -> list[Image]:
 def first_deploy(
     *, config: EnvironmentConfig, session: Any, cdk_cli: str, config_file: Path | None, overrides: list[str]
 ) -> None:
-    from foundry_tools.cli.main import _default_out, _synth_or_exit
-
     if config.edge.web_origin != "s3" and not os.environ.get(KEY):
         raise UserError(f"{KEY} is not set: the web image needs the environment's Clerk publishable key")
-    out_dir = _default_out(config.name)
-    _synth_or_exit(config_env=config.name, config=config, out_dir=out_dir)
+    out_dir = default_out(config.name)
+    synth_or_exit(config=config, out_dir=out_dir)
     registry = f"{config.account}.dkr.ecr.{config.region}.amazonaws.com"
     ecr = session.client("ecr", region_name=config.region)
     password = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]

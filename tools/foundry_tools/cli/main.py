@@ -5,7 +5,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +15,15 @@ from foundry_infra.config import EnvironmentConfig
 
 from foundry_tools.aws import NoCredentialsError, require_credentials
 from foundry_tools.cli import cost_cmd, diagram_cmd, images_cmd, migrate_cmd, twin_cmd, verify_cmd, web_cmd
-from foundry_tools.cli.options import ConfigFileOption, EnvOption, SetOption, UserError, resolve_config
+from foundry_tools.cli.options import (
+    ConfigFileOption,
+    EnvOption,
+    SetOption,
+    UserError,
+    echo_err,
+    resolve_config,
+)
+from foundry_tools.cli.synthesis import default_out, synth_or_exit
 
 app = typer.Typer(
     name="foundry",
@@ -36,10 +43,6 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
-def _echo_err(message: str) -> None:
-    typer.echo(message, err=True)
-
-
 @config_app.command("show")
 def config_show(
     env: EnvOption,
@@ -53,10 +56,6 @@ def config_show(
     typer.echo(json.dumps(data, indent=2) if output is OutputFormat.JSON else tomli_w.dumps(data), nl=False)
 
 
-def _default_out(env: str) -> Path:
-    return Path("cdk.out") / env
-
-
 @app.command()
 def synth(
     env: EnvOption,
@@ -66,37 +65,8 @@ def synth(
 ) -> None:
     """Write the CloudFormation templates and the cdk-nag report; exit 1 on any unacknowledged finding."""
     config = resolve_config(env, config_file, overrides)
-    out_dir = out or _default_out(env)
-    _synth_or_exit(config_env=config.name, config=config, out_dir=out_dir)
-
-
-def _synth_or_exit(*, config_env: str, config: object, out_dir: Path) -> None:
-    from foundry_infra.config import EnvironmentConfig
-
-    from foundry_tools.synth import synthesize
-
-    assert isinstance(config, EnvironmentConfig)
-    started = time.monotonic()
-    _echo_err(f"synthesizing {config_env} into {out_dir}/ (about 10 s) ...")
-    result = synthesize(config=config, out_dir=out_dir)
-    elapsed = time.monotonic() - started
-    if not result.ok:
-        _echo_err(f"cdk-nag: {len(result.findings)} unacknowledged finding(s) in {config_env}:")
-        for finding in result.findings:
-            _echo_err(f"  {finding.rule} [{finding.severity}] {finding.construct_path}")
-            _echo_err(f"      {finding.description.split('. ')[0]}.")
-        _echo_err(
-            "Fix the resource, or acknowledge the rule on that construct with a reason "
-            "(foundry_infra.nag.acknowledge). Report: " + str(out_dir / "nag-report.json")
-        )
-        raise typer.Exit(1)
-    for stack_name, path in result.templates.items():
-        resources = len(result.template(stack_name).get("Resources", {}))
-        typer.echo(f"  {stack_name:<28} {resources:>4} resources  {path}")
-    typer.echo(
-        f"cdk-nag AwsSolutions: 0 unacknowledged findings, {len(result.acknowledged)} acknowledged with "
-        f"reasons ({out_dir / 'nag-report.json'}); {elapsed:.1f} s"
-    )
+    out_dir = out or default_out(env)
+    synth_or_exit(config=config, out_dir=out_dir)
 
 
 def _cdk_cli() -> str:
@@ -113,10 +83,10 @@ def _run_cdk(*, action: list[str], env: str, config_file: Path | None, overrides
     except NoCredentialsError as error:
         raise UserError(str(error)) from None
     cli = _cdk_cli()
-    out_dir = _default_out(env)
-    _synth_or_exit(config_env=env, config=config, out_dir=out_dir)
+    out_dir = default_out(env)
+    synth_or_exit(config=config, out_dir=out_dir)
     command = [cli, *action, "--app", str(out_dir), "--all"]
-    _echo_err("running: " + " ".join(command))
+    echo_err("running: " + " ".join(command))
     completed = subprocess.run(command, check=False)  # noqa: S603 - fixed argv, no shell
     raise typer.Exit(completed.returncode)
 
@@ -138,7 +108,7 @@ def _preflight_or_exit(config: EnvironmentConfig) -> None:
             f"{config.name} still has {len(found)} placeholder value(s) that must not deploy:\n{lines}"
         )
     if not config.auth.authorized_parties and not config.edge.domain_name:
-        _echo_err(
+        echo_err(
             "warning: auth.authorized_parties is unset and there is no edge.domain_name, so api refuses "
             "every token until you set auth.authorized_parties to the SiteUrl output and deploy again"
         )
@@ -194,7 +164,7 @@ def deploy(
     )
     kept = images_cmd.keep_running_overrides(running=running, config_file=config_file, overrides=overrides)
     if kept:
-        _echo_err("keeping the running images: " + ", ".join(item.split(".", 1)[1] for item in kept))
+        echo_err("keeping the running images: " + ", ".join(item.split(".", 1)[1] for item in kept))
     approval = "never" if yes else "broadening"
     _run_cdk(
         action=["deploy", "--require-approval", approval],
@@ -212,7 +182,7 @@ def main() -> None:
     try:
         app()
     except UserError as error:
-        _echo_err(f"error: {error}")
+        echo_err(f"error: {error}")
         sys.exit(2)
 
 

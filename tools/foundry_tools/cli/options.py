@@ -29,3 +29,7 @@ def resolve_config(env: str, config_file: Path | None, overrides: list[str] | No
         return load_config(env=env, config_file=config_file, overrides=overrides or ())
     except ConfigError as error:
         raise UserError(str(error)) from None
+
+
+def echo_err(message: str) -> None:
+    typer.echo(message, err=True)

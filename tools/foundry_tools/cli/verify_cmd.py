@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from foundry_tools.cli.options import ConfigFileOption, EnvOption, SetOption, UserError, resolve_config
+from foundry_tools.cli.synthesis import default_out, synth_or_exit
 
 if TYPE_CHECKING:
     from foundry_infra.config.model import EnvironmentConfig
@@ -53,10 +54,8 @@ def _read_offline(env: str, config: "EnvironmentConfig", from_dir: Path | None) 
     from foundry_tools.verify.offline import read_synth
 
     if from_dir is None:
-        from foundry_tools.cli.main import _default_out, _synth_or_exit
-
-        from_dir = _default_out(env)
-        _synth_or_exit(config_env=env, config=config, out_dir=from_dir)
+        from_dir = default_out(env)
+        synth_or_exit(config=config, out_dir=from_dir)
     try:
         return read_synth(SynthesizedEnvironment(from_dir))
     except FileNotFoundError as error:
