@@ -10,10 +10,10 @@ import pytest
 from foundry_infra.config import load_config
 from foundry_infra.scenarios import MATRIX, SCENARIOS
 from foundry_infra.synthesized import SynthesizedEnvironment as Synth
-from foundry_tools.verify.checks import CheckResult, Status
 from foundry_tools.verify.model import EnvironmentModel
 from foundry_tools.verify.offline import read_synth
 from foundry_tools.verify.reachability import workloads_reach_their_apis
+from foundry_tools.verify.results import CheckResult, Status
 
 ALL = {**SCENARIOS, **MATRIX}
 ECR = {"ecr.api", "ecr.dkr", "s3"}
