@@ -418,6 +418,24 @@ def ai_does_not_answer_outside(m: EnvironmentModel, config: EnvironmentConfig, r
         r.note(f"{probe.url}: no answer from outside the VPC ({probe.detail})")
 
 
+# The web app's mount point (services/web/index.html): a page without it is not the app.
+WEB_APP_MARKER = '<div id="root">'
+
+
+def site_serves_the_app(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
+    probe = m.probes.get("site")
+    if probe is None:
+        r.fail("the platform stack has no SiteUrl output to probe")
+    elif probe.status != 200 or WEB_APP_MARKER not in probe.body:
+        what = "without the app's root element" if probe.status == 200 else f"{probe.status or 'nothing'}"
+        r.fail(
+            f"{probe.url} answered {what} ({probe.detail}); with edge.web_origin = s3, publish the build "
+            "with `foundry web publish`"
+        )
+    else:
+        r.note(f"{probe.url}: 200, the web app's index.html")
+
+
 def alarms_have_data(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
     now = datetime.now(UTC)
     for alarm in m.alarms:
@@ -531,6 +549,7 @@ LIVE_CHECKS: tuple[Check, ...] = (
         ai_does_not_answer_outside,
     ),
     Check("alarms-have-data", "§15.6", "no alarm in INSUFFICIENT_DATA for days", alarms_have_data),
+    Check("site-serves-app", "§1, issue 20", "the site's root serves the web app", site_serves_the_app),
 )
 
 

@@ -16,7 +16,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import boto3
 from botocore.exceptions import ClientError
@@ -61,6 +61,10 @@ class LiveError(RuntimeError):
     """The account does not hold the environment (or the caller may not read it)."""
 
 
+# Enough of a page to see what it is (the web app's index.html is under 1 KiB).
+BODY_START_BYTES = 4096
+
+
 @dataclass(frozen=True)
 class HttpProber:
     """GET a URL without any of CloudFront's headers; None when nothing answers."""
@@ -73,7 +77,8 @@ class HttpProber:
         request = urllib.request.Request(url, method="GET")  # noqa: S310 - scheme is ours
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return Probe(url, int(response.status), "answered")
+                body = response.read(BODY_START_BYTES).decode("utf-8", "replace")
+                return Probe(url, int(response.status), "answered", body)
         except urllib.error.HTTPError as error:
             return Probe(url, error.code, error.reason)
         except (urllib.error.URLError, OSError) as error:
@@ -118,6 +123,7 @@ class _LiveReader:
         self.role_statements: dict[str, list[tuple[list[str], Any]]] = {}
         self.instance_roles: dict[str, str | None] = {}
         self.ecs_tasks: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        self.outputs: dict[str, str] | None = None
 
     def client(self, service: str, *, edge: bool = False) -> Any:
         return self.clients(service, EDGE_REGION if edge else self.region)
@@ -580,6 +586,11 @@ class _LiveReader:
             self.model.probes["api-direct"] = self.probe(api.url, GRAPHQL_PATH)
         if ai is not None and ai.url:
             self.model.probes["ai-direct"] = self.probe(ai.url, "/")
+        # The site as a user meets it: CloudFront's root, whichever origin serves web (App Runner, or
+        # the assets bucket that `foundry web publish` fills; an empty bucket answers 403).
+        site = self._stack_outputs().get(outputs.SITE_URL)
+        if site:
+            self.model.probes["site"] = self.probe(urlsplit(site).netloc, "/")
 
     # -- workloads (verify/reachability.py)
 
@@ -633,13 +644,19 @@ class _LiveReader:
             )
         self._migration_task()
 
+    def _stack_outputs(self) -> dict[str, str]:
+        """The platform stack's outputs, read once."""
+        if self.outputs is None:
+            stack = f"{self.config.stack_prefix}-platform"
+            (described,) = self.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
+            self.outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+        return self.outputs
+
     def _migration_task(self) -> None:
         """The task `foundry migrate` runs, on the network it passes to RunTask: the stack's outputs."""
         if not self.physical("AWS::ECS::TaskDefinition"):
             return
-        stack = f"{self.config.stack_prefix}-platform"
-        (described,) = self.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
-        found = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+        found = self._stack_outputs()
         arn = found.get(outputs.MIGRATIONS_TASK_DEFINITION)
         if not arn:
             return

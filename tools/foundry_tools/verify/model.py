@@ -224,6 +224,7 @@ class Probe:
     url: str
     status: int | None
     detail: str
+    body: str = ""  # the start of the response body (enough to recognise a page)
 
 
 @dataclass
@@ -253,7 +254,7 @@ class EnvironmentModel:
     secrets: dict[str, Secret] = field(default_factory=dict)
     alarms: list[Alarm] = field(default_factory=list)
     backup_plans: list[str] = field(default_factory=list)
-    probes: dict[str, Probe] = field(default_factory=dict)  # live only: api-direct, ai-direct
+    probes: dict[str, Probe] = field(default_factory=dict)  # live only: api-direct, ai-direct, site
     # load balancer id -> path pattern ("*" for the default action) -> AppService.id
     load_balancer_routes: dict[str, dict[str, str]] = field(default_factory=dict)
     # application load balancer id -> its idle timeout in seconds (AWS's default, 60, when unset)

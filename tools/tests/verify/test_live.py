@@ -24,13 +24,14 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from foundry_infra.config import load_config
-from foundry_tools.verify.checks import CHECKS, LIVE_CHECKS, run_checks
+from foundry_tools.verify.checks import CHECKS, LIVE_CHECKS, WEB_APP_MARKER, run_checks
 from foundry_tools.verify.live import HttpProber, LiveError, read_live
 from foundry_tools.verify.results import CheckResult, Status
 from moto import mock_aws
 
 REGION = "us-east-1"
 WAF_FIXTURES = Path(__file__).parents[1] / "waf" / "fixtures"
+WEB_INDEX = Path(__file__).parents[3] / "services" / "web" / "index.html"
 ACCOUNT = "123456789012"
 NOW = datetime.now(UTC)
 
@@ -54,8 +55,12 @@ class _Answer(http.server.BaseHTTPRequestHandler):
     status = 403
 
     def do_GET(self) -> None:
+        # What answers 200 here answers as the web app's index.html does (the site probe reads it).
+        body = WEB_INDEX.read_bytes() if self.status == 200 else b""
         self.send_response(self.status)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -555,6 +560,8 @@ class Deployment:
                 "list_stack_resources", {"StackResourceSummaries": summaries}, {"StackName": stack}
             )
         app_subnet_ids = ",".join(self.platform[f"NetworkVpcappSubnet{n}Subnet"][1] for n in (1, 2))
+        # An assets bucket nothing was published to answers CloudFront with 403.
+        site = self.urls[403] if "site serves an empty bucket" in self.broken else self.urls[200]
         cfn.add_response(
             "describe_stacks",
             {
@@ -567,6 +574,7 @@ class Deployment:
                             {"OutputKey": "MigrationsTaskDefinitionArn", "OutputValue": self.migrations_task},
                             {"OutputKey": "MigrationsSubnetIds", "OutputValue": app_subnet_ids},
                             {"OutputKey": "MigrationsSecurityGroupId", "OutputValue": self.sg_migrations},
+                            {"OutputKey": "SiteUrl", "OutputValue": f"https://{site}"},
                         ],
                     }
                 ]
@@ -843,6 +851,7 @@ def test_live_prod_passes_every_check(aws: None, local_http: dict[int, str]) -> 
         in results["nat-and-s3-gateway"].evidence
     )
     assert any("403" in e for e in results["api-direct-refused"].evidence)
+    assert any("200, the web app's index.html" in e for e in results["site-serves-app"].evidence)
     reach = results["workloads-reach-aws-apis"].evidence
     assert "ApiVpcConnector: monitoring via NAT, s3 via NetworkVpcS3" in reach
     assert (
@@ -868,6 +877,7 @@ LIVE_BREAKAGES: dict[str, tuple[str, str]] = {
     "/graphql behavior removed": ("edge-serves-web-and-api", "/graphql"),
     "api answers without the origin header": ("api-direct-refused", "127.0.0.1"),
     "ai URL answers from outside": ("ai-url-unreachable", "127.0.0.1"),
+    "site serves an empty bucket": ("site-serves-app", "127.0.0.1"),
     "an alarm without data for days": ("alarms-have-data", "Alarmsrdscpu"),
     "master secret handed to the api": ("api-database-login", "ApiService"),
 }
@@ -882,6 +892,10 @@ def test_live_breakage_fails_exactly_its_check(aws: None, local_http: dict[int, 
     assert any(resource in line for line in results[expected].evidence if line.startswith("FAIL")), results[
         expected
     ].evidence
+
+
+def test_the_site_check_looks_for_what_the_web_app_s_index_holds() -> None:
+    assert WEB_APP_MARKER in WEB_INDEX.read_text(encoding="utf-8")
 
 
 def test_a_missing_stack_is_a_clear_error(aws: None) -> None:
