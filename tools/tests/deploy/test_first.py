@@ -3,15 +3,13 @@ with the CDK CLI and docker replaced by a recorder that does to moto what they w
 stack a failed create left in ROLLBACK_COMPLETE is deleted before the retry (botocore Stubber)."""
 
 import json
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 from foundry_tools.deploy.first import FirstDeploy, FirstDeployError, Image
-from moto import mock_aws
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -19,16 +17,6 @@ MANIFEST = json.dumps(
     {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}
 )
 REPOS = {"api": "foundry/dev/api", "ai": "foundry/dev/ai", "web": "foundry/dev/web"}
-
-
-@pytest.fixture
-def aws() -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)
-    with mock_aws():
-        yield
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 class Account:

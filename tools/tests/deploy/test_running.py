@@ -1,8 +1,6 @@
 """What an environment runs now: the stack's outputs on moto; errors other than "does not exist" on Stubber."""
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -11,20 +9,9 @@ from botocore.stub import Stubber
 from foundry_infra import outputs
 from foundry_tools.cli.images_cmd import keep_running_overrides
 from foundry_tools.deploy.running import RunningImages, StackReadError, running_images
-from moto import mock_aws
 
 REGION = "us-east-1"
 STACK = "Foundry-dev-platform"
-
-
-@pytest.fixture
-def aws() -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)
-    with mock_aws():
-        yield
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def _stack(tags: dict[str, str]) -> None:

@@ -1,7 +1,5 @@
 """Publishing web to the assets bucket: order, cache headers (moto S3), index.html invalidated (Stubber)."""
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -9,20 +7,9 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 from foundry_tools.deploy.web_publish import IMMUTABLE, REVALIDATE, PublishError, plan_uploads, publish
-from moto import mock_aws
 
 REGION = "us-east-1"
 BUCKET = "foundry-dev-assets"
-
-
-@pytest.fixture
-def aws() -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)
-    with mock_aws():
-        yield
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 @pytest.fixture
