@@ -3,6 +3,7 @@
 import re
 from typing import Any
 
+from foundry_contract import RDS_CA_BUNDLE_PATH
 from foundry_infra import outputs
 from foundry_infra.synthesized import SynthesizedEnvironment as Synth
 from foundry_infra.synthesized import Template
@@ -39,7 +40,7 @@ def test_runs_the_api_image_on_fargate_arm64_with_only_the_database_secret(each_
         )
     }
     plain = {item["Name"]: item["Value"] for item in container["Environment"]}
-    assert plain["DATABASE_SSLMODE"] == "require"
+    assert (plain["DATABASE_SSLMODE"], plain["DATABASE_SSLROOTCERT"]) == ("verify-full", RDS_CA_BUNDLE_PATH)
     assert container["LogConfiguration"]["LogDriver"] == "awslogs"
 
 
