@@ -13,6 +13,22 @@ from psycopg_pool import AsyncConnectionPool
 from pydantic import SecretStr
 
 
+def _settings(database_url: str, *, proxy: bool = False) -> Settings:
+    """Only the database is real here; the other services are addresses nothing answers on."""
+    return Settings(
+        foundry_env="local",
+        database_url=SecretStr(database_url),
+        database_sslmode="disable",
+        database_proxy=proxy,
+        uploads_bucket="unused",
+        clerk_jwks_url="http://127.0.0.1:9/.well-known/jwks.json",
+        clerk_issuer="http://127.0.0.1:9",
+        clerk_authorized_parties="http://127.0.0.1:5173",
+        ai_service_url="http://127.0.0.1:9",
+        ai_internal_api_key=SecretStr("unused-by-this-test"),
+    )
+
+
 @pytest.fixture
 def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The liveness round trips the pool makes, by backend pid."""
@@ -30,17 +46,7 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 async def test_recently_returned_connections_skip_the_check_and_idle_ones_get_it(
     fresh_database_url: str, checks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = Settings(
-        foundry_env="local",
-        database_url=SecretStr(fresh_database_url),
-        database_sslmode="disable",
-        uploads_bucket="unused",
-        clerk_jwks_url="http://127.0.0.1:9/.well-known/jwks.json",
-        clerk_issuer="http://127.0.0.1:9",
-        clerk_authorized_parties="http://127.0.0.1:5173",
-        ai_service_url="http://127.0.0.1:9",
-        ai_internal_api_key=SecretStr("unused-by-this-test"),
-    )
+    settings = _settings(fresh_database_url)
     pool = create_pool(settings)
     await pool.open(wait=True, timeout=10)
     try:
@@ -72,18 +78,7 @@ async def test_behind_rds_proxy_no_statement_is_ever_prepared(
 ) -> None:
     """A prepared statement pins the client to one RDS Proxy connection (rds-proxy-pinning.html);
     psycopg prepares a query after 5 runs unless prepare_threshold is None."""
-    settings = Settings(
-        foundry_env="local",
-        database_url=SecretStr(fresh_database_url),
-        database_sslmode="disable",
-        database_proxy=proxy,
-        uploads_bucket="unused",
-        clerk_jwks_url="http://127.0.0.1:9/.well-known/jwks.json",
-        clerk_issuer="http://127.0.0.1:9",
-        clerk_authorized_parties="http://127.0.0.1:5173",
-        ai_service_url="http://127.0.0.1:9",
-        ai_internal_api_key=SecretStr("unused-by-this-test"),
-    )
+    settings = _settings(fresh_database_url, proxy=proxy)
     pool = create_pool(settings)
     await pool.open(wait=True, timeout=10)
     try:
