@@ -3,7 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 VENV := .venv
 PY := $(VENV)/bin/python
-PYPROJECTS := $(wildcard contract/pyproject.toml infra/pyproject.toml services/*/pyproject.toml tools/pyproject.toml)
+# Every package of the repository is a folder with a pyproject.toml, at the top or under services/.
+PYPROJECTS := $(wildcard */pyproject.toml services/*/pyproject.toml)
 
 .PHONY: help setup up test lint format pytest synth lock bench faults clean
 
