@@ -16,6 +16,8 @@ from foundry_infra.defaults import log_retention
 from foundry_infra.nag import acknowledge
 
 DATABASE_NAME = "foundry"
+# RDS PostgreSQL's default port (the instance and RDS Proxy both listen on it).
+DATABASE_PORT = 5432
 MASTER_USERNAME = "foundry_admin"
 
 _MEMORY_GIB = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32, "4xlarge": 64}
@@ -55,6 +57,7 @@ class Database(Construct):
     ) -> None:
         super().__init__(scope, id_)
         self.config = config
+        self.security_group = security_group
         self.max_connections = config.max_connections or default_max_connections(config.instance_class)
         major = config.engine_version.split(".")[0]
         engine = rds.DatabaseInstanceEngine.postgres(
@@ -206,7 +209,7 @@ class Database(Construct):
                 self.proxy_security_group, "RDS Proxy to PostgreSQL"
             )
             self.proxy_security_group.add_egress_rule(
-                security_group, ec2.Port.tcp(5432), "RDS Proxy to PostgreSQL"
+                security_group, ec2.Port.tcp(DATABASE_PORT), "RDS Proxy to PostgreSQL"
             )
         self.backup_plan = self._backup_plan(
             storage_key=storage_key,
@@ -251,6 +254,11 @@ class Database(Construct):
                 )
             ],
         )
+
+    @property
+    def front_security_group(self) -> ec2.ISecurityGroup:
+        """The group a client connects to: RDS Proxy's when there is one, else the instance's."""
+        return self.proxy_security_group or self.security_group
 
     @property
     def endpoint_address(self) -> str:

@@ -13,12 +13,12 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_secretsmanager as sm
 from constructs import Construct
 from foundry_contract import DATABASE_TLS
 
 from foundry_infra import outputs
 from foundry_infra.config.model import CpuArchitecture
+from foundry_infra.data.database import DATABASE_PORT, Database
 from foundry_infra.defaults import log_retention
 from foundry_infra.nag import acknowledge
 from foundry_infra.services.architecture import fargate_runtime_platform
@@ -32,9 +32,7 @@ class MigrationRunner(Construct):
         *,
         cluster: ecs.ICluster | None,
         vpc: ec2.IVpc,
-        database_security_group: ec2.ISecurityGroup,
-        database_secret: sm.ISecret,
-        database_host: str,
+        database: Database,
         repository: ecr.IRepository,
         image_tag: str,
         environment_name: str,
@@ -43,6 +41,13 @@ class MigrationRunner(Construct):
         architecture: CpuArchitecture,
     ) -> None:
         super().__init__(scope, id_)
+        # `foundry migrate` names the snapshot it takes before migrating with this prefix and the time.
+        self.snapshot_prefix = f"foundry-{environment_name}-pre-migrate-"
+        # Straight to the instance, never through RDS Proxy: the runner's advisory lock and its
+        # session settings would pin a proxy connection for the whole run, and a lock taken
+        # through a multiplexed connection is not guaranteed to stay on one backend.
+        # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-pinning.html
+        database_security_group = database.security_group
         # A cluster costs nothing by itself; the runner brings one when no service runs on ECS.
         self.cluster = cluster or ecs.Cluster(
             self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
@@ -54,11 +59,15 @@ class MigrationRunner(Construct):
             description="Migration runner - PostgreSQL and HTTPS endpoints only",
             allow_all_outbound=False,
         )
-        self.security_group.add_egress_rule(database_security_group, ec2.Port.tcp(5432), "PostgreSQL")
+        self.security_group.add_egress_rule(
+            database_security_group, ec2.Port.tcp(DATABASE_PORT), "PostgreSQL"
+        )
         self.security_group.add_egress_rule(
             ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "ECR, CloudWatch Logs and Secrets Manager endpoints"
         )
-        database_security_group.add_ingress_rule(self.security_group, ec2.Port.tcp(5432), "Migration runner")
+        database_security_group.add_ingress_rule(
+            self.security_group, ec2.Port.tcp(DATABASE_PORT), "Migration runner"
+        )
         self.log_group = logs.LogGroup(
             self,
             "Logs",
@@ -91,10 +100,10 @@ class MigrationRunner(Construct):
             command=["foundry-api", "migrate", "plan"],
             environment={
                 "FOUNDRY_ENV": environment_name,
-                "DATABASE_HOST": database_host,
+                "DATABASE_HOST": database.instance.db_instance_endpoint_address,
                 **DATABASE_TLS,
             },
-            secrets={"DATABASE_SECRET": ecs.Secret.from_secrets_manager(database_secret)},
+            secrets={"DATABASE_SECRET": ecs.Secret.from_secrets_manager(database.secret)},
             logging=ecs.LogDrivers.aws_logs(stream_prefix="migrate", log_group=self.log_group),
             readonly_root_filesystem=True,
         )

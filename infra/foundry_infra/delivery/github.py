@@ -6,15 +6,21 @@ branch or environment cannot assume the roles.
 """
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from foundry_infra.config.model import DeliveryConfig
+from foundry_infra.data.migrations import MigrationRunner
 from foundry_infra.nag import acknowledge
+from foundry_infra.services.apprunner import AppRunnerService
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 STS_AUDIENCE = "sts.amazonaws.com"
@@ -105,7 +111,7 @@ class GithubDelivery(Construct):
         *,
         config: DeliveryConfig,
         repositories: Sequence[ecr.IRepository],
-        service_arns: Mapping[str, str],
+        app_runner_services: Sequence[AppRunnerService],
         log_group_arn_pattern: str,
         stack_names: Sequence[str],
         regions: Sequence[str],
@@ -160,10 +166,10 @@ class GithubDelivery(Construct):
                         iam.PolicyStatement(
                             sid="DeployServices",
                             actions=APPRUNNER_DEPLOY_ACTIONS,
-                            resources=list(service_arns.values()),
+                            resources=[service.arn for service in app_runner_services],
                         )
                     ]
-                    if service_arns
+                    if app_runner_services
                     else []
                 ),
                 iam.PolicyStatement(
@@ -227,20 +233,17 @@ class GithubDelivery(Construct):
         )
         self.diff_policy.attach_to_role(self.diff_role)
 
-    def allow_migrations(
-        self,
-        *,
-        task_definition_arn: str,
-        cluster_arn: str,
-        cluster_name: str,
-        passed_role_arns: Sequence[str],
-        log_group_arn: str,
-        database_instance_arn: str,
-        snapshot_prefix: str,
-    ) -> None:
+    def allow_migrations(self, *, runner: MigrationRunner, database: rds.IDatabaseInstance) -> None:
         """Let the deploy job run `foundry migrate`: start the runner task, follow it, read its log and,
         in prod, snapshot the database first (spec §12, §13)."""
         stack = Stack.of(self)
+        task_definition_arn, cluster_arn = runner.task_definition_arn, runner.cluster.cluster_arn
+        cluster_name, snapshot_prefix = runner.cluster.cluster_name, runner.snapshot_prefix
+        passed_role_arns = [
+            runner.task_role.role_arn,
+            runner.task_definition.obtain_execution_role().role_arn,
+        ]
+        log_group_arn, database_instance_arn = runner.log_group.log_group_arn, database.instance_arn
         snapshots = f"arn:{stack.partition}:rds:{stack.region}:{stack.account}:snapshot:{snapshot_prefix}*"
         tasks = f"arn:{stack.partition}:ecs:{stack.region}:{stack.account}:task/{cluster_name}/*"
         self.deploy_policy.add_statements(
@@ -291,11 +294,20 @@ class GithubDelivery(Construct):
                 reason="A log group ARN ends in ':*' (its streams); the group is the migration runner's own.",
             )
 
-    def allow_web_publish(self, *, bucket_arn: str, key_arn: str, distribution_arn: str) -> None:
+    def allow_web_publish(
+        self, *, bucket: s3.IBucket, key: kms.IKey, distribution: cloudfront.IDistribution
+    ) -> None:
         """Let the deploy job publish web to the assets bucket (edge.web_origin = s3) and invalidate
         index.html: PutObject into that bucket, its KMS key for SSE-KMS writes (PutObject with SSE-KMS
         needs kms:GenerateDataKey: https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html),
         and CreateInvalidation on that distribution only."""
+        bucket_arn, key_arn = bucket.bucket_arn, key.key_arn
+        distribution_arn = Stack.of(self).format_arn(
+            service="cloudfront",
+            region="",
+            resource="distribution",
+            resource_name=distribution.distribution_id,
+        )
         self.deploy_policy.add_statements(
             iam.PolicyStatement(sid="PublishWeb", actions=["s3:PutObject"], resources=[f"{bucket_arn}/*"]),
             iam.PolicyStatement(sid="PublishWebKey", actions=["kms:GenerateDataKey"], resources=[key_arn]),

@@ -13,9 +13,11 @@ from foundry_contract.metrics import (
 )
 
 from foundry_infra.services.apprunner import AppRunnerService
+from foundry_infra.services.backends import RunningService
 from foundry_infra.services.ecs import FargateWebService
 
-Service = AppRunnerService | FargateWebService
+# A service on either backend, as the dashboard and the alarms call it.
+Service = RunningService
 
 FIVE_MINUTES = Duration.minutes(5)
 # CloudFront and Route 53 publish only in us-east-1; so does WAF for a CLOUDFRONT-scope web ACL.

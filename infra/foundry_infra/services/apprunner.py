@@ -8,9 +8,7 @@ from constructs import Construct
 from foundry_contract import HEALTH_PATH
 
 from foundry_infra.config.model import ServiceConfig
-from foundry_infra.services.environment import ServiceEnvironment
-
-CONTAINER_PORT = 8080
+from foundry_infra.services.environment import CONTAINER_PORT, ServiceEnvironment
 
 
 class AppRunnerService(Construct):

@@ -36,9 +36,8 @@ from foundry_infra.config.model import ServiceConfig, ServicesConfig
 from foundry_infra.defaults import log_retention
 from foundry_infra.nag import acknowledge
 from foundry_infra.security.keys import logs_key
-from foundry_infra.services.apprunner import CONTAINER_PORT
 from foundry_infra.services.architecture import cpu_architecture
-from foundry_infra.services.environment import ServiceEnvironment
+from foundry_infra.services.environment import CONTAINER_PORT, ServiceEnvironment
 
 HTTP_PORT = 80
 ECS_TASKS = "ecs-tasks.amazonaws.com"

@@ -1,14 +1,24 @@
-"""What each service receives at run time, checked against the shared contract at synth time."""
+"""What each service receives at run time, checked against the shared contract at synth time.
+
+One builder per service (`web_environment`, `api_environment`, `ai_environment`): each writes the
+variables foundry_contract.env names for it, and `ServiceEnvironment` refuses any the contract does not.
+"""
 
 from dataclasses import dataclass, field
 
 from aws_cdk import aws_secretsmanager as sm
-from foundry_contract import API_DATABASE_USER, Service, env_vars_for
+from foundry_contract import API_DATABASE_USER, DATABASE_TLS, Service, env_vars_for
 
-from foundry_infra.data.database import DATABASE_NAME
+from foundry_infra.config.model import EnvironmentConfig
+from foundry_infra.data.buckets import Buckets
+from foundry_infra.data.database import DATABASE_NAME, DATABASE_PORT, Database
+from foundry_infra.data.secrets import AppSecrets
 
-# RDS PostgreSQL's default port (the instance and RDS Proxy both listen on it).
-DATABASE_PORT = 5432
+# The port every service's container listens on, on App Runner and on Fargate alike (PORT).
+CONTAINER_PORT = 8080
+# What api accepts in `azp` until the operator sets auth.authorized_parties (no token carries it);
+# `foundry verify` reports it (tools/foundry_tools/verify/checks.py keeps the same value).
+UNSET_AUTHORIZED_PARTY = "https://authorized-parties-not-set.invalid"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,3 +60,80 @@ def api_database_login(*, region: str) -> dict[str, str]:
         "DATABASE_PORT": str(DATABASE_PORT),
         "DATABASE_REGION": region,
     }
+
+
+def web_environment(*, config: EnvironmentConfig, secrets: AppSecrets) -> ServiceEnvironment:
+    """web's nginx compares CloudFront's origin-verify header with the secret."""
+    return ServiceEnvironment(
+        service=Service.WEB,
+        plain={"PORT": str(CONTAINER_PORT), "FOUNDRY_ENV": config.name},
+        secrets={"ORIGIN_VERIFY_SECRET": secrets.origin_verify},
+    )
+
+
+def ai_environment(
+    *, config: EnvironmentConfig, secrets: AppSecrets, vllm_url: str | None
+) -> ServiceEnvironment:
+    """ai's upstream: the external provider through the NAT (spec §3.3) or, with the GPU path on,
+    vLLM's OpenAI-compatible API at `vllm_url` on the internal load balancer (spec §9)."""
+    base_url, model = (
+        (f"{vllm_url}/v1", config.gpu.model)
+        if vllm_url is not None
+        else (config.ai.base_url, config.ai.model)
+    )
+    return ServiceEnvironment(
+        service=Service.AI,
+        plain={
+            "PORT": str(CONTAINER_PORT),
+            "FOUNDRY_ENV": config.name,
+            "AI_UPSTREAM_BASE_URL": base_url,
+            "AI_UPSTREAM_MODEL": model,
+        },
+        secrets={
+            "AI_INTERNAL_API_KEY": secrets.internal_api_key,
+            "AI_UPSTREAM_API_KEY": secrets.ai_provider_key,
+        },
+    )
+
+
+def api_environment(
+    *,
+    config: EnvironmentConfig,
+    secrets: AppSecrets,
+    database: Database,
+    buckets: Buckets,
+    ai_url: str,
+    site_origin: str | None,
+) -> ServiceEnvironment:
+    """api's database (IAM login, TLS), uploads bucket, Clerk issuer and parties, and ai's URL.
+
+    CloudFront needs the api's URL, so the api cannot also take the distribution's domain (a cycle).
+    With a custom domain the site origin is known up front; without one, the operator sets
+    auth.authorized_parties to the SiteUrl output after the first deploy, and until then
+    UNSET_AUTHORIZED_PARTY admits no token (foundry verify reports it).
+    """
+    region = config.region
+    return ServiceEnvironment(
+        service=Service.API,
+        plain={
+            "PORT": str(CONTAINER_PORT),
+            "FOUNDRY_ENV": config.name,
+            "DATABASE_HOST": database.endpoint_address,
+            **DATABASE_TLS,
+            **api_database_login(region=region),
+            "DATABASE_PROXY": "true" if database.proxy is not None else "false",
+            "UPLOADS_BUCKET": buckets.uploads_bucket_name,
+            "UPLOADS_BUCKET_REGION": region,
+            "CLERK_ISSUER": config.auth.clerk_issuer,
+            "CLERK_JWKS_URL": f"{config.auth.clerk_issuer.rstrip('/')}/.well-known/jwks.json",
+            "AI_SERVICE_URL": ai_url,
+            "CLERK_AUTHORIZED_PARTIES": ",".join(config.auth.authorized_parties)
+            or site_origin
+            or UNSET_AUTHORIZED_PARTY,
+        },
+        secrets={
+            "CLERK_SECRET_KEY": secrets.clerk_secret_key,
+            "ORIGIN_VERIFY_SECRET": secrets.origin_verify,
+            "AI_INTERNAL_API_KEY": secrets.internal_api_key,
+        },
+    )

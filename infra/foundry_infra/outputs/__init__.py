@@ -1,6 +1,8 @@
 """Names of the stack outputs that tools read after a deploy (`foundry migrate`, `foundry verify --live`).
 
 Kept in one module so the stack that writes an output and the tool that reads it cannot disagree.
+The names import nothing else, so the tools that read them do not load aws-cdk-lib;
+`foundry_infra.outputs.platform` writes the platform stack's outputs with them.
 """
 
 MIGRATIONS_CLUSTER = "MigrationsClusterArn"
@@ -22,3 +24,18 @@ def image_tag(service: str) -> str:
 ASSETS_BUCKET = "AssetsBucketName"
 DISTRIBUTION_ID = "DistributionId"
 SITE_URL = "SiteUrl"
+
+# What the deploy workflow reads (.github/workflows/deploy.yml): services, roles, log settings.
+API_SERVICE_URL = "ApiServiceUrl"
+UPLOADS_BUCKET = "UploadsBucket"
+ECS_CLUSTER = "EcsClusterArn"
+DEPLOY_ROLE = "DeployRoleArn"
+DIFF_ROLE = "DiffRoleArn"
+SERVICE_LOGS_KEY = "ServiceLogsKeyArn"
+SERVICE_LOG_RETENTION_DAYS = "ServiceLogRetentionDays"
+ALARM_TOPIC = "AlarmTopicArn"
+
+
+def service_arn(service: str, *, on_ecs: bool) -> str:
+    """The output naming a service's ARN: ApiServiceArn on App Runner, ApiEcsServiceArn on ECS."""
+    return f"{service.capitalize()}{'Ecs' if on_ecs else ''}ServiceArn"
