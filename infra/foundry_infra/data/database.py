@@ -14,6 +14,8 @@ from foundry_infra.checkov import skip_checkov
 from foundry_infra.config.model import DatabaseConfig
 from foundry_infra.defaults import log_retention
 from foundry_infra.nag import acknowledge
+from foundry_infra.network.vpc import Network
+from foundry_infra.security.keys import Keys
 
 DATABASE_NAME = "foundry"
 # RDS PostgreSQL's default port (the instance and RDS Proxy both listen on it).
@@ -44,18 +46,18 @@ class Database(Construct):
         id_: str,
         *,
         config: DatabaseConfig,
-        vpc: ec2.IVpc,
-        subnets: ec2.SubnetSelection,
-        rotation_subnets: ec2.SubnetSelection,
+        network: Network,
+        keys: Keys,
         security_group: ec2.ISecurityGroup,
-        storage_key: kms.IKey,
-        secrets_key: kms.IKey,
-        secrets_endpoint: ec2.IInterfaceVpcEndpoint | None,
         prefix: str,
         log_retention_days: int,
-        logs_key: kms.IKey,
     ) -> None:
         super().__init__(scope, id_)
+        # The instance and its proxy in the data tier; the rotation function in the app tier, which
+        # reaches Secrets Manager through its interface endpoint or the NAT.
+        vpc, subnets, rotation_subnets = network.vpc, network.data_subnets, network.app_subnets
+        secrets_endpoint = network.interface_endpoints.get("secretsmanager")
+        storage_key, secrets_key, logs_key = keys.database, keys.secrets, keys.logs
         self.config = config
         self.security_group = security_group
         self.max_connections = config.max_connections or default_max_connections(config.instance_class)

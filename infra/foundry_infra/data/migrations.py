@@ -17,7 +17,7 @@ from constructs import Construct
 from foundry_contract import DATABASE_TLS
 
 from foundry_infra import outputs
-from foundry_infra.config.model import CpuArchitecture
+from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.data.database import DATABASE_PORT, Database
 from foundry_infra.defaults import log_retention
 from foundry_infra.nag import acknowledge
@@ -30,17 +30,16 @@ class MigrationRunner(Construct):
         scope: Construct,
         id_: str,
         *,
-        cluster: ecs.ICluster | None,
-        vpc: ec2.IVpc,
+        cluster: ecs.ICluster,
         database: Database,
         repository: ecr.IRepository,
-        image_tag: str,
-        environment_name: str,
-        log_retention_days: int,
+        config: EnvironmentConfig,
         logs_key: kms.IKey,
-        architecture: CpuArchitecture,
     ) -> None:
         super().__init__(scope, id_)
+        environment_name = config.name
+        # The api's image: the tag the profile pins for migrations, else the one api runs.
+        image_tag = config.database.migrations_image_tag or config.services.api.image_tag
         # `foundry migrate` names the snapshot it takes before migrating with this prefix and the time.
         self.snapshot_prefix = f"foundry-{environment_name}-pre-migrate-"
         # Straight to the instance, never through RDS Proxy: the runner's advisory lock and its
@@ -48,14 +47,12 @@ class MigrationRunner(Construct):
         # through a multiplexed connection is not guaranteed to stay on one backend.
         # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-pinning.html
         database_security_group = database.security_group
-        # A cluster costs nothing by itself; the runner brings one when no service runs on ECS.
-        self.cluster = cluster or ecs.Cluster(
-            self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
-        )
+        # The environment's one cluster (services/ecs.py EcsCompute), whichever backend the services use.
+        self.cluster = cluster
         self.security_group = ec2.SecurityGroup(
             self,
             "Sg",
-            vpc=vpc,
+            vpc=cluster.vpc,
             description="Migration runner - PostgreSQL and HTTPS endpoints only",
             allow_all_outbound=False,
         )
@@ -73,7 +70,7 @@ class MigrationRunner(Construct):
             "Logs",
             log_group_name=f"/foundry/{environment_name}/migrations",
             encryption_key=logs_key,
-            retention=log_retention(log_retention_days),
+            retention=log_retention(config.ops.log_retention_days),
             removal_policy=RemovalPolicy.DESTROY,
         )
         # The task role has no permissions: the runner talks to PostgreSQL only. The execution role
@@ -91,7 +88,7 @@ class MigrationRunner(Construct):
             cpu=256,
             memory_limit_mib=512,
             # The api image's CPU, as for every Fargate task of ours (services/architecture.py).
-            runtime_platform=fargate_runtime_platform(architecture),
+            runtime_platform=fargate_runtime_platform(config.services.ecs_cpu_architecture),
             task_role=self.task_role,
         )
         self.container = self.task_definition.add_container(

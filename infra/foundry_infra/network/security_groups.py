@@ -8,6 +8,7 @@ template entry `foundry verify` can read.
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
+from foundry_infra.config.model import ServicesConfig
 from foundry_infra.data.database import DATABASE_PORT, Database
 from foundry_infra.network.vpc import Network
 
@@ -19,9 +20,10 @@ def closed_security_group(
 
 
 class ServiceSecurityGroups(Construct):
-    def __init__(self, scope: Construct, id_: str, *, vpc: ec2.IVpc, web: bool = False) -> None:
+    def __init__(self, scope: Construct, id_: str, *, vpc: ec2.IVpc, services: ServicesConfig) -> None:
         super().__init__(scope, id_)
         # web needs a group only on ECS, where its tasks sit in the VPC; on App Runner it has no VPC side.
+        web = services.web.compute == "ecs"
         self.web = (
             closed_security_group(
                 self, "Web", vpc=vpc, description="sg-web - web tasks, from the origin ALB only"

@@ -119,4 +119,9 @@ class Network(Construct):
         return ec2.SubnetSelection(subnet_group_name=DATA)
 
     def admit_to_endpoints(self, peer: ec2.ISecurityGroup, *, description: str) -> None:
+        """Interface endpoints with private DNS answer for their services' names across the VPC and drop
+        what their group does not admit (issue 20): every workload that pulls images, reads secrets or
+        writes logs from its own network interface is admitted here, the services (network/
+        security_groups.py), the rotation function (data/database.py), the migration runner and the
+        GPU instances. https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html"""
         self.endpoint_security_group.add_ingress_rule(peer, ec2.Port.tcp(443), description)

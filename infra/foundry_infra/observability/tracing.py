@@ -25,12 +25,15 @@ class Tracing(Construct):
     def arn(self) -> str:
         return self.configuration.attr_observability_configuration_arn
 
-    def allow(self, policy: iam.Policy) -> None:
-        """Let a service's instance role send the segments its OpenTelemetry SDK records."""
-        policy.add_statements(iam.PolicyStatement(sid="SendTraces", actions=TRACE_ACTIONS, resources=["*"]))
-        acknowledge(
-            policy,
-            "AwsSolutions-IAM5[Resource::*]",
-            reason="X-Ray PutTraceSegments and PutTelemetryRecords define no resource type, so AWS accepts "
-            "only '*'; the statement grants nothing else.",
-        )
+    def allow(self, *policies: iam.Policy) -> None:
+        """Let services' instance roles send the segments their OpenTelemetry SDK records."""
+        for policy in policies:
+            policy.add_statements(
+                iam.PolicyStatement(sid="SendTraces", actions=TRACE_ACTIONS, resources=["*"])
+            )
+            acknowledge(
+                policy,
+                "AwsSolutions-IAM5[Resource::*]",
+                reason="X-Ray PutTraceSegments and PutTelemetryRecords define no resource type, so AWS "
+                "accepts only '*'; the statement grants nothing else.",
+            )

@@ -12,8 +12,7 @@ from foundry_infra.data.migrations import MigrationRunner
 from foundry_infra.delivery.github import GithubDelivery
 from foundry_infra.edge.distribution import Distribution
 from foundry_infra.network.vpc import Network
-from foundry_infra.observability.alerts import AlarmTopic
-from foundry_infra.observability.logs import ServiceLogs
+from foundry_infra.observability.platform import PlatformObservability
 from foundry_infra.services.apprunner import AppRunnerService
 from foundry_infra.services.backends import ServiceBackends
 
@@ -30,8 +29,7 @@ def platform_outputs(
     distribution: Distribution,
     migrations: MigrationRunner,
     delivery: GithubDelivery,
-    service_logs: ServiceLogs,
-    alerts: AlarmTopic,
+    observability: PlatformObservability,
 ) -> None:
     """Written into `scope` itself, the stack, so each output's logical id stays its name."""
     app_subnets = network.vpc.select_subnets(subnet_group_name="app").subnet_ids
@@ -59,6 +57,7 @@ def platform_outputs(
     CfnOutput(scope, outputs.ECS_CLUSTER, value=backends.compute.cluster.cluster_arn)
     CfnOutput(scope, outputs.DEPLOY_ROLE, value=delivery.deploy_role.role_arn)
     CfnOutput(scope, outputs.DIFF_ROLE, value=delivery.diff_role.role_arn)
+    service_logs = observability.service_logs
     CfnOutput(scope, outputs.SERVICE_LOGS_KEY, value=service_logs.key.key_arn)
     CfnOutput(scope, outputs.SERVICE_LOG_RETENTION_DAYS, value=str(service_logs.retention_days))
-    CfnOutput(scope, outputs.ALARM_TOPIC, value=alerts.topic.topic_arn)
+    CfnOutput(scope, outputs.ALARM_TOPIC, value=observability.alerts.topic.topic_arn)

@@ -190,6 +190,11 @@ class ServiceBackends:
         return list(self.running.values())
 
     @property
+    def gpu_security_groups(self) -> list[ec2.ISecurityGroup]:
+        """The GPU instances' group, when there is a GPU path: it needs the AWS interface endpoints."""
+        return [self.gpu.instance_security_group] if self.gpu is not None else []
+
+    @property
     def app_runner_services(self) -> list[AppRunnerService]:
         return [service for service in self.services if isinstance(service, AppRunnerService)]
 

@@ -13,6 +13,7 @@ from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.data.buckets import Buckets
 from foundry_infra.data.database import DATABASE_NAME, DATABASE_PORT, Database
 from foundry_infra.data.secrets import AppSecrets
+from foundry_infra.edge.dns import custom_domain_origin
 
 # The port every service's container listens on, on App Runner and on Fargate alike (PORT).
 CONTAINER_PORT = 8080
@@ -103,7 +104,6 @@ def api_environment(
     database: Database,
     buckets: Buckets,
     ai_url: str,
-    site_origin: str | None,
 ) -> ServiceEnvironment:
     """api's database (IAM login, TLS), uploads bucket, Clerk issuer and parties, and ai's URL.
 
@@ -112,7 +112,7 @@ def api_environment(
     auth.authorized_parties to the SiteUrl output after the first deploy, and until then
     UNSET_AUTHORIZED_PARTY admits no token (foundry verify reports it).
     """
-    region = config.region
+    region, site_origin = config.region, custom_domain_origin(config.edge)
     return ServiceEnvironment(
         service=Service.API,
         plain={

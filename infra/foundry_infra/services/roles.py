@@ -129,10 +129,10 @@ def service_roles(
     secrets: AppSecrets,
     buckets: Buckets,
     database: Database,
-    region: str,
 ) -> ServiceRoles:
     """One role per service, trusted by the backend that runs it (`principal`: App Runner instance
     role or ECS task role). Created in `scope` itself, so each role keeps its construct path."""
+    region = Stack.of(scope).region
     ai = ServiceRole(
         scope,
         "AiRole",

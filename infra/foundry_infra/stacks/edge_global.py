@@ -7,6 +7,7 @@ from aws_cdk import aws_certificatemanager as acm
 from constructs import Construct
 
 from foundry_infra.config.model import EnvironmentConfig
+from foundry_infra.edge import references
 from foundry_infra.edge.dns import edge_certificate, hosted_zone
 from foundry_infra.edge.references import WEB_ACL_ARN, EdgeReferences, certificate_key
 from foundry_infra.edge.waf import EdgeWebAcl
@@ -28,7 +29,8 @@ class EdgeGlobalStack(Stack):
         self.web_acl_name = f"foundry-{config.name}-edge"
         self.web_acl = EdgeWebAcl(self, "Waf", config=config.waf, name=self.web_acl_name)
         self.certificate: acm.ICertificate | None = None
-        edge = config.edge
+        self.environment_name, edge = config.name, config.edge
+        self.domain_name = edge.domain_name
         if edge.domain_name and edge.hosted_zone_id and edge.hosted_zone_name:
             zone = hosted_zone(self, "Zone", zone_id=edge.hosted_zone_id, zone_name=edge.hosted_zone_name)
             self.certificate = edge_certificate(self, "Certificate", domain_name=edge.domain_name, zone=zone)
@@ -66,3 +68,11 @@ class EdgeGlobalStack(Stack):
         )
         if config.ops.health_check and edge.domain_name:
             self.alarms.site_health(domain_name=edge.domain_name, regions=config.health_check_regions)
+
+    def certificate_in(self, scope: Construct) -> acm.ICertificate | None:
+        """The certificate as the platform stack sees it, by the ARN its parameter holds (no export)."""
+        if self.certificate is None or not self.domain_name:
+            return None
+        return references.certificate(
+            scope, "EdgeCertificate", environment=self.environment_name, domain_name=self.domain_name
+        )
