@@ -9,6 +9,7 @@ import json
 import re
 import shlex
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 DOCKERFILES = {name: REPO / "services" / name / "Dockerfile" for name in ("api", "ai", "web")}
 
 
-def _load_image_requirements():  # type: ignore[no-untyped-def]
+def _load_image_requirements() -> Callable[[Path], tuple[list[str], list[Path]]]:
     # scripts/ is no package: load the module `make lock` runs, so the test reads the same walk.
     spec = importlib.util.spec_from_file_location(
         "image_requirements", REPO / "scripts" / "image_requirements.py"
@@ -28,7 +29,8 @@ def _load_image_requirements():  # type: ignore[no-untyped-def]
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.image_requirements
+    walk: Callable[[Path], tuple[list[str], list[Path]]] = module.image_requirements
+    return walk
 
 
 image_requirements = _load_image_requirements()

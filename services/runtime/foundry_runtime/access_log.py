@@ -37,6 +37,14 @@ class StructlogAccessLog:
         )
 
 
+def _body_length(*, method: str, status: int, headers: MutableHeaders) -> int | None:
+    """How many body bytes the client waits for after these headers (RFC 9110 §6.4.1), if known."""
+    if method == "HEAD" or status in (204, 304) or status < 200:
+        return 0
+    declared = headers.get("content-length", "")
+    return int(declared) if declared.isdigit() else None
+
+
 class RequestContextMiddleware:
     """Opens each HTTP request's `RequestContext` and writes its access line once, as the response ends.
 
@@ -61,6 +69,9 @@ class RequestContextMiddleware:
         context = RequestContext(method=scope["method"], path=scope["path"], request_id=request_id)
         scope[SCOPE_KEY] = context
         logged = False
+        # Bytes of the body still to go, when known: a client has the response once they arrived,
+        # which may be before the app's closing (empty) body message.
+        remaining: int | None = None
 
         def write_access_line() -> None:
             nonlocal logged
@@ -71,6 +82,7 @@ class RequestContextMiddleware:
                 own_context.run(self.access_log, scope=scope, context=context)
 
         async def send_in_context(message: Message) -> None:
+            nonlocal remaining
             if message["type"] == "http.response.start":
                 context.status = message["status"]
                 message.setdefault("headers", [])
@@ -79,9 +91,15 @@ class RequestContextMiddleware:
                     headers[REQUEST_ID_HEADER] = str(context.request_id)
                 elif context.request_id is None:
                     context.request_id = accept_request_id(headers.get(REQUEST_ID_HEADER))
-            elif message["type"] == "http.response.body" and not message.get("more_body", False):
-                # Written before the last byte leaves, so a client that saw the response finds its line.
-                write_access_line()
+                remaining = _body_length(method=scope["method"], status=context.status, headers=headers)
+                if remaining == 0:
+                    write_access_line()
+            elif message["type"] == "http.response.body":
+                if remaining is not None:
+                    remaining -= len(message.get("body", b""))
+                if not message.get("more_body", False) or (remaining is not None and remaining <= 0):
+                    # Written before the last byte leaves, so a client that saw the response finds its line.
+                    write_access_line()
             await send(message)
 
         bound = {"request_id": request_id} if request_id is not None else {}

@@ -195,6 +195,45 @@ async def test_the_line_is_written_before_the_last_byte_leaves() -> None:
     assert [line.status for line in recorded.lines] == [206]
 
 
+async def test_with_a_declared_length_the_line_is_written_before_the_bytes_that_complete_it() -> None:
+    """A proxy relays a body in chunks and closes with an empty message: the client has the whole
+    response with the last data chunk, so that is where the line must already be written."""
+    recorded = RecordedAccessLog()
+    seen: list[str] = []
+
+    async def relayed(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"4")]})
+        for chunk in (b"ab", b"cd", b""):
+            await send({"type": "http.response.body", "body": chunk, "more_body": chunk != b""})
+
+    async def server_send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            seen.append(f"{message['body']!r} sent with {len(recorded.lines)} lines")
+
+    middleware = RequestContextMiddleware(relayed, access_log=recorded, assign_request_id=False)
+    await middleware({"type": "http", "method": "GET", "path": "/", "headers": []}, _no_body, server_send)
+    assert seen == ["b'ab' sent with 0 lines", "b'cd' sent with 1 lines", "b'' sent with 1 lines"]
+    assert len(recorded.lines) == 1
+
+
+@pytest.mark.parametrize(("method", "status"), [("HEAD", 200), ("GET", 204), ("GET", 304)])
+async def test_a_response_without_a_body_is_logged_before_its_headers_leave(method: str, status: int) -> None:
+    recorded = RecordedAccessLog()
+    seen: list[str] = []
+
+    async def bodyless(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": [(b"content-length", b"10")]})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def server_send(message: Message) -> None:
+        seen.append(f"{message['type']} sent with {len(recorded.lines)} lines")
+
+    middleware = RequestContextMiddleware(bodyless, access_log=recorded)
+    await middleware({"type": "http", "method": method, "path": "/", "headers": []}, _no_body, server_send)
+    assert seen == ["http.response.start sent with 1 lines", "http.response.body sent with 1 lines"]
+    assert [line.status for line in recorded.lines] == [status]
+
+
 async def _no_body() -> Message:
     return {"type": "http.request", "body": b"", "more_body": False}
 
