@@ -8,9 +8,9 @@ from types import FrameType
 
 import uvicorn
 from foundry_contract import SERVER_KEEP_ALIVE_SECONDS
+from foundry_runtime import configure_logging
 
 from foundry_ai.core.config import ConfigError, Settings, load_settings
-from foundry_ai.core.logging import configure_logging
 from foundry_ai.main import Lifecycle, create_app
 
 # App Runner documents no grace period; ECS defaults to 30 s. In-flight completions are bounded by

@@ -13,13 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from foundry_contract import HEALTH_PATH, INTERNAL_API_KEY_HEADER, READY_PATH
+from foundry_runtime import BodySizeLimitMiddleware, RequestContextMiddleware, StructlogAccessLog
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 
 from foundry_ai.core.config import Settings
-from foundry_ai.core.errors import error_response, request_id_of
+from foundry_ai.core.errors import ERRORS
 from foundry_ai.core.metrics import Metrics
-from foundry_ai.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from foundry_ai.core.security import InternalApiKeyMiddleware
 from foundry_ai.routes import complete, health
 from foundry_ai.upstream.breaker import CircuitBreaker
@@ -119,14 +119,18 @@ def create_app(
         openapi_url="/openapi.json" if docs else None,
         lifespan=lifespan,
         middleware=[
-            Middleware(RequestContextMiddleware),
+            Middleware(
+                RequestContextMiddleware, access_log=StructlogAccessLog(logger_name="foundry_ai.access")
+            ),
             Middleware(
                 InternalApiKeyMiddleware,
                 api_key=settings.ai_internal_api_key.get_secret_value(),
                 open_paths=frozenset(open_paths),
             ),
             Middleware(
-                BodySizeLimitMiddleware, max_bytes=6 * settings.ai_prompt_max_chars + _BODY_OVERHEAD_BYTES
+                BodySizeLimitMiddleware,
+                max_bytes=6 * settings.ai_prompt_max_chars + _BODY_OVERHEAD_BYTES,
+                errors=ERRORS,
             ),
         ],
     )
@@ -142,17 +146,17 @@ def create_app(
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CompletionError)
     async def completion_failed(request: Request, exc: CompletionError) -> JSONResponse:
-        return error_response(
-            exc.http_status,
-            exc.code.value,
-            exc.message,
-            request_id_of(request.scope),
+        return ERRORS.response(
+            scope=request.scope,
+            status=exc.http_status,
+            code=exc.code.value,
+            message=exc.message,
             retry_after=exc.retry_after,
         )
 
     @app.exception_handler(complete.PromptLimitError)
     async def over_limit(request: Request, exc: complete.PromptLimitError) -> JSONResponse:
-        return error_response(422, "INVALID_REQUEST", exc.message, request_id_of(request.scope))
+        return ERRORS.response(scope=request.scope, status=422, code="INVALID_REQUEST", message=exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -161,21 +165,23 @@ def _install_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', 'invalid')}"
             for err in exc.errors()
         )
-        return error_response(
-            422, "INVALID_REQUEST", problems or "invalid request", request_id_of(request.scope)
+        return ERRORS.response(
+            scope=request.scope, status=422, code="INVALID_REQUEST", message=problems or "invalid request"
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
-        return error_response(
-            exc.status_code,
-            codes.get(exc.status_code, f"HTTP_{exc.status_code}"),
-            str(exc.detail),
-            request_id_of(request.scope),
+        return ERRORS.response(
+            scope=request.scope,
+            status=exc.status_code,
+            code=codes.get(exc.status_code, f"HTTP_{exc.status_code}"),
+            message=str(exc.detail),
         )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled_error", error_type=type(exc).__name__)
-        return error_response(500, "INTERNAL_ERROR", "internal error", request_id_of(request.scope))
+        return ERRORS.response(
+            scope=request.scope, status=500, code="INTERNAL_ERROR", message="internal error"
+        )

@@ -66,7 +66,8 @@ def test_serves_on_port_logs_json_and_metrics_and_drains_on_sigterm() -> None:
             deadline = time.monotonic() + START_TIMEOUT_SECONDS
             while True:
                 try:
-                    assert httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+                    health = httpx.get(f"{base}/healthz", timeout=2)
+                    assert health.status_code == 200
                     break
                 except httpx.TransportError:
                     assert process.poll() is None, "foundry-ai exited early"
@@ -79,6 +80,7 @@ def test_serves_on_port_logs_json_and_metrics_and_drains_on_sigterm() -> None:
                 timeout=10,
             )
             assert response.status_code == 200
+            assert response.headers["X-Request-Id"] == "entry-1"
             assert stub.call_count == 2
             process.send_signal(signal.SIGTERM)
             output, _ = process.communicate(timeout=30)
@@ -96,6 +98,19 @@ def test_serves_on_port_logs_json_and_metrics_and_drains_on_sigterm() -> None:
     assert upstream_error["level"] == "warning"
     emf = [r for r in records if "_aws" in r and "UpstreamErrors" in r]
     assert [(r["ErrorCode"], r["request_id"]) for r in emf] == [("UPSTREAM_ERROR", "entry-1")]
+    # foundry_runtime's request context and access line, as the app wires them: one JSON line per
+    # request, under the id the caller sent or the one the app made and answered with.
+    access = {r["request_id"]: r for r in records if r.get("event") == "request"}
+    made = health.headers["X-Request-Id"]
+    assert made != "entry-1"
+    assert {
+        rid: (r["logger"], r["method"], r["path"], r["status"])
+        for rid, r in access.items()
+        if rid in (made, "entry-1")
+    } == {
+        made: ("foundry_ai.access", "GET", "/healthz", 200),
+        "entry-1": ("foundry_ai.access", "POST", "/v1/complete", 200),
+    }
 
 
 def test_keeps_idle_connections_longer_than_every_load_balancer() -> None:

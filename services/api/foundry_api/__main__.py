@@ -11,11 +11,11 @@ from typing import Any
 import psycopg
 import uvicorn
 from foundry_contract import SERVER_KEEP_ALIVE_SECONDS
+from foundry_runtime import configure_logging
 
 from foundry_api.core import migrate
 from foundry_api.core.config import ConfigError, DatabaseSettings, Settings, load_settings
 from foundry_api.core.db import connection_kwargs
-from foundry_api.core.logging import configure_logging
 
 # App Runner gives no documented grace period; ECS defaults to 30 s. Finish in-flight work in less.
 GRACEFUL_SHUTDOWN_SECONDS = 25

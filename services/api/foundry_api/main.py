@@ -12,6 +12,7 @@ import httpx
 import psycopg
 import structlog
 from foundry_contract import HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH
+from foundry_runtime import BodySizeLimitMiddleware, RequestContextMiddleware, request_id_of
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -24,12 +25,7 @@ from foundry_api.context import Context, Services
 from foundry_api.core import migrate
 from foundry_api.core.config import Settings
 from foundry_api.core.db import Pool, connection_kwargs, create_pool
-from foundry_api.core.middleware import (
-    AuthMiddleware,
-    BodySizeLimitMiddleware,
-    OriginVerifyMiddleware,
-    RequestContextMiddleware,
-)
+from foundry_api.core.middleware import ERRORS, AuthMiddleware, OriginVerifyMiddleware, access_log
 from foundry_api.core.security import JwksCache, TokenVerifier
 from foundry_api.core.storage import ObjectStore
 from foundry_api.schema import build_schema
@@ -62,7 +58,7 @@ class FoundryGraphQL(GraphQL[Context, None]):
             response=response,
             services=self._services,
             principal=state.get("principal"),
-            request_id=state.get("request_id", ""),
+            request_id=request_id_of(request.scope) or "",
         )
 
 
@@ -160,7 +156,7 @@ def create_app(settings: Settings, *, lifecycle: Lifecycle | None = None) -> Sta
         allow_queries_via_get=False,
         multipart_uploads_enabled=False,
     )
-    middleware = [Middleware(RequestContextMiddleware)]
+    middleware = [Middleware(RequestContextMiddleware, access_log=access_log)]
     if settings.origin_verify_secret is not None:
         middleware.append(
             Middleware(
@@ -170,7 +166,7 @@ def create_app(settings: Settings, *, lifecycle: Lifecycle | None = None) -> Sta
             )
         )
     middleware += [
-        Middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES),
+        Middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES, errors=ERRORS),
         Middleware(
             AuthMiddleware,
             verifier=verifier,

@@ -72,6 +72,7 @@ def test_sigterm_drains_in_flight_requests(
             )
             result["status"] = response.status_code
             result["body"] = response.json()
+            result["request_id"] = response.headers.get("X-Request-Id")
 
         in_flight = threading.Thread(target=ask)
         in_flight.start()
@@ -92,6 +93,16 @@ def test_sigterm_drains_in_flight_requests(
     log_lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert any(line.get("event") == "api_stopped" for line in log_lines), output
     assert all("request_id" in line for line in log_lines if line.get("event") == "request")
+    # foundry_runtime's request context and access line, as the app wires them: the id the api made
+    # and answered with names the request's one JSON access line.
+    requests = [line for line in log_lines if line.get("event") == "request"]
+    (access,) = [line for line in requests if line["request_id"] == result["request_id"]]
+    assert (access["logger"], access["method"], access["path"], access["status"]) == (
+        "foundry_api.access",
+        "POST",
+        "/graphql",
+        200,
+    )
 
 
 def test_keeps_idle_connections_longer_than_every_load_balancer(

@@ -36,9 +36,7 @@ import re
 import signal
 import sys
 import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import formatdate
 from functools import partial
@@ -55,6 +53,13 @@ from foundry_contract import (
     SPA_FALLBACK_DOCUMENT,
     STATIC_ASSETS_PATTERN,
     content_security_policy,
+)
+from foundry_runtime import (
+    ClientDisconnectedError,
+    RequestContext,
+    RequestContextMiddleware,
+    read_body,
+    request_context_of,
 )
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -200,19 +205,13 @@ def content_type_for(path: Path) -> str:
     return guessed or "application/octet-stream"
 
 
-# -- the request's log line, filled in as the request travels
+# -- the request's log line, filled in as the request travels (foundry_runtime's request context)
 
 
-@dataclass(slots=True)
-class _Exchange:
-    origin: Origin = "edge"
-    status: int = 0
-    logged: bool = False
-
-
-def _exchange(scope: Scope) -> _Exchange:
-    exchange = scope.get("foundry.edge")
-    return exchange if isinstance(exchange, _Exchange) else _Exchange()
+def _record_origin(scope: Scope, origin: Origin) -> None:
+    context = request_context_of(scope)
+    if context is not None:
+        context.log_fields["origin"] = origin
 
 
 async def _send_error(scope: Scope, receive: Receive, send: Send, status: int, text: str) -> None:
@@ -220,7 +219,7 @@ async def _send_error(scope: Scope, receive: Receive, send: Send, status: int, t
 
 
 class _EdgeMiddleware:
-    """Security headers on every response, the JSON access line, and a 500 that keeps both."""
+    """Security headers on every response, and a 500 that keeps them and the access line."""
 
     def __init__(self, app: ASGIApp, *, content_security_policy: str | None = None) -> None:
         self.app = app
@@ -237,13 +236,12 @@ class _EdgeMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.monotonic()
-        exchange = _Exchange()
-        scope["foundry.edge"] = exchange
+        response_started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal response_started
             if message["type"] == "http.response.start":
-                exchange.status = message["status"]
+                response_started = True
                 headers = [
                     (name, value)
                     for name, value in message.get("headers", [])
@@ -253,45 +251,35 @@ class _EdgeMiddleware:
                 if not any(name.lower() == b"date" for name, _ in headers):
                     headers.append((b"date", formatdate(usegmt=True).encode()))
                 message = {**message, "headers": headers}
-            elif message["type"] == "http.response.body" and not message.get("more_body", False):
-                # Logged before the last byte leaves, so a client that saw the response finds its line.
-                _log_request(scope, exchange, started)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_headers)
-        except _ClientGoneError:
-            exchange.status = 499
+        except ClientDisconnectedError:
+            pass  # the viewer left before its body arrived: nobody to answer (logged as 499)
         except Exception:
             access_logger.exception("edge: unhandled error on %s %s", scope["method"], scope["path"])
-            if exchange.status:
+            if response_started:
                 raise
             await _send_error(scope, receive, send_with_headers, 500, "Internal Server Error")
-        finally:
-            _log_request(scope, exchange, started)
 
 
-def _log_request(scope: Scope, exchange: _Exchange, started: float) -> None:
-    if exchange.logged:
-        return
-    exchange.logged = True
+def _write_access_line(*, scope: Scope, context: RequestContext) -> None:
     # The query string stays out of the log: it can carry tokens.
     line = {
         "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
-        "method": scope["method"],
-        "path": scope["path"],
-        "status": exchange.status or 499,
-        "origin": exchange.origin,
-        "duration_ms": round((time.monotonic() - started) * 1000, 1),
+        "method": context.method,
+        "path": context.path,
+        "status": 499 if context.status is None else context.status,
+        "origin": context.log_fields.get("origin", "edge"),
+        "duration_ms": context.duration_ms(),
     }
+    if context.request_id is not None:  # the viewer's, or the one api answered with
+        line["request_id"] = context.request_id
     if WAF_SCOPE_KEY in scope:  # the web ACL's decision and the rule that made it
         line["waf"] = scope[WAF_SCOPE_KEY]
     sys.stdout.write(json.dumps(line) + "\n")
     sys.stdout.flush()
-
-
-class _ClientGoneError(Exception):
-    """The viewer disconnected before its request body arrived."""
 
 
 # -- origins
@@ -317,7 +305,7 @@ class _WebOrigin:
         return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        _exchange(scope).origin = "web"
+        _record_origin(scope, "web")
         if scope["method"] not in ("GET", "HEAD"):
             # CloudFront's answer for a method outside the behavior's allowed methods (GET, HEAD).
             await _send_error(scope, receive, send, 403, "Forbidden: method not allowed on this path")
@@ -361,7 +349,7 @@ class _ApiOrigin:
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        _exchange(scope).origin = "api"
+        _record_origin(scope, "api")
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
             status = 400 if not declared.isdigit() else 413
@@ -369,7 +357,7 @@ class _ApiOrigin:
                 scope, receive, send, status, "Bad Request" if status == 400 else "Request Entity Too Large"
             )
             return
-        body = await _read_body(receive, self.max_body_bytes)
+        body = await read_body(receive, limit=self.max_body_bytes)
         if body is None:
             await _send_error(scope, receive, send, 413, "Request Entity Too Large")
             return
@@ -456,23 +444,6 @@ def _relayed_response_headers(headers: Sequence[tuple[bytes, bytes]]) -> list[tu
     return [(k.lower(), v) for k, v in headers if k.decode("latin-1").lower() not in dropped]
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None once it exceeds `limit` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _ClientGoneError
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
 class _Behaviors:
     """CloudFront's behavior selection for every path the local routes do not claim."""
 
@@ -495,7 +466,7 @@ class _LocalRoute:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        _exchange(scope).origin = "local"
+        _record_origin(scope, "local")
         await self.app(scope, receive, send)
 
 
@@ -578,7 +549,7 @@ def create_edge_app(
         behaviors = WebAclGuard(
             behaviors,
             evaluator=web_acl,
-            read_body=partial(_read_body, limit=max_body_bytes),
+            read_body=partial(read_body, limit=max_body_bytes),
             send_error=_send_error,
         )
     return Starlette(
@@ -587,7 +558,12 @@ def create_edge_app(
             *(Route(path, _LocalRoute(_as_asgi(target))) for path, target in extra_routes.items()),
             Mount("", app=behaviors),
         ],
-        middleware=[Middleware(_EdgeMiddleware, content_security_policy=content_security_policy)],
+        middleware=[
+            # CloudFront adds no X-Request-Id: the edge passes the viewer's on and logs it, or the
+            # one api answered with, so its line and api's name the same request.
+            Middleware(RequestContextMiddleware, access_log=_write_access_line, assign_request_id=False),
+            Middleware(_EdgeMiddleware, content_security_policy=content_security_policy),
+        ],
         lifespan=lifespan,
     )
 

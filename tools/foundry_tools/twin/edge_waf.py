@@ -16,9 +16,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from foundry_runtime import replay_body
 from starlette.datastructures import Headers
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from foundry_tools.waf import WafRequest, WebAclEvaluator, web_acls_in_template
 
@@ -115,18 +116,4 @@ class WebAclGuard:
         if result.blocked:
             await cloudfront_block_response(result.status or 403)(scope, receive, send)
             return
-        await self.app(scope, _replay(body, receive), send)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """The body already read, handed to the origin as if it arrived now; then the viewer's stream."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
+        await self.app(scope, replay_body(body, receive), send)

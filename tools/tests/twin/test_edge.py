@@ -93,6 +93,10 @@ async def _stream(_: Request) -> Response:
     return StreamingResponse(chunks(), media_type="text/plain")
 
 
+async def _answers_with_its_request_id(_: Request) -> Response:
+    return PlainTextResponse("ok", headers={"X-Request-Id": "api-made-1"})
+
+
 async def _slow(request: Request) -> Response:
     for _ in range(100):
         if await request.is_disconnected():
@@ -107,6 +111,7 @@ upstream_app = Starlette(
         Route("/api/odd-headers", _odd_headers),
         Route("/api/stream", _stream),
         Route("/api/slow", _slow),
+        Route("/api/request-id", _answers_with_its_request_id),
         Route("/{path:path}", _echo, methods=ALL_METHODS),
     ]
 )
@@ -552,6 +557,27 @@ def test_health_and_access_log(client: httpx.Client, capsys: pytest.CaptureFixtu
     assert by_path["/missing.js"]["status"] == 404
     assert by_path["/missing.js"]["origin"] == "web"
     assert not [line for line in lines if "do-not-log" in json.dumps(line)]
+
+
+def test_the_log_names_the_request_id_the_viewer_sent_or_api_answered_with(
+    client: httpx.Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CloudFront adds no X-Request-Id, so neither does the edge: it passes the viewer's on and logs
+    it, or logs the one api answered with, so the edge's line and api's name the same request."""
+    sent = client.get("/api/echo", headers={"X-Request-Id": "viewer-1"})
+    assert ["x-request-id", "viewer-1"] in sent.json()["headers"]
+    assert "x-request-id" not in sent.headers
+    malformed = client.get("/api/echo", headers={"X-Request-Id": "bad id"})
+    assert ["x-request-id", "bad id"] in malformed.json()["headers"]  # api's to refuse, not the edge's
+    assert client.get("/api/request-id").headers["x-request-id"] == "api-made-1"
+    assert "x-request-id" not in client.get("/").headers
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert [(line["path"], line.get("request_id")) for line in lines] == [
+        ("/api/echo", "viewer-1"),
+        ("/api/echo", None),
+        ("/api/request-id", "api-made-1"),
+        ("/", None),
+    ]
 
 
 def test_an_unhandled_error_is_a_500_that_keeps_the_headers_and_the_log(

@@ -13,7 +13,7 @@ from foundry_contract import INTERNAL_API_KEY_HEADER
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from foundry_ai.core.errors import error_response, request_id_of
+from foundry_ai.core.errors import ERRORS
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -36,11 +36,11 @@ class InternalApiKeyMiddleware:
             return
         if not key_matches(Headers(scope=scope).get(INTERNAL_API_KEY_HEADER), self._api_key):
             log.info("auth_rejected", path=scope["path"])
-            response = error_response(
-                401,
-                "UNAUTHENTICATED",
-                f"a valid {INTERNAL_API_KEY_HEADER} header is required",
-                request_id_of(scope),
+            response = ERRORS.response(
+                scope=scope,
+                status=401,
+                code="UNAUTHENTICATED",
+                message=f"a valid {INTERNAL_API_KEY_HEADER} header is required",
             )
             await response(scope, receive, send)
             return

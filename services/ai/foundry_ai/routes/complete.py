@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from foundry_runtime import request_id_of
 from pydantic import BaseModel, ConfigDict, Field
 
 from foundry_ai.core.config import OUTPUT_TOKENS_HARD_LIMIT, PROMPT_HARD_LIMIT, Settings
-from foundry_ai.core.errors import request_id_of
 from foundry_ai.upstream.gateway import CompletionGateway
 
 router = APIRouter(prefix="/v1", tags=["completions"])

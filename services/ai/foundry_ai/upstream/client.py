@@ -14,6 +14,7 @@ from datetime import UTC
 from typing import Any
 
 import httpx
+from foundry_runtime import REQUEST_ID_HEADER
 
 from foundry_ai.upstream.errors import CompletionError, ErrorCode
 
@@ -126,7 +127,7 @@ class UpstreamClient:
         }
         if user:
             payload["user"] = user
-        headers = {"X-Request-Id": request_id} if request_id else {}
+        headers = {REQUEST_ID_HEADER: request_id} if request_id else {}
         try:
             response = await self._send(payload, headers)
         except httpx.TimeoutException as exc:

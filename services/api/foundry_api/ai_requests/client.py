@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 import structlog
 from foundry_contract import INTERNAL_API_KEY_HEADER
+from foundry_runtime import REQUEST_ID_HEADER
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -50,7 +51,7 @@ class AiClient:
     async def complete(self, *, prompt: str, user: str, request_id: str | None = None) -> Completion:
         headers = {INTERNAL_API_KEY_HEADER: self._api_key}
         if request_id:
-            headers["X-Request-Id"] = request_id
+            headers[REQUEST_ID_HEADER] = request_id
         started = time.perf_counter()
         try:
             # httpx timeouts are per socket operation; this bounds the whole exchange.

@@ -22,7 +22,8 @@ def configure_logging(*, level: str = "INFO") -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    # uvicorn, stamina and libraries log through stdlib; the same formatter makes their records JSON.
+    # uvicorn, stamina and other libraries log through stdlib; the same formatter makes their records
+    # JSON too.
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
@@ -40,11 +41,13 @@ def configure_logging(*, level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    # The request-context middleware writes one access line per request with the request id.
+    # The request-context middleware writes one access line per request with the request id;
+    # uvicorn's would duplicate it without one.
     logging.getLogger("uvicorn.access").disabled = True
-    # httpx logs every upstream call at INFO ("HTTP Request: POST ..."): a third line per request that
-    # repeats the UpstreamRequests/UpstreamLatency metric line (status, request id) and costs ~40 us
-    # on the request's path. Its warnings and errors still come through; DEBUG brings it all back.
+    # httpx logs every call at INFO ("HTTP Request: POST ..."): another line per request that the
+    # access line and the callee's own log already cover (ai's UpstreamRequests metric line repeats
+    # its status and request id), at ~40 us on the request's path. Its warnings and errors still come
+    # through; DEBUG brings it all back.
     logging.getLogger("httpx").setLevel(
         logging.NOTSET if level == "DEBUG" else max(root.level, logging.WARNING)
     )

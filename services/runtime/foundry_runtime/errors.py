@@ -1,0 +1,31 @@
+"""The services' single JSON error shape, {"error": {"code", "message", <request id>}}; never a trace."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from starlette.responses import JSONResponse
+from starlette.types import Scope
+
+from foundry_runtime.context import request_id_of
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ErrorShape:
+    """One service's error body. The request id's key is that service's clients' spelling (the
+    api's browser clients read camelCase `requestId`, as in its GraphQL errors; ai's `request_id`)."""
+
+    request_id_field: str
+
+    def response(
+        self, *, scope: Scope, status: int, code: str, message: str, retry_after: float | None = None
+    ) -> JSONResponse:
+        headers = {"Cache-Control": "no-store"}
+        if retry_after is not None:
+            headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+        return JSONResponse(
+            {"error": {"code": code, "message": message, self.request_id_field: request_id_of(scope)}},
+            status_code=status,
+            headers=headers,
+        )
