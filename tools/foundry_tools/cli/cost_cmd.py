@@ -79,7 +79,7 @@ def cost(
         traffic = load_traffic(env, traffic_file, scale)
     except TrafficError as error:
         raise UserError(str(error)) from None
-    out_dir = synthesized_dir(env, config_file, overrides, from_dir)
+    out_dir = synthesized_dir(env=env, config_file=config_file, overrides=overrides, from_dir=from_dir)
     templates = read_stacks(out_dir)
     prices = load_prices()
     result = estimate(templates, traffic, prices)

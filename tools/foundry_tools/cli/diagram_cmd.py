@@ -25,7 +25,9 @@ def diagram(
     """Draw the edge, both AZs with their tiers, NATs, endpoints, services, data stores and SG edges."""
     if out.suffix.lower() not in FORMATS:
         raise UserError(f"--out must end in one of {', '.join(FORMATS)} (got {out.name})")
-    templates = read_stacks(synthesized_dir(env, config_file, overrides, from_dir))
+    templates = read_stacks(
+        synthesized_dir(env=env, config_file=config_file, overrides=overrides, from_dir=from_dir)
+    )
     model = build(templates, title=f"Foundry {env}")
     suffix = out.suffix.lower()
     if suffix == ".mmd":
