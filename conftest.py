@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from foundry_infra.scenarios import BACKENDS, MATRIX, SCENARIOS  # noqa: F401 - re-exported for fixtures
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
+from foundry_templates import SynthesizedEnvironment as Synth
 
 FOUNDRY = Path(sys.executable).with_name("foundry")
 SYNTH_MANY = Path(__file__).parent / "infra" / "tests" / "synth_many.py"

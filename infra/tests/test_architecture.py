@@ -9,7 +9,7 @@ import pytest
 from foundry_infra.config import load_config
 from foundry_infra.scenarios import MATRIX, SCENARIOS
 from foundry_infra.services.architecture import APP_RUNNER_PLATFORM, DOCKER_PLATFORM, required_platforms
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
+from foundry_templates import SynthesizedEnvironment as Synth
 from ruamel.yaml import YAML
 
 WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "deploy-environment.yml"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cfnlint.api import ManualArgs, lint_file  # type: ignore[import-untyped]
 from foundry_infra.scenarios import MATRIX, SCENARIOS
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
+from foundry_templates import SynthesizedEnvironment as Synth
 
 # rule -> why it is no defect here
 UNDERSTOOD_WARNINGS = {

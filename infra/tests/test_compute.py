@@ -14,8 +14,8 @@ from foundry_contract import ALB_IDLE_TIMEOUT_SECONDS, SERVER_KEEP_ALIVE_SECONDS
 from foundry_infra.config import load_config
 from foundry_infra.outputs import image_tag
 from foundry_infra.scenarios import BACKENDS, MATRIX, SCENARIOS
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
-from foundry_infra.synthesized import Template
+from foundry_templates import SynthesizedEnvironment as Synth
+from foundry_templates import Template
 
 ALL = ["dev", "prod", *MATRIX]
 CLOUDFRONT_PREFIX_LIST = "pl-3b927c52"  # us-east-1's com.amazonaws.global.cloudfront.origin-facing

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from foundry_infra.config import ConfigError, load_config
+from foundry_infra.config import PLACEHOLDER_ACCOUNT, ConfigError, load_config
 
 
 def test_profiles_follow_the_spec() -> None:
@@ -12,7 +12,7 @@ def test_profiles_follow_the_spec() -> None:
     assert [c.database.multi_az for c in (dev, staging, prod)] == [False, True, True]
     assert [c.waf.block_introspection for c in (dev, staging, prod)] == [False, True, True]
     assert prod.database.deletion_protection and not dev.database.deletion_protection
-    assert {c.account for c in (dev, staging, prod)} == {"123456789012"}
+    assert {c.account for c in (dev, staging, prod)} == {PLACEHOLDER_ACCOUNT}
 
 
 def test_set_overrides_parse_by_field_type() -> None:

@@ -10,8 +10,8 @@ from botocore.config import Config
 from foundry_contract import RDS_CA_BUNDLE_PATH
 from foundry_infra.data.database import default_max_connections
 from foundry_infra.scenarios import MATRIX, SCENARIOS
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
-from foundry_infra.synthesized import Template
+from foundry_templates import SynthesizedEnvironment as Synth
+from foundry_templates import Template
 from foundry_tools.twin.s3 import S3Emulator
 
 

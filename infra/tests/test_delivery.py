@@ -14,8 +14,8 @@ from foundry_infra.delivery.github import (
     github_subject,
     github_trust,
 )
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
-from foundry_infra.synthesized import Template
+from foundry_templates import SynthesizedEnvironment as Synth
+from foundry_templates import Template
 
 OIDC = "token.actions.githubusercontent.com"
 FOUNDRY = Path(sys.executable).with_name("foundry")

@@ -10,8 +10,8 @@ import pytest
 from foundry_contract import ORIGIN_VERIFY_HEADER, SECURITY_HEADERS, content_security_policy, uploads_origins
 from foundry_infra.config import load_config
 from foundry_infra.scenarios import MATRIX, SCENARIOS
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
-from foundry_infra.synthesized import Template
+from foundry_templates import SynthesizedEnvironment as Synth
+from foundry_templates import Template
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from foundry_infra.scenarios import MATRIX, SCENARIOS
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
+from foundry_templates import SynthesizedEnvironment as Synth
 
 # Properties that fix a resource's physical name (one per account and region, or account-wide).
 NAME_PROPERTIES = {

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from foundry_infra.security.iam import STAR_RESOURCE_ACTIONS
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
+from foundry_templates import SynthesizedEnvironment as Synth
 
 # The ECS agent on the GPU instances (spec §9) polls for work on a container instance that does not
 # exist before it registers: ecs:Poll and StartTelemetrySession on "*" under an ecs:cluster condition,

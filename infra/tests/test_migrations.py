@@ -5,8 +5,8 @@ from typing import Any
 
 from foundry_contract import RDS_CA_BUNDLE_PATH
 from foundry_infra import outputs
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
-from foundry_infra.synthesized import Template
+from foundry_templates import SynthesizedEnvironment as Synth
+from foundry_templates import Template
 
 
 def _task_definition(template: Template) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
+from foundry_templates import SynthesizedEnvironment as Synth
 
 
 @pytest.mark.parametrize("scenario", ["dev", "staging", "prod", "complete", "minimal"])

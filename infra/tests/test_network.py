@@ -3,8 +3,8 @@
 from typing import Any
 
 import pytest
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
-from foundry_infra.synthesized import Template
+from foundry_templates import SynthesizedEnvironment as Synth
+from foundry_templates import Template
 
 
 def _routes_by_table(template: Template) -> dict[str, list[dict[str, Any]]]:

@@ -7,8 +7,8 @@ import pytest
 from foundry_contract.metrics import AI_METRICS_NAMESPACE, UPSTREAM_ERRORS, UPSTREAM_REQUESTS
 from foundry_infra.config import load_config
 from foundry_infra.data.database import default_max_connections
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
-from foundry_infra.synthesized import Template
+from foundry_templates import SynthesizedEnvironment as Synth
+from foundry_templates import Template
 
 GIB = 1024**3
 

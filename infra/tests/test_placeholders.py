@@ -1,7 +1,7 @@
 """The placeholder list: every profile's reserved values are found, real values pass."""
 
 import pytest
-from foundry_infra.config import load_config
+from foundry_infra.config import PLACEHOLDER_ACCOUNT, load_config
 from foundry_infra.config.placeholders import is_reserved_name, placeholders
 
 REAL_PROD = [
@@ -58,7 +58,7 @@ def test_real_values_leave_none_and_each_placeholder_alone_is_caught() -> None:
         ),
         ("ops.alarm_email=someone@example.com", "ops.alarm_email"),
         ("delivery.github_repo=universal-ai-foundry/foundry", "delivery.github_repo"),
-        ("account=123456789012", "account"),
+        (f"account={PLACEHOLDER_ACCOUNT}", "account"),
     ):
         found = placeholders(load_config(env="prod", overrides=[*REAL_PROD, broken]))
         assert [p.key for p in found] == [key], broken

@@ -9,8 +9,8 @@ for the workloads the issue names, so an empty reading cannot pass.
 import pytest
 from foundry_infra.config import load_config
 from foundry_infra.scenarios import MATRIX, SCENARIOS
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
-from foundry_tools.verify.model import EnvironmentModel
+from foundry_templates import SynthesizedEnvironment as Synth
+from foundry_templates.model import EnvironmentModel
 from foundry_tools.verify.offline import read_synth
 from foundry_tools.verify.reachability import workloads_reach_their_apis
 from foundry_tools.verify.results import CheckResult, Status

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 from foundry_contract import API_DATABASE_USER, MIGRATION_RUNNER_ONLY, Service, env_vars_for
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
-from foundry_infra.synthesized import Template
+from foundry_templates import SynthesizedEnvironment as Synth
+from foundry_templates import Template
 
 
 def _service(template: Template, name: str) -> dict[str, Any]:

@@ -155,12 +155,12 @@ def test_the_config_check_catches_a_call_without_config() -> None:
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_each_environment_has_a_committed_config_file_that_loads(env: str) -> None:
-    from foundry_infra.config import load_config
+    from foundry_infra.config import PLACEHOLDER_ACCOUNT, load_config
 
     path = REPO / "deploy" / f"{env}.toml"
     config = load_config(env=env, config_file=path)
     assert config.delivery.github_environment == env
-    assert config.account == "123456789012", "the account comes from the GitHub environment's variable"
+    assert config.account == PLACEHOLDER_ACCOUNT, "the account comes from the GitHub environment's variable"
 
 
 def test_deployed_web_builds_get_the_clerk_key_or_fail() -> None:

@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from foundry_templates import read_region, read_stacks
 
 from foundry_tools.cli.options import ConfigFileOption, EnvOption, SetOption, UserError
 from foundry_tools.cli.synthesis import FromOption, synthesized_dir
 from foundry_tools.cost.advice import advise
 from foundry_tools.cost.estimate import Estimate, estimate
 from foundry_tools.cost.prices import PriceTable, load_prices
-from foundry_tools.cost.templates import read_region, read_templates
 from foundry_tools.cost.traffic import TrafficError, load_traffic
 
 
@@ -79,8 +79,8 @@ def cost(
         traffic = load_traffic(env, traffic_file, scale)
     except TrafficError as error:
         raise UserError(str(error)) from None
-    out_dir = synthesized_dir(env, config_file, overrides, from_dir)
-    templates = read_templates(out_dir)
+    out_dir = synthesized_dir(env=env, config_file=config_file, overrides=overrides, from_dir=from_dir)
+    templates = read_stacks(out_dir)
     prices = load_prices()
     result = estimate(templates, traffic, prices)
     advice = advise(templates, traffic, prices)

@@ -4,10 +4,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from foundry_templates import read_stacks
 
 from foundry_tools.cli.options import ConfigFileOption, EnvOption, SetOption, UserError
 from foundry_tools.cli.synthesis import FromOption, synthesized_dir
-from foundry_tools.cost.templates import read_templates
 from foundry_tools.diagram.graphviz import GraphvizMissingError, render_dot, render_file
 from foundry_tools.diagram.mermaid import render
 from foundry_tools.diagram.model import build
@@ -25,7 +25,9 @@ def diagram(
     """Draw the edge, both AZs with their tiers, NATs, endpoints, services, data stores and SG edges."""
     if out.suffix.lower() not in FORMATS:
         raise UserError(f"--out must end in one of {', '.join(FORMATS)} (got {out.name})")
-    templates = read_templates(synthesized_dir(env, config_file, overrides, from_dir))
+    templates = read_stacks(
+        synthesized_dir(env=env, config_file=config_file, overrides=overrides, from_dir=from_dir)
+    )
     model = build(templates, title=f"Foundry {env}")
     suffix = out.suffix.lower()
     if suffix == ".mmd":

@@ -14,8 +14,8 @@ from foundry_infra.services.registry import repository_names
 from foundry_tools.cli.options import UserError
 from foundry_tools.cli.synthesis import default_out, synth_or_exit
 from foundry_tools.deploy.first import Command, FirstDeploy, FirstDeployError, Image
+from foundry_tools.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 KEY = "VITE_CLERK_PUBLISHABLE_KEY"
 
 

@@ -52,7 +52,7 @@ def synth_or_exit(*, config: EnvironmentConfig, out_dir: Path) -> None:
 
 
 def synthesized_dir(
-    env: str, config_file: Path | None, overrides: list[str] | None, from_dir: Path | None
+    *, env: str, config_file: Path | None, overrides: list[str] | None, from_dir: Path | None
 ) -> Path:
     """The folder holding the environment's templates: `--from DIR`, or a fresh synth into cdk.out/ENV."""
     if from_dir is not None:

@@ -6,8 +6,8 @@ from typing import Annotated
 import typer
 
 from foundry_tools.cli.options import UserError
+from foundry_tools.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 DataDirOption = Annotated[
     Path, typer.Option("--data-dir", help="Where the twin keeps its database, objects, keys and logs.")
 ]

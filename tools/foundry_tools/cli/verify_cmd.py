@@ -12,8 +12,7 @@ from foundry_tools.cli.synthesis import default_out, synth_or_exit
 
 if TYPE_CHECKING:
     from foundry_infra.config.model import EnvironmentConfig
-
-    from foundry_tools.verify.model import EnvironmentModel
+    from foundry_templates.model import EnvironmentModel
 
 
 class VerifyFormat(StrEnum):
@@ -49,7 +48,7 @@ def verify(
 
 
 def _read_offline(env: str, config: "EnvironmentConfig", from_dir: Path | None) -> "EnvironmentModel":
-    from foundry_infra.synthesized import SynthesizedEnvironment
+    from foundry_templates import SynthesizedEnvironment
 
     from foundry_tools.verify.offline import read_synth
 

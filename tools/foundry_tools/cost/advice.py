@@ -2,9 +2,10 @@
 
 from collections.abc import Mapping
 
-from foundry_infra.synthesized import Template
+from foundry_templates import Template
+from foundry_templates.endpoints import endpoint_service
 
-from foundry_tools.cost.estimate import Context, apprunner_services, endpoint_service, interface_endpoints
+from foundry_tools.cost.estimate import Context, apprunner_services, interface_endpoints
 from foundry_tools.cost.prices import PriceTable
 from foundry_tools.cost.traffic import Traffic
 
@@ -22,7 +23,7 @@ def _endpoint_advice(ctx: Context) -> list[str]:
     endpoints = interface_endpoints(ctx)
     lines = []
     for _, props in endpoints:
-        service = endpoint_service(props)
+        service = endpoint_service(props.get("ServiceName"))
         enis = len(props.get("SubnetIds", [])) or 1
         fixed = enis * ctx.hours * ctx.prices.usd("interface_endpoint.az_hour")
         if service == "apprunner.requests":

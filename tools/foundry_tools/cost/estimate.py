@@ -9,10 +9,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from foundry_infra.synthesized import Template
+from foundry_templates import Template
+from foundry_templates.endpoints import endpoint_service
+from foundry_templates.network import nat_gateways
+from foundry_templates.references import ref_id
+from foundry_templates.template import resources_of_type
 
 from foundry_tools.cost.prices import PriceTable
-from foundry_tools.cost.templates import ref_target
 from foundry_tools.cost.traffic import Traffic
 
 Kind = Literal["fixed", "usage"]
@@ -153,9 +156,7 @@ class Context:
         return self.prices.hours_per_month
 
     def resources(self, resource_type: str) -> Iterator[tuple[Template, str, dict[str, Any]]]:
-        for template in self.templates.values():
-            for logical_id, resource in template.of_type(resource_type).items():
-                yield template, logical_id, resource.get("Properties", {})
+        return resources_of_type(self.templates.values(), resource_type)
 
     def count(self, resource_type: str) -> int:
         return sum(1 for _ in self.resources(resource_type))
@@ -181,8 +182,8 @@ def prices(resource_type: str) -> Callable[[Pricer], Pricer]:
 
 @prices("AWS::EC2::NatGateway")
 def _nat(ctx: Context) -> Iterator[Row]:
-    nats = list(ctx.resources("AWS::EC2::NatGateway"))
-    for _, logical_id, _ in nats:
+    nats = nat_gateways(ctx.templates.values())
+    for logical_id in nats:
         kind = "AWS::EC2::NatGateway"
         yield ctx.row(logical_id, kind, "NAT gateway hours", "fixed", ctx.hours, "nat.hour")
         share = ctx.traffic.nat_gb / len(nats)
@@ -195,22 +196,6 @@ def _eip(ctx: Context) -> Iterator[Row]:
         yield ctx.row(
             logical_id, "AWS::EC2::EIP", "public IPv4 address", "fixed", ctx.hours, "public_ipv4.hour"
         )
-
-
-def _service_name(service_name: str) -> str:
-    return service_name.rsplit(".", 1)[-1] if "apprunner" not in service_name else "apprunner.requests"
-
-
-def endpoint_service(props: dict[str, Any]) -> str:
-    """The short AWS service name of a VPC endpoint (`secretsmanager`, `ecr.dkr`, `s3`, ...)."""
-    name = props.get("ServiceName")
-    if isinstance(name, dict) and "Fn::Join" in name:
-        name = "".join(part for part in name["Fn::Join"][1] if isinstance(part, str))
-    if not isinstance(name, str):
-        return "unknown"
-    parts = name.split(".")
-    # com.amazonaws.REGION.SERVICE[.SUB]; an unresolved region leaves "com.amazonaws..SERVICE"
-    return ".".join(part for part in parts[3:] if part) if len(parts) > 3 else name
 
 
 def interface_endpoints(ctx: Context) -> list[tuple[str, dict[str, Any]]]:
@@ -227,7 +212,7 @@ def _endpoints(ctx: Context) -> Iterator[Row]:
     for logical_id, props in endpoints:
         enis = len(props.get("SubnetIds", [])) or 1
         kind = "AWS::EC2::VPCEndpoint"
-        service = endpoint_service(props)
+        service = endpoint_service(props.get("ServiceName"))
         yield ctx.row(
             logical_id, kind, f"{service} endpoint ENI hours ({enis} AZ)", "fixed", enis * ctx.hours,
             "interface_endpoint.az_hour",
@@ -278,7 +263,7 @@ def _proxy(ctx: Context) -> Iterator[Row]:
 
 
 def _apprunner_min_instances(template: Template, props: dict[str, Any]) -> int:
-    scaling = ref_target(props.get("AutoScalingConfigurationArn"))
+    scaling = ref_id(props.get("AutoScalingConfigurationArn"))
     if scaling and scaling in template.resources:
         return int(template.props(scaling).get("MinSize", 1))
     return 1
@@ -327,7 +312,7 @@ def _apprunner(ctx: Context) -> Iterator[Row]:
 
 
 def _task_size(template: Template, props: dict[str, Any]) -> tuple[float, float, bool]:
-    definition = ref_target(props.get("TaskDefinition"))
+    definition = ref_id(props.get("TaskDefinition"))
     task = template.props(definition) if definition and definition in template.resources else {}
     arm = task.get("RuntimePlatform", {}).get("CpuArchitecture") == "ARM64"
     return float(task.get("Cpu", 256)) / 1024, float(task.get("Memory", 512)) / 1024, arm
@@ -405,7 +390,7 @@ def _auto_scaling(ctx: Context) -> Iterator[Row]:
     for template, logical_id, props in ctx.resources(kind):
         mixed = props.get("MixedInstancesPolicy", {})
         specification = mixed.get("LaunchTemplate", {}).get("LaunchTemplateSpecification", {})
-        launch = ref_target(props.get("LaunchTemplate", specification).get("LaunchTemplateId"))
+        launch = ref_id(props.get("LaunchTemplate", specification).get("LaunchTemplateId"))
         data = template.props(launch).get("LaunchTemplateData", {}) if launch in template.resources else {}
         count = int(props.get("DesiredCapacity", props.get("MinSize", 0)))
         instance_type = str(data.get("InstanceType"))

@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from foundry_infra.synthesized import Template
-
-from foundry_tools.cost.estimate import endpoint_service
-from foundry_tools.cost.templates import ref_target, references
+from foundry_templates import Template
+from foundry_templates.endpoints import endpoint_service
+from foundry_templates.network import nat_gateways
+from foundry_templates.references import ref_id, references
+from foundry_templates.template import merged
 
 EdgeStyle = Literal["flow", "sg", "attach"]
 TIER_ORDER = {"public": 0, "app": 1, "data": 2}
@@ -68,42 +69,31 @@ def _short_service(name: str) -> str:
     return name.split("-", 2)[-1] if name.count("-") >= 2 else name
 
 
-def _merged(templates: Mapping[str, Template]) -> dict[str, dict[str, Any]]:
-    merged: dict[str, dict[str, Any]] = {}
-    for template in templates.values():
-        merged.update(template.resources)
-    return merged
+def _of_type(resources: Template, resource_type: str) -> dict[str, dict[str, Any]]:
+    """Logical id -> properties of each resource of a type, sorted by id (the picture's order)."""
+    return {key: resources.props(key) for key in sorted(resources.of_type(resource_type))}
 
 
-def _props(resource: dict[str, Any]) -> dict[str, Any]:
-    props: dict[str, Any] = resource.get("Properties", {})
-    return props
-
-
-def _of_type(resources: dict[str, dict[str, Any]], resource_type: str) -> dict[str, dict[str, Any]]:
-    return {key: _props(value) for key, value in sorted(resources.items()) if value["Type"] == resource_type}
-
-
-def _subnet_tiers(resources: dict[str, dict[str, Any]]) -> dict[str, str]:
+def _subnet_tiers(resources: Template) -> dict[str, str]:
     route_table_of = {
-        ref_target(p.get("SubnetId")): ref_target(p.get("RouteTableId"))
+        ref_id(p.get("SubnetId")): ref_id(p.get("RouteTableId"))
         for p in _of_type(resources, "AWS::EC2::SubnetRouteTableAssociation").values()
     }
     default_route: dict[str | None, str] = {}
     for p in _of_type(resources, "AWS::EC2::Route").values():
         if p.get("DestinationCidrBlock") == "0.0.0.0/0":
-            default_route[ref_target(p.get("RouteTableId"))] = "app" if "NatGatewayId" in p else "public"
+            default_route[ref_id(p.get("RouteTableId"))] = "app" if "NatGatewayId" in p else "public"
     return {subnet: default_route.get(table, "data") for subnet, table in route_table_of.items() if subnet}
 
 
-def _subnet_nats(resources: dict[str, dict[str, Any]]) -> dict[str, str]:
+def _subnet_nats(resources: Template) -> dict[str, str]:
     """Subnet logical id -> the NAT gateway its default route goes to."""
     route_table_of = {
-        ref_target(p.get("SubnetId")): ref_target(p.get("RouteTableId"))
+        ref_id(p.get("SubnetId")): ref_id(p.get("RouteTableId"))
         for p in _of_type(resources, "AWS::EC2::SubnetRouteTableAssociation").values()
     }
     nat_of_table = {
-        ref_target(p.get("RouteTableId")): ref_target(p.get("NatGatewayId"))
+        ref_id(p.get("RouteTableId")): ref_id(p.get("NatGatewayId"))
         for p in _of_type(resources, "AWS::EC2::Route").values()
         if p.get("DestinationCidrBlock") == "0.0.0.0/0" and "NatGatewayId" in p
     }
@@ -115,7 +105,7 @@ def _subnet_nats(resources: dict[str, dict[str, Any]]) -> dict[str, str]:
 
 
 def build(templates: Mapping[str, Template], title: str) -> Diagram:
-    resources = _merged(templates)
+    resources = merged(templates.values())
     diagram = Diagram(title=title)
     node_of: dict[str, list[str]] = defaultdict(list)  # logical id -> diagram node ids
 
@@ -161,8 +151,8 @@ def build(templates: Mapping[str, Template], title: str) -> Diagram:
         return subnet_cluster[subnet].split("_", 1)[1]
 
     # NAT gateways in their public subnets, and which subnets route through them.
-    for logical_id, p in _of_type(resources, "AWS::EC2::NatGateway").items():
-        subnet = ref_target(p.get("SubnetId"))
+    for logical_id, p in sorted(nat_gateways(templates.values()).items()):
+        subnet = ref_id(p.get("SubnetId"))
         if subnet in subnet_cluster:
             nat = node(
                 f"nat_{az_suffix(subnet)}",
@@ -175,9 +165,9 @@ def build(templates: Mapping[str, Template], title: str) -> Diagram:
 
     # Endpoints: one node per ENI (interface) in its subnet; gateway endpoints once in the VPC.
     for logical_id, p in _of_type(resources, "AWS::EC2::VPCEndpoint").items():
-        service = endpoint_service(p)
+        service = endpoint_service(p.get("ServiceName"))
         if p.get("VpcEndpointType") == "Interface":
-            for subnet in (ref_target(s) for s in p.get("SubnetIds", [])):
+            for subnet in (ref_id(s) for s in p.get("SubnetIds", [])):
                 if subnet in subnet_cluster:
                     node(
                         f"ep_{_slug(service)}_{az_suffix(subnet)}",
@@ -204,11 +194,11 @@ def build(templates: Mapping[str, Template], title: str) -> Diagram:
     diagram.clusters.append(Cluster("apprunner", "App Runner (managed)"))
     connectors = _of_type(resources, "AWS::AppRunner::VpcConnector")
     ingress = {
-        ref_target(p.get("ServiceArn")): ref_target(p.get("IngressVpcConfiguration", {}).get("VpcEndpointId"))
+        ref_id(p.get("ServiceArn")): ref_id(p.get("IngressVpcConfiguration", {}).get("VpcEndpointId"))
         for p in _of_type(resources, "AWS::AppRunner::VpcIngressConnection").values()
     }
     origins = {
-        ref_target(origin.get("DomainName")): logical_id
+        ref_id(origin.get("DomainName")): logical_id
         for logical_id, p in distributions.items()
         for origin in p.get("DistributionConfig", {}).get("Origins", [])
     }
@@ -233,12 +223,12 @@ def build(templates: Mapping[str, Template], title: str) -> Diagram:
         if endpoint:
             for eni in node_of.get(endpoint, []):
                 diagram.add_edge(eni, service, "private ingress", "flow")
-        connector = ref_target(
+        connector = ref_id(
             p.get("NetworkConfiguration", {}).get("EgressConfiguration", {}).get("VpcConnectorArn")
         )
         if connector in connectors:
             node_of[connector].append(service)
-            for subnet in (ref_target(s) for s in connectors[connector].get("Subnets", [])):
+            for subnet in (ref_id(s) for s in connectors[connector].get("Subnets", [])):
                 if subnet in subnet_cluster:
                     eni = node(
                         f"conn_{_slug(name)}_{az_suffix(subnet)}",
@@ -256,10 +246,10 @@ def build(templates: Mapping[str, Template], title: str) -> Diagram:
     # Anything else that sits behind a security group (e.g. the secret-rotation Lambda).
     groups = set(_of_type(resources, "AWS::EC2::SecurityGroup"))
     owners: dict[str, list[str]] = defaultdict(list)
-    for logical_id, resource in sorted(resources.items()):
+    for logical_id, resource in sorted(resources.resources.items()):
         if resource["Type"].startswith("AWS::EC2::SecurityGroup"):
             continue
-        for group in sorted(references(_props(resource)) & groups):
+        for group in sorted(references(resources.props(logical_id)) & groups):
             if logical_id not in node_of:
                 label = re.sub(r"[0-9A-F]{8}$", "", logical_id)
                 label = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", label).lower()
@@ -275,12 +265,12 @@ def build(templates: Mapping[str, Template], title: str) -> Diagram:
                     diagram.add_edge(source, target, label, "sg")
 
     for p in _of_type(resources, "AWS::EC2::SecurityGroupIngress").values():
-        rule_edge(ref_target(p.get("SourceSecurityGroupId")), ref_target(p.get("GroupId")), p)
+        rule_edge(ref_id(p.get("SourceSecurityGroupId")), ref_id(p.get("GroupId")), p)
     for p in _of_type(resources, "AWS::EC2::SecurityGroupEgress").values():
-        rule_edge(ref_target(p.get("GroupId")), ref_target(p.get("DestinationSecurityGroupId")), p)
+        rule_edge(ref_id(p.get("GroupId")), ref_id(p.get("DestinationSecurityGroupId")), p)
     for group, p in _of_type(resources, "AWS::EC2::SecurityGroup").items():
         for rule in p.get("SecurityGroupIngress", []):
-            rule_edge(ref_target(rule.get("SourceSecurityGroupId")), group, rule)
+            rule_edge(ref_id(rule.get("SourceSecurityGroupId")), group, rule)
 
     # Egress to the internet: each connector ENI leaves through the NAT its subnet routes to.
     nat_of_subnet = _subnet_nats(resources)

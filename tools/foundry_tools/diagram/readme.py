@@ -11,8 +11,8 @@ import tempfile
 from pathlib import Path
 
 from foundry_contract.docs import replace_between
+from foundry_templates import read_stacks
 
-from foundry_tools.cost.templates import read_templates
 from foundry_tools.diagram.mermaid import render
 from foundry_tools.diagram.model import build
 
@@ -31,7 +31,7 @@ def main(argv: list[str]) -> None:
         templates_dir = Path(tempfile.mkdtemp(prefix="foundry-diagram-")) / "dev"
         foundry = Path(sys.executable).with_name("foundry")
         subprocess.run([str(foundry), "synth", "--env", "dev", "--out", str(templates_dir)], check=True)  # noqa: S603
-    mermaid = render(build(read_templates(templates_dir), "Foundry dev"))
+    mermaid = render(build(read_stacks(templates_dir), "Foundry dev"))
     readme.write_text(replace_block(readme.read_text(), mermaid))
     print(f"updated {readme}")
 

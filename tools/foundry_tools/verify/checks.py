@@ -21,11 +21,11 @@ from foundry_contract import (
 )
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.security.iam import STAR_RESOURCE_ACTIONS
+from foundry_templates.model import INTERNET, EnvironmentModel
 
 from foundry_tools.verify import hops
 from foundry_tools.verify.deploy_checks import api_database_login, no_deploy_placeholders
 from foundry_tools.verify.edge_behaviour import web_acl_serves_the_web_app
-from foundry_tools.verify.model import INTERNET, EnvironmentModel
 from foundry_tools.verify.reachability import workloads_reach_their_apis
 from foundry_tools.verify.results import Check, CheckResult, Status, allows
 

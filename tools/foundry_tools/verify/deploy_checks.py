@@ -21,8 +21,7 @@ SECRET_READS = ("secretsmanager:GetSecretValue",)
 
 if TYPE_CHECKING:
     from foundry_infra.config.model import EnvironmentConfig
-
-    from foundry_tools.verify.model import EnvironmentModel
+    from foundry_templates.model import EnvironmentModel
 
 
 def no_deploy_placeholders(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:

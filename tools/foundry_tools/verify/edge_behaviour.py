@@ -9,8 +9,8 @@ PASS: the web app is served and introspection refused; FAIL names the probe and 
 from collections import Counter
 
 from foundry_infra.config.model import EnvironmentConfig
+from foundry_templates.model import EnvironmentModel
 
-from foundry_tools.verify.model import EnvironmentModel
 from foundry_tools.verify.results import CheckResult
 from foundry_tools.waf import WebAclEvaluator
 from foundry_tools.waf.errors import InvalidWebAclError

@@ -11,8 +11,8 @@
 
 from foundry_contract import ORIGIN_VERIFY_HEADER, SERVER_KEEP_ALIVE_SECONDS
 from foundry_infra.config.model import EnvironmentConfig
+from foundry_templates.model import EnvironmentModel
 
-from foundry_tools.verify.model import EnvironmentModel
 from foundry_tools.verify.results import CheckResult
 
 # The services CloudFront forwards to and the secret each compares the header against.

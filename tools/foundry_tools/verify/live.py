@@ -23,9 +23,8 @@ from botocore.exceptions import ClientError
 from foundry_contract import API_PATH_PATTERNS
 from foundry_infra import outputs
 from foundry_infra.config.model import EnvironmentConfig
-
-from foundry_tools.verify.cfn import as_list
-from foundry_tools.verify.model import (
+from foundry_templates.environment import is_public_principal
+from foundry_templates.model import (
     INTERNET,
     Alarm,
     AppService,
@@ -49,8 +48,8 @@ from foundry_tools.verify.model import (
     WebAcl,
     Workload,
 )
-from foundry_tools.verify.needs import container_needs, is_ecr_image, merge, role_needs
-from foundry_tools.verify.offline import is_public_principal
+from foundry_templates.needs import container_needs, is_ecr_image, merge, role_needs
+from foundry_templates.references import as_list
 
 GRAPHQL_PATH = API_PATH_PATTERNS[0]  # api refuses it without the origin header (and answers it with)
 EDGE_REGION = "us-east-1"  # CloudFront's WAF, certificate and edge alarms live here

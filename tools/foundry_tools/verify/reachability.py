@@ -15,8 +15,8 @@ A need is met
 from ipaddress import ip_network
 
 from foundry_infra.config.model import EnvironmentConfig
+from foundry_templates.model import INTERNET, Endpoint, EnvironmentModel, Need, Workload
 
-from foundry_tools.verify.model import INTERNET, Endpoint, EnvironmentModel, Need, Workload
 from foundry_tools.verify.results import CheckResult
 
 HTTPS = 443

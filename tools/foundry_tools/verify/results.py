@@ -8,8 +8,7 @@ from enum import StrEnum
 from fnmatch import fnmatchcase
 
 from foundry_infra.config.model import EnvironmentConfig
-
-from foundry_tools.verify.model import EnvironmentModel
+from foundry_templates.model import EnvironmentModel
 
 
 def allows(actions: Iterable[str], action: str) -> bool:

@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from foundry_tools.paths import REPO_ROOT
+
 WEB_SOURCE = REPO_ROOT / "services" / "web" / "src"
 _CONSTANT = re.compile(r"\bconst\s+([A-Z][A-Z0-9_]*)\s*=\s*`([^`]*)`", re.DOTALL)
 _SUBSTITUTION = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")

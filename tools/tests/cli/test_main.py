@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from foundry_infra.config import load_config
+from foundry_infra.config import PLACEHOLDER_ACCOUNT, load_config
 from typer.testing import CliRunner
 
 FOUNDRY = str(Path(sys.executable).with_name("foundry"))
@@ -58,7 +58,7 @@ def test_config_show_toml_round_trips(tmp_path: Path) -> None:
         (["config", "show", "--env", "qa"], "choose one of: dev, staging, prod"),
         (["config", "show", "--env", "dev", "--set", "network.nat_gateways=9"], "network.nat_gateways"),
         (["synth", "--env", "dev", "--set", "colour=blue"], "unknown key 'colour'"),
-        (["deploy", "--env", "prod"], "account = '123456789012' is a placeholder"),
+        (["deploy", "--env", "prod"], f"account = '{PLACEHOLDER_ACCOUNT}' is a placeholder"),
         (["deploy", "--env", "dev", "--set", "account=111122223333"], "auth.clerk_issuer = "),
     ],
 )

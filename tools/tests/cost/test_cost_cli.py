@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
+from foundry_templates import SynthesizedEnvironment as Synth
 
 FOUNDRY = str(Path(sys.executable).with_name("foundry"))
 

@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
-from foundry_infra.synthesized import Template
+from foundry_templates import SynthesizedEnvironment as Synth
+from foundry_templates import Template, read_stacks
 from foundry_tools.cost.advice import advise
 from foundry_tools.cost.estimate import estimate
 from foundry_tools.cost.prices import PRICES_FILE, load_prices
-from foundry_tools.cost.templates import read_templates
 from foundry_tools.cost.traffic import DEFAULTS, Traffic, load_traffic
 
 PRICES = load_prices()
@@ -165,7 +164,7 @@ def test_every_price_has_a_source_and_a_date() -> None:
 
 
 def _without_one_nat(out_dir: Path) -> dict[str, Template]:
-    templates = read_templates(out_dir)
+    templates = read_stacks(out_dir)
     platform = next(name for name in templates if name.endswith("-platform"))
     body = copy.deepcopy(templates[platform].body)
     nat_id = sorted(k for k, v in body["Resources"].items() if v["Type"] == "AWS::EC2::NatGateway")[-1]
@@ -176,13 +175,13 @@ def _without_one_nat(out_dir: Path) -> dict[str, Template]:
 
 def test_one_nat_fewer_saves_exactly_its_hours_and_its_public_ipv4(prod: Synth) -> None:
     traffic = load_traffic("prod")
-    two = estimate(read_templates(prod.out_dir), traffic, PRICES).total_usd_month
+    two = estimate(read_stacks(prod.out_dir), traffic, PRICES).total_usd_month
     one = estimate(_without_one_nat(prod.out_dir), traffic, PRICES).total_usd_month
     assert two - one == pytest.approx(730 * 0.045 + 730 * 0.005, abs=1e-9)
 
 
 def test_scale_multiplies_usage_rows_only(dev: Synth) -> None:
-    templates = read_templates(dev.out_dir)
+    templates = read_stacks(dev.out_dir)
     base = estimate(templates, load_traffic("dev"), PRICES)
     doubled = estimate(templates, load_traffic("dev", scale=2), PRICES)
     assert doubled.total("fixed") == pytest.approx(base.total("fixed"))
@@ -194,13 +193,13 @@ def test_scale_multiplies_usage_rows_only(dev: Synth) -> None:
 
 
 def test_environments_price_every_resource_type(each_env: Synth) -> None:
-    result = estimate(read_templates(each_env.out_dir), load_traffic("dev"), PRICES)
+    result = estimate(read_stacks(each_env.out_dir), load_traffic("dev"), PRICES)
     assert result.unpriced == []
     assert result.total("fixed") > 100
 
 
 def test_prod_fixed_items_follow_the_reference_arithmetic(prod: Synth) -> None:
-    result = estimate(read_templates(prod.out_dir), DEFAULTS["prod"], PRICES)
+    result = estimate(read_stacks(prod.out_dir), DEFAULTS["prod"], PRICES)
     by_item = {row.item: row.usd_month for row in result.rows}
     assert by_item["db.t4g.medium Multi-AZ hours"] == pytest.approx(94.90)
     assert by_item["gp3 storage, 2 copies"] == pytest.approx(4.60)
@@ -213,7 +212,7 @@ def test_prod_fixed_items_follow_the_reference_arithmetic(prod: Synth) -> None:
 
 
 def test_advice_has_computed_break_evens(dev: Synth) -> None:
-    lines = advise(read_templates(dev.out_dir), load_traffic("dev"), PRICES)
+    lines = advise(read_stacks(dev.out_dir), load_traffic("dev"), PRICES)
     text = "\n".join(lines)
     # 1-AZ endpoint in dev: $7.30 / ($0.045 - $0.01) = 209 GB
     assert "endpoint secretsmanager (1 AZ, $7.30/month) beats NAT processing above 209 GB/month" in text

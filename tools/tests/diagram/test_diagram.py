@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from foundry_infra.synthesized import SynthesizedEnvironment as Synth
-from foundry_tools.cost.estimate import endpoint_service
-from foundry_tools.cost.templates import read_templates
+from foundry_templates import SynthesizedEnvironment as Synth
+from foundry_templates import read_stacks
+from foundry_templates.endpoints import endpoint_service
 from foundry_tools.diagram.graphviz import render_file
 from foundry_tools.diagram.mermaid import render
 from foundry_tools.diagram.model import build
@@ -19,7 +19,7 @@ MARKERS = re.compile(r"<!-- diagram:start -->\n```mermaid\n(.*?)```\n<!-- diagra
 
 
 def test_diagram_names_every_service_nat_and_endpoint(each_env: Synth) -> None:
-    templates = read_templates(each_env.out_dir)
+    templates = read_stacks(each_env.out_dir)
     text = render(build(templates, "t"))
     resources = {k: v for t in templates.values() for k, v in t.resources.items()}
     for resource in resources.values():
@@ -27,7 +27,7 @@ def test_diagram_names_every_service_nat_and_endpoint(each_env: Synth) -> None:
         if resource["Type"] == "AWS::AppRunner::Service":
             assert props["ServiceName"].split("-")[-1] + " (" in text
         if resource["Type"] == "AWS::EC2::VPCEndpoint":
-            service = endpoint_service(props)
+            service = endpoint_service(props.get("ServiceName"))
             enis = len(props.get("SubnetIds", [])) or 1
             assert text.count(f'"{service} endpoint"') + text.count(f'"{service} gateway endpoint"') == enis
     nats = [r for r in resources.values() if r["Type"] == "AWS::EC2::NatGateway"]
@@ -37,7 +37,7 @@ def test_diagram_names_every_service_nat_and_endpoint(each_env: Synth) -> None:
 
 
 def test_mermaid_is_well_formed(dev: Synth) -> None:
-    text = render(build(read_templates(dev.out_dir), "dev"))
+    text = render(build(read_stacks(dev.out_dir), "dev"))
     lines = text.splitlines()
     assert lines[0] == "flowchart LR"
     assert sum(line.strip().startswith("subgraph ") for line in lines) == sum(
@@ -51,7 +51,7 @@ def test_mermaid_is_well_formed(dev: Synth) -> None:
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_png_renders_for_every_environment(env: str, synths: dict[str, Synth], tmp_path: Path) -> None:
     out = tmp_path / f"{env}.png"
-    render_file(build(read_templates(synths[env].out_dir), env), out)
+    render_file(build(read_stacks(synths[env].out_dir), env), out)
     data = out.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(data) > 20_000
@@ -71,7 +71,7 @@ def test_cli_writes_mermaid_and_svg(dev: Synth, tmp_path: Path) -> None:
 def test_readme_architecture_picture_is_current(dev: Synth) -> None:
     found = MARKERS.search(README.read_text())
     assert found, "README.md lacks the <!-- diagram:start --> ... <!-- diagram:end --> block"
-    expected = render(build(read_templates(dev.out_dir), "dev"))
+    expected = render(build(read_stacks(dev.out_dir), "dev"))
     assert found.group(1) == expected, (
         "README's architecture picture is stale; regenerate it with "
         "`.venv/bin/python -m foundry_tools.diagram.readme README.md`"

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from foundry_infra.synthesized import SynthesizedEnvironment
+from foundry_templates import SynthesizedEnvironment
 from foundry_tools.twin.edge import EdgeServer, create_edge_app
 from foundry_tools.twin.edge_waf import WebAclTemplateError, load_web_acl
 from foundry_tools.twin.state import TwinPaths

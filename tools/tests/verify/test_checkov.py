@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from foundry_infra.synthesized import SynthesizedEnvironment
+from foundry_templates import SynthesizedEnvironment
 
 CHECKOV = Path(__file__).resolve().parents[3] / ".venv-checkov" / "bin" / "checkov"
 

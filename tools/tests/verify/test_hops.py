@@ -8,7 +8,7 @@ import pytest
 from foundry_contract import ORIGIN_VERIFY_HEADER, SERVER_KEEP_ALIVE_SECONDS
 from foundry_infra.config import load_config
 from foundry_infra.scenarios import MATRIX, SCENARIOS
-from foundry_infra.synthesized import SynthesizedEnvironment, Template
+from foundry_templates import SynthesizedEnvironment, Template
 from foundry_tools.verify.checks import run_checks
 from foundry_tools.verify.offline import read_templates
 from foundry_tools.verify.results import Status

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from foundry_infra.config import load_config
 from foundry_infra.scenarios import MATRIX, SCENARIOS
-from foundry_infra.synthesized import SynthesizedEnvironment, Template
+from foundry_templates import SynthesizedEnvironment, Template
 from foundry_tools.verify.checks import run_checks
 from foundry_tools.verify.offline import read_synth, read_templates
 from foundry_tools.verify.report import as_json, junit, table

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from foundry_infra.edge import waf as infra_waf
-from foundry_infra.synthesized import SynthesizedEnvironment
+from foundry_templates import SynthesizedEnvironment
 from foundry_tools.waf import WebAclEvaluator
 from foundry_tools.waf.managed import CRS_BODY_RULES
 from foundry_tools.waf.statements import compile_regex

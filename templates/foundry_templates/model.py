@@ -1,7 +1,7 @@
 """A model of one deployed-or-synthesized environment that the spec's checks can question.
 
-Two readers build it: `offline.py` from the synthesized templates and `live.py` from describe/list
-calls against the account. Both name resources by their CloudFormation logical ids where they can (the
+Two readers build it: `environment.py` from the synthesized templates and `foundry verify --live`
+(foundry_tools.verify.live) from describe/list calls against the account. Both name resources by their CloudFormation logical ids where they can (the
 live reader maps physical ids back through the stacks' resource lists), so a check's evidence reads
 the same in both modes. Checks read only this model, never template JSON or API responses.
 
@@ -17,20 +17,27 @@ from typing import Any
 INTERNET = "internet"
 
 
-@dataclass(frozen=True)
-class Ingress:
-    group: str
-    source: str  # a security-group id, a CIDR, or INTERNET
+class _PortRange:
+    """What a security-group rule's ports admit (-1: every port, as for all traffic)."""
+
     from_port: int
     to_port: int
-    evidence: str
 
     def admits(self, port: int) -> bool:
         return self.from_port == -1 or self.from_port <= port <= self.to_port
 
 
 @dataclass(frozen=True)
-class Egress:
+class Ingress(_PortRange):
+    group: str
+    source: str  # a security-group id, a CIDR, or INTERNET
+    from_port: int
+    to_port: int
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Egress(_PortRange):
     """One outbound rule of a security group; `destination` is a group id, a CIDR, INTERNET, or a
     prefix list id."""
 
@@ -39,9 +46,6 @@ class Egress:
     from_port: int
     to_port: int
     evidence: str
-
-    def admits(self, port: int) -> bool:
-        return self.from_port == -1 or self.from_port <= port <= self.to_port
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,7 @@ class WebAcl:
     id: str
     rules: frozenset[str]
     # The web ACL itself (AWS::WAFv2::WebACL properties, or GetWebACL's WebACL) and the regular
-    # expressions of the pattern sets it references (by logical id or ARN), for foundry_tools.waf.
+    # expressions of the pattern sets it references (by logical id or ARN), for the WAF evaluator.
     properties: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     regex_pattern_sets: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
 

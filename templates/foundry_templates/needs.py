@@ -22,7 +22,7 @@ these functions, so a workload needs the same things whichever way it was read.
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from foundry_tools.verify.model import INTERNET, Need
+from foundry_templates.model import INTERNET, Need
 
 # IAM action (lower case, "service:action" or "service:*") -> the endpoint service it is sent to, where
 # that differs from the IAM prefix.

@@ -1,12 +1,6 @@
-"""Read-only access to what `foundry synth` wrote: one environment's templates as plain data.
+"""One stack template as plain data, and its resources by type (alone or across several stacks)."""
 
-Tests, `foundry verify`, `foundry cost` and `foundry diagram` read templates through this module, so
-none of them needs the CDK (or Node) at run time.
-"""
-
-import json
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 
@@ -41,32 +35,19 @@ class Template:
         return found[0]
 
 
-@dataclass(frozen=True)
-class SynthesizedEnvironment:
-    out_dir: Path
+def resources_of_type(
+    templates: Iterable[Template], resource_type: str
+) -> Iterator[tuple[Template, str, dict[str, Any]]]:
+    """(template, logical id, properties) of each resource of a type, stack after stack, in template order."""
+    for template in templates:
+        for logical_id, resource in template.of_type(resource_type).items():
+            yield template, logical_id, resource.get("Properties", {})
 
-    def template(self, stack_suffix: str) -> Template:
-        matches = sorted(self.out_dir.glob(f"Foundry-*-{stack_suffix}.template.json"))
-        if len(matches) != 1:
-            raise FileNotFoundError(
-                f"no Foundry-*-{stack_suffix}.template.json in {self.out_dir}; run `foundry synth` first"
-            )
-        return Template(json.loads(matches[0].read_text()))
 
-    @property
-    def platform(self) -> Template:
-        return self.template("platform")
-
-    @property
-    def edge(self) -> Template:
-        return self.template("edge")
-
-    @property
-    def registry(self) -> Template:
-        return self.template("registry")
-
-    @property
-    def edge_alarms(self) -> Template | None:
-        """The us-east-1 stack of CloudFront's alarms, synthesized when the platform runs elsewhere."""
-        found = sorted(self.out_dir.glob("Foundry-*-edge-alarms.template.json"))
-        return self.template("edge-alarms") if found else None
+def merged(templates: Iterable[Template]) -> Template:
+    """One template holding the resources of every stack (where two stacks use a logical id, the later
+    stack's resource is kept)."""
+    resources: dict[str, dict[str, Any]] = {}
+    for template in templates:
+        resources.update(template.resources)
+    return Template({"Resources": resources})

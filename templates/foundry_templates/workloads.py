@@ -16,26 +16,37 @@
 """
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from foundry_infra import outputs
-from foundry_infra.synthesized import Template
-
-from foundry_tools.verify.cfn import as_list, ref_id
-from foundry_tools.verify.model import Need, Workload
-from foundry_tools.verify.needs import (
+from foundry_templates.model import Need, Workload
+from foundry_templates.needs import (
     container_needs,
     is_ecr_image,
     merge,
     role_needs,
     secret_source,
 )
+from foundry_templates.references import as_list, ref_id
+from foundry_templates.template import Template
 
 Statements = list[tuple[Sequence[str], Mapping[str, Any] | None]]
 
 
-def read_workloads(platform: Template) -> list[Workload]:
-    return _Workloads(platform).read()
+@dataclass(frozen=True)
+class OneOffTask:
+    """The names of the stack outputs that give a task definition no service runs its network: the
+    migration runner's, which `foundry migrate` passes to RunTask. The stack owns the names
+    (foundry_infra.outputs); the caller passes them, since this package reads JSON and imports no infra.
+    """
+
+    task_definition: str
+    security_group: str
+    subnets: str
+
+
+def read_workloads(platform: Template, *, one_off_task: OneOffTask) -> list[Workload]:
+    return _Workloads(platform, one_off_task).read()
 
 
 def _refs(values: Any) -> tuple[str, ...]:
@@ -46,8 +57,9 @@ def _refs(values: Any) -> tuple[str, ...]:
 
 
 class _Workloads:
-    def __init__(self, platform: Template) -> None:
+    def __init__(self, platform: Template, one_off_task: OneOffTask) -> None:
         self.t = platform
+        self.one_off_task = one_off_task
         self.statements: dict[str, Statements] = {}  # role -> its Allow statements
         for policy in platform.of_type("AWS::IAM::Policy").values():
             props = policy["Properties"]
@@ -143,7 +155,7 @@ class _Workloads:
     def _one_off_tasks(self, used: set[str]) -> list[Workload]:
         """Task definitions no service runs: the migration runner, on the network its outputs name."""
         stack_outputs = self.t.body.get("Outputs", {})
-        task_id = ref_id(stack_outputs.get(outputs.MIGRATIONS_TASK_DEFINITION, {}).get("Value"))
+        task_id = ref_id(stack_outputs.get(self.one_off_task.task_definition, {}).get("Value"))
         found = []
         for key, task in self.t.of_type("AWS::ECS::TaskDefinition").items():
             if key in used:
@@ -152,8 +164,8 @@ class _Workloads:
             groups: tuple[str, ...] = ()
             subnets: tuple[str, ...] = ()
             if key == task_id:
-                groups = _refs(stack_outputs.get(outputs.MIGRATIONS_SECURITY_GROUP, {}).get("Value"))
-                subnets = _refs(stack_outputs.get(outputs.MIGRATIONS_SUBNETS, {}).get("Value"))
+                groups = _refs(stack_outputs.get(self.one_off_task.security_group, {}).get("Value"))
+                subnets = _refs(stack_outputs.get(self.one_off_task.subnets, {}).get("Value"))
             found.append(
                 Workload(
                     id=key,
