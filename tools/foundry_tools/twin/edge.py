@@ -56,6 +56,7 @@ from foundry_contract import (
     STATIC_ASSETS_PATTERN,
     content_security_policy,
 )
+from foundry_waf import WebAclEvaluator
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
@@ -67,7 +68,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from foundry_tools.twin.edge_waf import WAF_SCOPE_KEY, WebAclGuard, load_web_acl
 from foundry_tools.twin.serving import BackgroundServer
 from foundry_tools.twin.serving import PortInUseError as PortInUseError  # re-exported: callers catch it here
-from foundry_tools.waf import WebAclEvaluator
 
 HOST = "127.0.0.1"
 EDGE_HEALTH_PATH = "/__edge/health"

@@ -7,7 +7,7 @@ actions, AWS WAF returns your configured response"
 (https://repost.aws/knowledge-center/waf-block-respond-403-forbidden-error); CloudFront's page for
 it reads "403 ERROR The request could not be satisfied. Request blocked."
 (https://repost.aws/knowledge-center/cloudfront-error-request-blocked). The evaluation is
-`foundry_tools.waf`'s, the same `foundry verify` runs; the edge's log line names the rule that decided.
+`foundry_waf`'s, the same `foundry verify` runs; the edge's log line names the rule that decided.
 """
 
 import json
@@ -16,11 +16,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from foundry_waf import WafRequest, WebAclEvaluator, web_acls_in_template
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from foundry_tools.waf import WafRequest, WebAclEvaluator, web_acls_in_template
 
 WAF_SCOPE_KEY = "foundry.waf"  # the evaluation, for the edge's access log
 BodyReader = Callable[[Receive], Awaitable[bytes | None]]

@@ -9,11 +9,11 @@ PASS: the web app is served and introspection refused; FAIL names the probe and 
 from collections import Counter
 
 from foundry_infra.config.model import EnvironmentConfig
+from foundry_waf import WebAclEvaluator
+from foundry_waf.errors import InvalidWebAclError
 
 from foundry_tools.verify.model import EnvironmentModel
 from foundry_tools.verify.results import CheckResult
-from foundry_tools.waf import WebAclEvaluator
-from foundry_tools.waf.errors import InvalidWebAclError
 from foundry_tools.webapp.operations import WebSourceError, web_operations
 from foundry_tools.webapp.probes import all_probes
 

@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 SECRET = "origin-verify-for-tests"
-FIXTURES = Path(__file__).parents[1] / "waf" / "fixtures"
+FIXTURES = Path(__file__).parents[3] / "waf" / "tests" / "fixtures"
 RATE_WINDOW_SECONDS = 300  # the prod rule's EvaluationWindowSec
 
 

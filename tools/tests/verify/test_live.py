@@ -30,7 +30,7 @@ from foundry_tools.verify.results import CheckResult, Status
 from moto import mock_aws
 
 REGION = "us-east-1"
-WAF_FIXTURES = Path(__file__).parents[1] / "waf" / "fixtures"
+WAF_FIXTURES = Path(__file__).parents[3] / "waf" / "tests" / "fixtures"
 WEB_INDEX = Path(__file__).parents[3] / "services" / "web" / "index.html"
 ACCOUNT = "123456789012"
 NOW = datetime.now(UTC)
@@ -665,7 +665,7 @@ class Deployment:
 
         _, wafv2 = stubbed("wafv2")
         # The web ACL as GetWebACL returns it: the synthesized prod ACL (a fixture that
-        # tools/tests/waf/test_web_acl_rules.py keeps equal to the template), SearchString as bytes.
+        # tools/tests/webapp/test_web_acl_rules.py keeps equal to the template), SearchString as bytes.
         fixture = (
             "web_acl_prod_before_issue_14.json"
             if "WAF blocks __typename" in self.broken

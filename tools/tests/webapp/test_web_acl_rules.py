@@ -1,6 +1,6 @@
 """The web ACLs the environments deploy, evaluated as AWS WAF would on the web app's own requests.
 
-The old prod rule (before issue 14, kept as JSON in fixtures/) is the mutation: each expectation
+The old prod rule (before issue 14, kept as JSON in waf/tests/fixtures/) is the mutation: each expectation
 below is shown to fail on it.
 """
 
@@ -12,9 +12,6 @@ from typing import Any
 import pytest
 from foundry_infra.edge import waf as infra_waf
 from foundry_infra.synthesized import SynthesizedEnvironment
-from foundry_tools.waf import WebAclEvaluator
-from foundry_tools.waf.managed import CRS_BODY_RULES
-from foundry_tools.waf.statements import compile_regex
 from foundry_tools.webapp.operations import web_operations
 from foundry_tools.webapp.probes import (
     API_MAX_BODY_BYTES,
@@ -24,8 +21,11 @@ from foundry_tools.webapp.probes import (
     all_probes,
     graphql_body,
 )
+from foundry_waf import WebAclEvaluator
+from foundry_waf.managed import CRS_BODY_RULES
+from foundry_waf.statements import compile_regex
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[3] / "waf" / "tests" / "fixtures"
 
 
 def _acl(synth: SynthesizedEnvironment) -> dict[str, Any]:
@@ -131,3 +131,16 @@ def test_the_rule_names_infra_overrides_are_the_core_rule_sets_body_rules() -> N
 def test_introspection_regex(document: str, introspects: bool) -> None:
     regex = infra_waf.INTROSPECTION_REGEX
     assert (compile_regex(regex).search(document.encode()) is not None) is introspects
+
+
+def test_the_probes_import_neither_cdk_nor_infra() -> None:
+    # `foundry verify` and the twin's tests share the probes; like the evaluator they read JSON only.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, foundry_tools.webapp.probes; "
+        "bad = [m for m in sys.modules if m.startswith(('aws_cdk', 'foundry_infra', 'jsii'))]; "
+        "assert not bad, bad"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False, timeout=60).returncode == 0

@@ -2,10 +2,10 @@ import json
 from typing import Any
 
 import pytest
-from foundry_tools.waf.errors import InvalidWebAclError, NotEmulatedError
-from foundry_tools.waf.fields import CLOUDFRONT_DEFAULT_BODY_LIMIT
-from foundry_tools.waf.request import WafRequest
-from foundry_tools.waf.statements import Context, compile_regex, matches
+from foundry_waf.errors import InvalidWebAclError, NotEmulatedError
+from foundry_waf.fields import CLOUDFRONT_DEFAULT_BODY_LIMIT
+from foundry_waf.request import WafRequest
+from foundry_waf.statements import Context, compile_regex, matches
 
 CONTEXT = Context(
     body_limit=CLOUDFRONT_DEFAULT_BODY_LIMIT, regex_pattern_sets={"Set": [r"^/adm[i]n", r"\.php$"]}

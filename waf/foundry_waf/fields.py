@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from foundry_tools.waf.errors import InvalidWebAclError, NotEmulatedError
-from foundry_tools.waf.request import WafRequest
+from foundry_waf.errors import InvalidWebAclError, NotEmulatedError
+from foundry_waf.request import WafRequest
 
 # https://docs.aws.amazon.com/waf/latest/APIReference/API_Body.html: "For CloudFront, API Gateway,
 # Amazon Cognito, App Runner, and Verified Access, the default limit is 16 KB (16,384 bytes), and you

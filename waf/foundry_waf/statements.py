@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from foundry_tools.waf.errors import InvalidWebAclError, NotEmulatedError
-from foundry_tools.waf.fields import Inspected, inspect
-from foundry_tools.waf.labels import Labels
-from foundry_tools.waf.request import WafRequest
-from foundry_tools.waf.transformations import transform
+from foundry_waf.errors import InvalidWebAclError, NotEmulatedError
+from foundry_waf.fields import Inspected, inspect
+from foundry_waf.labels import Labels
+from foundry_waf.request import WafRequest
+from foundry_waf.transformations import transform
 
 _WORD_CHARACTER = re.compile(rb"[A-Za-z0-9_]")
 # https://docs.aws.amazon.com/waf/latest/APIReference/API_SizeConstraintStatement.html

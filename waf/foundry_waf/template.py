@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from foundry_tools.waf.acl import WebAclEvaluator
+from foundry_waf.acl import WebAclEvaluator
 
 
 def web_acls_in_template(

@@ -13,8 +13,8 @@ statements), `managed` (what AWS documents of its managed rule groups), `rate` (
 synthesized template).
 """
 
-from foundry_tools.waf.acl import Evaluation, NotEmulatedRule, WebAclEvaluator
-from foundry_tools.waf.request import WafRequest
-from foundry_tools.waf.template import web_acls_in_template
+from foundry_waf.acl import Evaluation, NotEmulatedRule, WebAclEvaluator
+from foundry_waf.request import WafRequest
+from foundry_waf.template import web_acls_in_template
 
 __all__ = ["Evaluation", "NotEmulatedRule", "WafRequest", "WebAclEvaluator", "web_acls_in_template"]

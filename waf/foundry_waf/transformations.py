@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from foundry_tools.waf.errors import NotEmulatedError
+from foundry_waf.errors import NotEmulatedError
 
 # COMPRESS_WHITE_SPACE: "\f, \t, \n, \r, \v, decimal 160 (non-breaking space)" become a space, then
 # runs of spaces become one.

@@ -19,7 +19,7 @@ by name, never passes them silently.
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from foundry_tools.waf.request import WafRequest
+from foundry_waf.request import WafRequest
 
 CORE_RULE_SET = "AWSManagedRulesCommonRuleSet"
 

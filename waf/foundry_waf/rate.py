@@ -17,10 +17,10 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from foundry_tools.waf.errors import InvalidWebAclError, NotEmulatedError
-from foundry_tools.waf.labels import Labels
-from foundry_tools.waf.request import WafRequest
-from foundry_tools.waf.statements import Context, matches
+from foundry_waf.errors import InvalidWebAclError, NotEmulatedError
+from foundry_waf.labels import Labels
+from foundry_waf.request import WafRequest
+from foundry_waf.statements import Context, matches
 
 WINDOWS = (60, 120, 300, 600)
 DEFAULT_WINDOW_SECONDS = 300

@@ -19,13 +19,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from foundry_tools.waf.errors import InvalidWebAclError, NotEmulatedError
-from foundry_tools.waf.fields import body_inspection_limit
-from foundry_tools.waf.labels import Labels
-from foundry_tools.waf.managed import ANY_MANAGED_LABEL, CATALOG, NAMESPACES
-from foundry_tools.waf.rate import RateTracker, rate_matches
-from foundry_tools.waf.request import WafRequest
-from foundry_tools.waf.statements import Context, compile_regex, matches
+from foundry_waf.errors import InvalidWebAclError, NotEmulatedError
+from foundry_waf.fields import body_inspection_limit
+from foundry_waf.labels import Labels
+from foundry_waf.managed import ANY_MANAGED_LABEL, CATALOG, NAMESPACES
+from foundry_waf.rate import RateTracker, rate_matches
+from foundry_waf.request import WafRequest
+from foundry_waf.statements import Context, compile_regex, matches
 
 TERMINATING = ("Allow", "Block")
 # A blocked request gets 403 unless the Block action names a custom response

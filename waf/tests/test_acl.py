@@ -1,8 +1,8 @@
 from typing import Any
 
 import pytest
-from foundry_tools.waf import WafRequest, WebAclEvaluator, web_acls_in_template
-from foundry_tools.waf.errors import InvalidWebAclError
+from foundry_waf import WafRequest, WebAclEvaluator, web_acls_in_template
+from foundry_waf.errors import InvalidWebAclError
 
 NONE = [{"Priority": 0, "Type": "NONE"}]
 
@@ -280,13 +280,16 @@ def test_pattern_sets_resolve_from_the_template() -> None:
 
 
 def test_the_evaluator_imports_neither_cdk_nor_infra() -> None:
-    # The twin moves into a package of its own that must not depend on CDK: the evaluator reads JSON only.
+    # The twin and `foundry verify` both run the evaluator, and the twin must not depend on CDK: every
+    # module of the package, imported in a fresh interpreter, loads none of them.
     import subprocess
     import sys
 
     code = (
-        "import sys, foundry_tools.waf, foundry_tools.webapp.probes; "
-        "bad = [m for m in sys.modules if m.startswith(('aws_cdk', 'foundry_infra', 'jsii'))]; "
+        "import importlib, pkgutil, sys, foundry_waf; "
+        "[importlib.import_module(m.name) for m in pkgutil.walk_packages(foundry_waf.__path__, 'foundry_waf.')]; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('aws_cdk', 'constructs', 'jsii', 'foundry_infra', 'foundry_tools')]; "
         "assert not bad, bad"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False, timeout=60).returncode == 0

@@ -1,6 +1,6 @@
 import pytest
-from foundry_tools.waf.errors import NotEmulatedError
-from foundry_tools.waf.transformations import transform
+from foundry_waf.errors import NotEmulatedError
+from foundry_waf.transformations import transform
 
 
 def _steps(*kinds: str) -> list[dict[str, object]]:

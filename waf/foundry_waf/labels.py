@@ -10,7 +10,7 @@ that is not emulated might have added cannot be decided: that is reported, never
 
 from dataclasses import dataclass, field
 
-from foundry_tools.waf.errors import InvalidWebAclError, NotEmulatedError
+from foundry_waf.errors import InvalidWebAclError, NotEmulatedError
 
 
 @dataclass
