@@ -1,5 +1,5 @@
 """Real servers on 127.0.0.1 for the ai tests: the deterministic upstream stub
-(foundry_tools.twin.ai_stub) and the ai app itself under uvicorn in a thread, called with httpx.
+(foundry_twin.ai_stub) and the ai app itself under uvicorn in a thread, called with httpx.
 
 Timeouts and backoffs are tiny here (settings, not monkeypatching) so the suite stays fast.
 """
@@ -21,7 +21,7 @@ from foundry_ai.core.config import Settings
 from foundry_ai.main import Lifecycle, create_app
 from foundry_ai.upstream.gateway import CompletionGateway
 from foundry_contract import INTERNAL_API_KEY_HEADER
-from foundry_tools.twin.ai_stub import AiStub, StubBehaviour
+from foundry_twin.ai_stub import AiStub, StubBehaviour
 from pydantic import SecretStr
 
 INTERNAL_KEY = "test-internal-key-0123456789"

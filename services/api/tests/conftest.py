@@ -1,7 +1,7 @@
 """Real dependencies for the api tests, started once per session on 127.0.0.1:
 
-Postgres (tools/foundry_tools/twin/postgres.py), the local Clerk-style issuer and its JWKS
-(tools/foundry_tools/twin/issuer.py), moto's S3 server, a stub of the private `ai` service, and
+Postgres (twin/foundry_twin/postgres.py), the local Clerk-style issuer and its JWKS
+(twin/foundry_twin/issuer.py), moto's S3 server, a stub of the private `ai` service, and
 the api itself under uvicorn in a thread, called over HTTP with httpx.
 """
 
@@ -25,8 +25,8 @@ import uvicorn
 from foundry_api.core import migrate
 from foundry_api.core.config import Settings
 from foundry_api.main import Lifecycle, create_app
-from foundry_tools.twin.issuer import LocalIssuer
-from foundry_tools.twin.postgres import PostgresServer, free_port
+from foundry_twin.issuer import LocalIssuer
+from foundry_twin.postgres import PostgresServer, free_port
 from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
 

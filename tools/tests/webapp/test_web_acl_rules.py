@@ -67,7 +67,7 @@ def test_every_web_operation_is_served_and_introspection_refused(
     assert blocked_by == {"BlockGraphqlIntrospection"}
     assert sum(probe.expect == "served" for probe, _, _ in outcomes.values()) >= 15
     # Hidden past the 16 KB inspection limit, introspection reaches the api (whose own rule refuses
-    # it: tools/tests/twin/test_edge_waf.py sends it there).
+    # it: twin/tests/test_edge_waf.py sends it there).
     (hidden,) = [(action, rule) for probe, action, rule in outcomes.values() if probe.expect == "api"]
     assert hidden == ("ALLOW", "DefaultAction")
 

@@ -1,12 +1,12 @@
-"""Fault suites run the real api and ai processes (foundry_tools.faults.stack) and break things."""
+"""Fault suites run the real api and ai processes (foundry_twin.faults.stack) and break things."""
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from typing import Any
 
 import pytest
-from foundry_tools.faults.stack import Stack, running_stack
-from foundry_tools.twin.testing import twin_data_dir
+from foundry_twin.faults.stack import Stack, running_stack
+from foundry_twin.testing import twin_data_dir
 
 StackFactory = Callable[..., Stack]
 

@@ -5,8 +5,8 @@ import os
 import signal
 
 import httpx
-from foundry_tools.faults.load import Outcome, Run, percentile, run_load
-from foundry_tools.faults.queries import ASK, PAGE, page_outcome, post
+from foundry_twin.faults.load import Outcome, Run, percentile, run_load
+from foundry_twin.faults.queries import ASK, PAGE, page_outcome, post
 
 from .conftest import StackFactory
 

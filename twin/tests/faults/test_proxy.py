@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from foundry_tools.faults.proxy import FaultProxy
+from foundry_twin.faults.proxy import FaultProxy
 
 
 class _Echo(socketserver.BaseRequestHandler):

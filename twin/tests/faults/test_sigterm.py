@@ -7,7 +7,7 @@ import time
 
 import httpx
 import pytest
-from foundry_tools.faults.queries import ASK, PAGE, post
+from foundry_twin.faults.queries import ASK, PAGE, post
 
 from .conftest import StackFactory
 

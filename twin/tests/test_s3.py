@@ -22,7 +22,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
-from foundry_tools.twin.s3 import PortInUseError, S3Emulator
+from foundry_twin.s3 import PortInUseError, S3Emulator
 
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client
@@ -392,7 +392,7 @@ def test_a_port_in_use_is_a_clear_error(emulator: S3Emulator, tmp_path: Path) ->
 
 
 def test_importing_the_emulator_does_not_load_the_cdk() -> None:
-    code = "import sys, foundry_tools.twin.s3; sys.exit('aws_cdk' in sys.modules)"
+    code = "import sys, foundry_twin.s3; sys.exit('aws_cdk' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False, timeout=60).returncode == 0
 
 
@@ -403,7 +403,7 @@ def test_command_line_serves_until_sigterm_then_exits_zero(tmp_path: Path) -> No
     command = [
         sys.executable,
         "-m",
-        "foundry_tools.twin.s3",
+        "foundry_twin.s3",
         "--root",
         str(tmp_path / "store"),
         "--port",

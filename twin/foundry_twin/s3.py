@@ -20,7 +20,7 @@ sidecar is the commit point: the bytes land under a fresh name, then the sidecar
 atomically, so a reader sees the old object or the new one, never a mix.
 
 From Python: `with S3Emulator(root, "AKIA…", "secret") as s3: s3.endpoint_url`. From a shell:
-`python -m foundry_tools.twin.s3 --root .foundry/s3 --port 9000 --access-key K --secret-key S`,
+`python -m foundry_twin.s3 --root .foundry/s3 --port 9000 --access-key K --secret-key S`,
 which prints `s3 listening on http://127.0.0.1:9000` when ready and exits 0 on SIGTERM or SIGINT.
 """
 
@@ -58,8 +58,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from foundry_tools.twin.serving import BackgroundServer
-from foundry_tools.twin.serving import PortInUseError as PortInUseError  # re-exported: callers catch it here
+from foundry_twin.serving import BackgroundServer
+from foundry_twin.serving import PortInUseError as PortInUseError  # re-exported: callers catch it here
 
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_SECONDS = 10.0
@@ -1436,7 +1436,7 @@ class S3Emulator:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m foundry_tools.twin.s3", description=__doc__.splitlines()[0] if __doc__ else None
+        prog="python -m foundry_twin.s3", description=__doc__.splitlines()[0] if __doc__ else None
     )
     parser.add_argument("--root", type=Path, required=True, help="directory holding the buckets")
     parser.add_argument(

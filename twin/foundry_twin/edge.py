@@ -20,7 +20,7 @@ at exact paths under `/__`, a prefix the product never uses, so nothing local ca
 route. One JSON line per request goes to stdout.
 
 From Python: `with EdgeServer(create_edge_app(...), port=8080) as edge: ...`. From a shell:
-`python -m foundry_tools.twin.edge --port 8080 --api-origin http://127.0.0.1:8000
+`python -m foundry_twin.edge --port 8080 --api-origin http://127.0.0.1:8000
 --web-root services/web/dist --origin-verify-secret-file .foundry/twin/origin-verify`.
 """
 
@@ -65,9 +65,9 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from foundry_tools.twin.edge_waf import WAF_SCOPE_KEY, WebAclGuard, load_web_acl
-from foundry_tools.twin.serving import BackgroundServer
-from foundry_tools.twin.serving import PortInUseError as PortInUseError  # re-exported: callers catch it here
+from foundry_twin.edge_waf import WAF_SCOPE_KEY, WebAclGuard, load_web_acl
+from foundry_twin.serving import BackgroundServer
+from foundry_twin.serving import PortInUseError as PortInUseError  # re-exported: callers catch it here
 
 HOST = "127.0.0.1"
 EDGE_HEALTH_PATH = "/__edge/health"
@@ -647,7 +647,7 @@ def dev_token_forwarder(token_url: str) -> RequestHandler:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m foundry_tools.twin.edge",
+        prog="python -m foundry_twin.edge",
         description="The local twin's edge: CloudFront's behaviors on 127.0.0.1.",
     )
     parser.add_argument("--port", type=int, required=True, help="port on 127.0.0.1 (0 picks a free one)")

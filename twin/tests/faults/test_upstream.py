@@ -6,8 +6,8 @@ import time
 from collections import Counter
 
 import httpx
-from foundry_tools.faults.queries import ASK, post
-from foundry_tools.faults.stack import INTERNAL_KEY, Stack
+from foundry_twin.faults.queries import ASK, post
+from foundry_twin.faults.stack import INTERNAL_KEY, Stack
 
 from .conftest import StackFactory
 

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 FOUNDRY = str(Path(sys.executable).with_name("foundry"))
-WEB_ROOT = Path(__file__).resolve().parents[3] / "services" / "web" / "dist"
+WEB_ROOT = Path(__file__).resolve().parents[2] / "services" / "web" / "dist"
 START_TIMEOUT = 120.0
 
 

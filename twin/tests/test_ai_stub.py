@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from foundry_tools.twin.ai_stub import HANG, AiStub, StubBehaviour, answer_for
+from foundry_twin.ai_stub import HANG, AiStub, StubBehaviour, answer_for
 
 CHAT = "/chat/completions"
 
@@ -134,7 +134,7 @@ def test_invalid_behaviour_is_refused() -> None:
 
 
 def test_importing_the_stub_does_not_load_the_cdk() -> None:
-    code = "import sys, foundry_tools.twin.ai_stub; sys.exit('aws_cdk' in sys.modules)"
+    code = "import sys, foundry_twin.ai_stub; sys.exit('aws_cdk' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False, timeout=60).returncode == 0
 
 
@@ -143,7 +143,7 @@ def test_command_line_serves_on_the_given_port() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "foundry_tools.twin.ai_stub", "--port", str(port), "--script", "503,200"],
+        [sys.executable, "-m", "foundry_twin.ai_stub", "--port", str(port), "--script", "503,200"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

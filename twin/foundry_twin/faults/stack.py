@@ -24,18 +24,18 @@ import psycopg
 from botocore.config import Config
 from foundry_contract import API_DATABASE_USER, HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH
 
-from foundry_tools.faults.proxy import FaultProxy
-from foundry_tools.twin.ai_stub import DEFAULT_MODEL, AiStub
-from foundry_tools.twin.db_login import (
+from foundry_twin.ai_stub import DEFAULT_MODEL, AiStub
+from foundry_twin.db_login import (
     api_login_env,
     drop_api_connections,
     migrate_as_owner,
     rotate_api_password,
 )
-from foundry_tools.twin.issuer import LocalIssuer
-from foundry_tools.twin.postgres import PostgresServer, free_port
-from foundry_tools.twin.state import LOCAL_REGION, UPLOADS_BUCKET
-from foundry_tools.twin.supervisor import Part, Supervisor, http_probe
+from foundry_twin.faults.proxy import FaultProxy
+from foundry_twin.issuer import LocalIssuer
+from foundry_twin.postgres import PostgresServer, free_port
+from foundry_twin.state import LOCAL_REGION, UPLOADS_BUCKET
+from foundry_twin.supervisor import Part, Supervisor, http_probe
 
 SITE = "http://127.0.0.1:8080"
 INTERNAL_KEY = "fault-suite-internal-key"
@@ -178,7 +178,7 @@ def running_stack(
             argv=[
                 sys.executable,
                 "-m",
-                "foundry_tools.twin.s3",
+                "foundry_twin.s3",
                 "--root",
                 str(root / "s3"),
                 "--port",

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from foundry_tools.twin.testing import RunningTwin, start_twin, twin_data_dir
+from foundry_twin.testing import RunningTwin, start_twin, twin_data_dir
 from playwright.sync_api import ConsoleMessage, Page, Request, Response, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[3]

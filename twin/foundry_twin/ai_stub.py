@@ -11,7 +11,7 @@ GET /__stub/calls and POST /__stub/reset for inspection. Every behaviour is repr
 - a 429 carries `Retry-After: <retry_after>`.
 
 From Python: `with AiStub(script=[500, 500, 200]) as stub: ...` gives `stub.base_url` (…/v1) and
-`stub.call_count`. From a shell: `python -m foundry_tools.twin.ai_stub --port 8091 --latency-ms 50`.
+`stub.call_count`. From a shell: `python -m foundry_twin.ai_stub --port 8091 --latency-ms 50`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from foundry_tools.twin.serving import BackgroundServer
+from foundry_twin.serving import BackgroundServer
 
 DEFAULT_MODEL = "foundry-stub-1"
 HANG: Literal["hang"] = "hang"
@@ -321,7 +321,7 @@ def _script(value: str) -> tuple[ScriptStep, ...]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m foundry_tools.twin.ai_stub", description=__doc__.splitlines()[0] if __doc__ else None
+        prog="python -m foundry_twin.ai_stub", description=__doc__.splitlines()[0] if __doc__ else None
     )
     parser.add_argument("--port", type=int, default=8091, help="port on 127.0.0.1 (default 8091)")
     parser.add_argument("--latency-ms", type=int, default=0)

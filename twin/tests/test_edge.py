@@ -26,7 +26,7 @@ from foundry_contract import (
     STATIC_ASSETS_PATTERN,
     content_security_policy,
 )
-from foundry_tools.twin.edge import (
+from foundry_twin.edge import (
     ASSETS_CACHE_CONTROL,
     BEHAVIORS,
     DEFAULT_MAX_BODY_BYTES,
@@ -49,7 +49,7 @@ SECRET = "s3cret-origin-verify"
 INDEX = b"<!doctype html><title>foundry</title>"
 APP_JS = b"console.log('app');"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 
 
 # -- the api stand-in: echoes what reached it
@@ -325,9 +325,7 @@ def test_the_router_knows_nothing_of_the_ai_service() -> None:
 
 
 def test_module_does_not_import_cdk() -> None:
-    code = (
-        "import sys, foundry_tools.twin.edge; assert not [m for m in sys.modules if m.startswith('aws_cdk')]"
-    )
+    code = "import sys, foundry_twin.edge; assert not [m for m in sys.modules if m.startswith('aws_cdk')]"
     assert subprocess.run([sys.executable, "-c", code], check=False, timeout=30).returncode == 0
 
 
@@ -587,7 +585,7 @@ def test_cli_serves_until_sigterm(tmp_path: Path, web_root: Path, upstream: Edge
         [
             sys.executable,
             "-m",
-            "foundry_tools.twin.edge",
+            "foundry_twin.edge",
             "--port",
             "0",
             "--api-origin",
@@ -629,7 +627,7 @@ def test_cli_reports_a_busy_port_in_one_line(tmp_path: Path, web_root: Path, edg
         [
             sys.executable,
             "-m",
-            "foundry_tools.twin.edge",
+            "foundry_twin.edge",
             "--port",
             str(edge.port),
             "--api-origin",
@@ -649,7 +647,7 @@ def test_cli_reports_a_busy_port_in_one_line(tmp_path: Path, web_root: Path, edg
         f"edge: 127.0.0.1:{edge.port} is already in use (another twin running?)"
     ]
     help_text = subprocess.run(
-        [sys.executable, "-m", "foundry_tools.twin.edge", "--help"],
+        [sys.executable, "-m", "foundry_twin.edge", "--help"],
         capture_output=True,
         text=True,
         timeout=15,

@@ -16,13 +16,13 @@ import boto3
 import psycopg
 from botocore.config import Config
 from foundry_contract import HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH, UPLOAD_CORS_RULE
-from foundry_infra.config.profiles import PROFILES
+from foundry_contract.postgres import server_parameters
 
-from foundry_tools.twin.ai_stub import DEFAULT_MODEL
-from foundry_tools.twin.db_login import api_login_env, migrate_as_owner, rotate_api_password
-from foundry_tools.twin.postgres import PostgresServer, free_port
-from foundry_tools.twin.state import LOCAL_REGION, UPLOADS_BUCKET, TwinPaths, TwinSecrets, write_private
-from foundry_tools.twin.supervisor import Part, http_probe
+from foundry_twin.ai_stub import DEFAULT_MODEL
+from foundry_twin.db_login import api_login_env, migrate_as_owner, rotate_api_password
+from foundry_twin.postgres import PostgresServer, free_port
+from foundry_twin.state import LOCAL_REGION, UPLOADS_BUCKET, TwinPaths, TwinSecrets, write_private
+from foundry_twin.supervisor import Part, http_probe
 
 DATABASE = "foundry"
 STUB_API_KEY = "stub-upstream-key"
@@ -56,9 +56,10 @@ class UpstreamChoice:
 
 def twin_server_parameters() -> dict[str, str]:
     """The twin stands in for dev: its Postgres runs with dev's parameter group settings (statement
-    and idle-transaction timeouts), from the same function the CDK app uses. The config package
-    imports no CDK, so the twin stays light."""
-    return PROFILES["dev"]().database.server_parameters()
+    and idle-transaction timeouts). Dev keeps the contract's defaults, which the CDK app passes to the
+    same function (infra/tests/test_data.py proves dev's profile yields exactly these), so the twin
+    needs neither the infra package nor CDK."""
+    return server_parameters()
 
 
 def _python_module(module: str, *args: str) -> list[str]:
@@ -112,7 +113,7 @@ def build_parts(
         Part(
             name="s3",
             argv=_python_module(
-                "foundry_tools.twin.s3",
+                "foundry_twin.s3",
                 "--root",
                 str(paths.s3),
                 "--port",
@@ -135,7 +136,7 @@ def build_parts(
             Part(
                 name="ai-upstream",
                 argv=_python_module(
-                    "foundry_tools.twin.ai_stub",
+                    "foundry_twin.ai_stub",
                     "--port",
                     str(ports["upstream"]),
                     "--latency-ms",
@@ -155,7 +156,7 @@ def build_parts(
         Part(
             name="issuer",
             argv=_python_module(
-                "foundry_tools.twin.issuer",
+                "foundry_twin.issuer",
                 "--key-file",
                 str(paths.issuer_key),
                 "--port",
@@ -223,7 +224,7 @@ def build_parts(
         Part(
             name="edge",
             argv=_python_module(
-                "foundry_tools.twin.edge",
+                "foundry_twin.edge",
                 "--port",
                 str(port),
                 "--api-origin",

@@ -12,10 +12,10 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from foundry_tools.twin.parts import UpstreamChoice, build_parts
-from foundry_tools.twin.postgres import PostgresError
-from foundry_tools.twin.state import TwinPaths, TwinSecrets, write_private
-from foundry_tools.twin.supervisor import PartFailedError, Supervisor
+from foundry_twin.parts import UpstreamChoice, build_parts
+from foundry_twin.postgres import PostgresError
+from foundry_twin.state import TwinPaths, TwinSecrets, write_private
+from foundry_twin.supervisor import PartFailedError, Supervisor
 
 
 class TwinError(RuntimeError):

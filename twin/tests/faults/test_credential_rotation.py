@@ -21,8 +21,8 @@ import time
 
 import httpx
 import pytest
-from foundry_tools.faults.load import Outcome, Sample, run_load
-from foundry_tools.faults.queries import PAGE, page_outcome, post
+from foundry_twin.faults.load import Outcome, Sample, run_load
+from foundry_twin.faults.queries import PAGE, page_outcome, post
 
 from .conftest import StackFactory
 

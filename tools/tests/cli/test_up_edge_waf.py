@@ -1,14 +1,14 @@
-"""The twin's edge with an environment's web ACL, over real HTTP on 127.0.0.1.
+"""What the web app meets at the twin's edge with prod's web ACL, over real HTTP on 127.0.0.1.
 
-In-process edges (an echoing upstream, an injected clock for the rate-based rule) show how the edge
-applies the rules; a real `foundry up --env prod` (api, Postgres, the prod template's web ACL) shows
+An in-process edge (an echoing upstream) takes the web app's own requests (foundry_tools.webapp); a
+real `foundry up --env prod` (api, Postgres, the prod template's web ACL) shows
 what the web app meets: every operation served, introspection refused at the edge or by the api.
+How the edge applies the rules on its own is in twin/tests/test_edge_waf.py.
 """
 
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -19,77 +19,45 @@ from typing import Any
 import httpx
 import pytest
 from foundry_infra.synthesized import SynthesizedEnvironment
-from foundry_tools.twin.edge import EdgeServer, create_edge_app
-from foundry_tools.twin.edge_waf import WebAclTemplateError, load_web_acl
-from foundry_tools.twin.state import TwinPaths
-from foundry_tools.twin.testing import Client, RunningTwin, start_twin, twin_data_dir
 from foundry_tools.webapp.operations import web_operations
 from foundry_tools.webapp.probes import Probe, all_probes, browser_headers
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from foundry_twin.edge import EdgeServer
+from foundry_twin.edge_testing import (
+    EdgeUnderTest,
+    ManualClock,
+    edge_with_web_acl,
+    raw_request,
+    waf_log_lines,
+)
+from foundry_twin.state import TwinPaths
+from foundry_twin.testing import Client, RunningTwin, start_twin, twin_data_dir
 
 SECRET = "origin-verify-for-tests"
 FIXTURES = Path(__file__).parents[3] / "waf" / "tests" / "fixtures"
-RATE_WINDOW_SECONDS = 300  # the prod rule's EvaluationWindowSec
 
 
-async def _echo(request: Request) -> Response:
-    body = await request.body()
-    return JSONResponse(
-        {"path": request.url.path, "bytes": len(body), "authorization": request.headers.get("authorization")}
-    )
-
-
-_upstream_app = Starlette(routes=[Route("/{path:path}", _echo, methods=["GET", "POST"])])
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 10_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _template(tmp_path: Path, acl_file: str) -> Path:
-    acl = json.loads((FIXTURES / acl_file).read_text())
-    path = tmp_path / "Foundry-prod-edge.template.json"
-    path.write_text(
-        json.dumps({"Resources": {"WafWebAcl": {"Type": "AWS::WAFv2::WebACL", "Properties": acl}}})
-    )
-    return path
+def _prod_acl() -> dict[str, Any]:
+    acl: dict[str, Any] = json.loads((FIXTURES / "web_acl_prod.json").read_text())
+    return acl
 
 
 @pytest.fixture(scope="module")
-def upstream() -> Iterator[EdgeServer]:
-    with EdgeServer(_upstream_app) as server:
-        yield server
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture(scope="module")
-def web_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("dist")
-    (root / "index.html").write_text("<!doctype html><title>foundry</title>")
-    return root
+def under_test(clock: ManualClock, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeUnderTest]:
+    directory = tmp_path_factory.mktemp("edge")
+    with edge_with_web_acl(
+        directory=directory, acl=_prod_acl(), clock=clock, origin_verify_secret=SECRET
+    ) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def clock() -> _Clock:
-    return _Clock()
-
-
-@pytest.fixture(scope="module")
-def prod_edge(
-    upstream: EdgeServer, web_root: Path, clock: _Clock, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[EdgeServer]:
-    acl = load_web_acl(_template(tmp_path_factory.mktemp("acl"), "web_acl_prod.json"), clock=clock)
-    app = create_edge_app(
-        api_origin=upstream.url, web_root=web_root, origin_verify_secret=SECRET, web_acl=acl
-    )
-    with EdgeServer(app) as server:
-        yield server
+def prod_edge(under_test: EdgeUnderTest) -> EdgeServer:
+    return under_test.edge
 
 
 def _post(base: str, probe: Probe, *, token: str) -> httpx.Response:
@@ -99,11 +67,6 @@ def _post(base: str, probe: Probe, *, token: str) -> httpx.Response:
         if k not in ("host", "content-length")
     ]
     return httpx.post(f"{base}/graphql", content=probe.body, headers=headers, timeout=30)
-
-
-def _waf_lines(output: str) -> list[dict[str, Any]]:
-    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    return [line for line in lines if "waf" in line]
 
 
 def test_blocked_requests_get_cloudfronts_403_and_the_log_names_the_rule(
@@ -116,7 +79,7 @@ def test_blocked_requests_get_cloudfronts_403_and_the_log_names_the_rule(
     assert response.headers["x-cache"] == "Error from cloudfront"
     assert "Request blocked." in response.text and "Generated by cloudfront (CloudFront)" in response.text
     assert "path" not in response.text  # never reached the upstream
-    (line,) = [line for line in _waf_lines(capsys.readouterr().out) if line["status"] == 403]
+    (line,) = [line for line in waf_log_lines(capsys.readouterr().out) if line["status"] == 403]
     assert line["waf"]["rule"] == "BlockGraphqlIntrospection" and line["waf"]["action"] == "BLOCK"
     assert line["origin"] == "edge"
 
@@ -129,79 +92,8 @@ def test_served_requests_reach_the_origin_whole(
         response = _post(prod_edge.url, probe, token="t")
         assert response.status_code == 200, (probe.name, response.text[:200])
         assert response.json()["bytes"] == len(probe.body), probe.name  # the body replayed intact
-    lines = _waf_lines(capsys.readouterr().out)
+    lines = waf_log_lines(capsys.readouterr().out)
     assert len(lines) == len(served) and {line["waf"]["rule"] for line in lines} == {"DefaultAction"}
-
-
-def test_a_burst_over_the_rate_limit_is_blocked_and_served_again_after_the_window(
-    prod_edge: EdgeServer, clock: _Clock, capsys: pytest.CaptureFixture[str]
-) -> None:
-    acl = json.loads((FIXTURES / "web_acl_prod.json").read_text())
-    (rate,) = [r for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]]
-    limit = rate["Statement"]["RateBasedStatement"]["Limit"]
-    assert rate["Statement"]["RateBasedStatement"]["EvaluationWindowSec"] == RATE_WINDOW_SECONDS
-    clock.now += RATE_WINDOW_SECONDS  # forget what earlier tests sent
-    statuses: Counter[int] = Counter()
-    with httpx.Client(base_url=prod_edge.url, timeout=10, headers={"user-agent": "burst"}) as client:
-        for _ in range(limit + 5):
-            statuses[client.get("/").status_code] += 1
-        assert statuses == {200: limit, 403: 5}
-        clock.now += RATE_WINDOW_SECONDS - 1
-        assert client.get("/").status_code == 403  # the window still holds the burst
-        clock.now += 2
-        assert client.get("/").status_code == 200
-    blocked = [line for line in _waf_lines(capsys.readouterr().out) if line["status"] == 403]
-    assert len(blocked) == 6 and {line["waf"]["rule"] for line in blocked} == {"RateLimitPerIp"}
-
-
-def _raw_request(url: str, head: bytes) -> tuple[int, bytes]:
-    """One request sent byte for byte (httpx refuses to send a value ending in a space), read to EOF."""
-    parsed = httpx.URL(url)
-    with socket.create_connection((parsed.host, parsed.port or 80), timeout=10) as sock:
-        sock.sendall(head)
-        data = b""
-        for _ in range(1000):  # bounded: the server closes after one response (Connection: close)
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    return int(data.split(b" ", 2)[1]), data
-
-
-def test_a_header_value_ending_in_a_space_is_forwarded_trimmed(prod_edge: EdgeServer) -> None:
-    body = b'{"query":"{ viewer { id } }"}'
-    head = (
-        b"POST /graphql HTTP/1.1\r\nHost: app\r\nUser-Agent: raw\r\nContent-Type: application/json\r\n"
-        b"Authorization: Bearer \r\nContent-Length: "
-        + str(len(body)).encode()
-        + b"\r\nConnection: close\r\n\r\n"
-        + body
-    )
-    status, data = _raw_request(prod_edge.url, head)
-    assert status == 200, data
-    assert b'"authorization":"Bearer"' in data
-
-
-def test_a_template_without_one_web_acl_is_a_clear_error(
-    tmp_path: Path, web_root: Path, upstream: EdgeServer
-) -> None:
-    empty = tmp_path / "empty.template.json"
-    empty.write_text('{"Resources": {}}')
-    with pytest.raises(WebAclTemplateError, match="0 AWS::WAFv2::WebACL"):
-        load_web_acl(empty)
-    secret = tmp_path / "secret"
-    secret.write_text(SECRET)
-    argv = [sys.executable, "-m", "foundry_tools.twin.edge", "--port", "0", "--api-origin", upstream.url]
-    argv += ["--web-root", str(web_root), "--origin-verify-secret-file", str(secret)]
-    done = subprocess.run(
-        [*argv, "--web-acl-template", str(tmp_path / "missing.json")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 2 and "cannot read the web ACL template" in done.stderr
-    assert "Traceback" not in done.stderr
 
 
 # -- the real twin with prod's web ACL
@@ -262,7 +154,7 @@ def test_through_the_prod_edge_the_web_app_is_served_and_introspection_refused(
             assert probe.expect == "api", f"{probe.name} was served"
             hidden.append(probe)
     log = (TwinPaths(prod_twin.data_dir).logs / "edge.log").read_text()
-    for line in _waf_lines(log):
+    for line in waf_log_lines(log):
         if line["waf"]["action"] == "BLOCK":
             blocked_by[line["waf"]["rule"]] += 1
     print(f"\nthrough the prod edge: {dict(counts)}; blocked by {dict(blocked_by)}")
@@ -335,7 +227,7 @@ def test_what_api_answers_with_4xx_the_edge_never_turns_into_5xx(prod_twin: Runn
         f"POST /graphql HTTP/1.1\r\nHost: {host_port}\r\nUser-Agent: raw\r\nContent-Type: application/json\r\n"
         f"Authorization: Bearer \r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode() + body
-    status, data = _raw_request(prod_twin.url, head)
+    status, data = raw_request(url=prod_twin.url, head=head)
     assert status == 401, data
 
 

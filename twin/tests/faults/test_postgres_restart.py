@@ -7,9 +7,9 @@ import time
 
 import httpx
 import pytest
-from foundry_tools.faults.load import Outcome, percentile, run_load
-from foundry_tools.faults.queries import COMPLETE, CREATE, PAGE, page_outcome, post
-from foundry_tools.faults.stack import uploaded_ids
+from foundry_twin.faults.load import Outcome, percentile, run_load
+from foundry_twin.faults.queries import COMPLETE, CREATE, PAGE, page_outcome, post
+from foundry_twin.faults.stack import uploaded_ids
 
 from .conftest import StackFactory
 

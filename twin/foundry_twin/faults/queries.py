@@ -4,8 +4,8 @@ from typing import Any
 
 import httpx
 
-from foundry_tools.faults.load import Outcome
-from foundry_tools.faults.stack import Stack
+from foundry_twin.faults.load import Outcome
+from foundry_twin.faults.stack import Stack
 
 PAGE = "{ viewer { uploads(first: 20) { edges { node { id filename size status } } pageInfo { hasNextPage } } } }"
 ASK = """mutation($prompt: String!) { askAi(input: {prompt: $prompt}) {

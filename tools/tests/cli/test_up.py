@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from foundry_tools.twin.testing import FOUNDRY, Client, RunningTwin, free_port, start_twin, twin_data_dir
+from foundry_twin.testing import FOUNDRY, Client, RunningTwin, free_port, start_twin, twin_data_dir
 
 CREATE = """mutation($input: CreateUploadInput!) { createUpload(input: $input) {
   __typename ... on CreateUploadPayload { upload { id status } uploadUrl uploadHeaders { name value } }
