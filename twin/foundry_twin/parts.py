@@ -12,13 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import psycopg
-from botocore.config import Config
-from foundry_contract import HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH, UPLOAD_CORS_RULE
+from foundry_contract import HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH
 from foundry_contract.postgres import server_parameters
 
 from foundry_twin.ai_stub import DEFAULT_MODEL
+from foundry_twin.buckets import ensure_uploads_bucket
 from foundry_twin.db_login import api_login_env, migrate_as_owner, rotate_api_password
 from foundry_twin.postgres import PostgresServer, free_port
 from foundry_twin.state import LOCAL_REGION, UPLOADS_BUCKET, TwinPaths, TwinSecrets, write_private
@@ -127,7 +126,13 @@ def build_parts(
                 "FOUNDRY_S3_NO_LIST_SECRET_KEY": secrets.s3_api_secret_key,
             },
             ready=http_probe(f"{urls['s3']}/__health"),
-            after_ready=lambda: _ensure_bucket(endpoint=urls["s3"], secrets=secrets, site=site),
+            after_ready=lambda: ensure_uploads_bucket(
+                endpoint=urls["s3"],
+                access_key=secrets.s3_access_key,
+                secret_key=secrets.s3_secret_key,
+                bucket=UPLOADS_BUCKET,
+                site=site,
+            ),
             detail=f"{urls['s3']}, bucket {UPLOADS_BUCKET}, objects in {paths.s3}",
         ),
     ]
@@ -266,33 +271,3 @@ def _ensure_database(server: PostgresServer, *, password_file: Path) -> None:
     # The migration runner's part, then a fresh password for the api's role in the secret store.
     migrate_as_owner(admin_url=server.url(DATABASE))
     rotate_api_password(admin_url=server.url(DATABASE), password_file=password_file)
-
-
-def _ensure_bucket(*, endpoint: str, secrets: TwinSecrets, site: str) -> None:
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name=LOCAL_REGION,
-        aws_access_key_id=secrets.s3_access_key,
-        aws_secret_access_key=secrets.s3_secret_key,
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}),
-    )
-    try:
-        client.head_bucket(Bucket=UPLOADS_BUCKET)
-    except client.exceptions.ClientError:
-        client.create_bucket(Bucket=UPLOADS_BUCKET)
-    # The same rule as the real bucket's (infra data/buckets.py): PUT and GET from the site only.
-    client.put_bucket_cors(
-        Bucket=UPLOADS_BUCKET,
-        CORSConfiguration={
-            "CORSRules": [
-                {
-                    "AllowedOrigins": [site],
-                    "AllowedMethods": list(UPLOAD_CORS_RULE.methods),
-                    "AllowedHeaders": list(UPLOAD_CORS_RULE.headers),
-                    "ExposeHeaders": list(UPLOAD_CORS_RULE.expose),
-                    "MaxAgeSeconds": UPLOAD_CORS_RULE.max_age_seconds,
-                }
-            ]
-        },
-    )

@@ -8,14 +8,15 @@ import sys
 import pytest
 
 FORBIDDEN = ("aws_cdk", "constructs", "jsii", "foundry_infra", "foundry_tools")
-# Imports every module of the packages (or modules) named in argv, then prints the top-level names of what got
-# loaded that FORBIDDEN holds, one a line.
+# Imports every module (but __main__) of the packages (or modules) named in argv, then prints the
+# top-level names of what got loaded that FORBIDDEN holds, one a line.
 PROBE = """
 import importlib, pkgutil, sys
 for package in sys.argv[2:]:
     root = importlib.import_module(package)
     for module in pkgutil.walk_packages(getattr(root, "__path__", []), package + "."):
-        importlib.import_module(module.name)
+        if not module.name.endswith(".__main__"):  # a command line: importing it runs it
+            importlib.import_module(module.name)
 forbidden = tuple(sys.argv[1].split(","))
 print("\\n".join(sorted({name.split(".")[0] for name in sys.modules if name.split(".")[0] in forbidden})))
 """

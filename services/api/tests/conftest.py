@@ -1,14 +1,14 @@
 """Real dependencies for the api tests, started once per session on 127.0.0.1:
 
 Postgres (twin/foundry_twin/postgres.py), the local Clerk-style issuer and its JWKS
-(twin/foundry_twin/issuer.py), moto's S3 server, a stub of the private `ai` service, and
-the api itself under uvicorn in a thread, called over HTTP with httpx.
+(twin/foundry_twin/issuer.py), the twin's S3 emulator (twin/foundry_twin/s3/: SigV4, pre-signed
+URLs and CORS checked as S3 checks them), a stub of the private `ai` service, and the api itself
+under uvicorn in a thread, called over HTTP with httpx.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import uuid
@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import boto3
 import httpx
 import psycopg
 import pytest
@@ -25,15 +24,20 @@ import uvicorn
 from foundry_api.core import migrate
 from foundry_api.core.config import Settings
 from foundry_api.main import Lifecycle, create_app
+from foundry_twin.buckets import ensure_uploads_bucket
 from foundry_twin.issuer import LocalIssuer
 from foundry_twin.postgres import PostgresServer, free_port
-from moto.server import ThreadedMotoServer
+from foundry_twin.s3 import S3Emulator
 from pydantic import SecretStr
 
 WEB_ORIGIN = "http://127.0.0.1:5173"
 BUCKET = "foundry-test-uploads"
 AI_KEY = "test-internal-key"
 SERVER_START_SECONDS = 20.0
+# The emulator's keys: one with every right (the tests' own set-up), one like the api's role in AWS,
+# with object rights but no s3:ListBucket.
+S3_ADMIN_KEYS = ("AKIAAPITESTSADMIN", "api-tests-admin-secret")
+S3_API_KEYS = ("AKIAAPITESTSAPI", "api-tests-api-secret")
 
 
 # -- the private ai service, stubbed: behaviour is picked by the prompt so tests share one server
@@ -119,16 +123,29 @@ def issuer() -> Iterator[LocalIssuer]:
 
 
 @pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
-    yield endpoint
-    server.stop()
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The uploads bucket on the twin's S3 emulator. The api (in this process, and the `serve`
+    subprocess that inherits the environment) finds the api's keys where boto3 looks for them."""
+    with (
+        pytest.MonkeyPatch.context() as env,
+        S3Emulator(
+            tmp_path_factory.mktemp("s3"),
+            *S3_ADMIN_KEYS,
+            access_log=None,
+            no_list_credentials=dict([S3_API_KEYS]),
+        ) as s3,
+    ):
+        env.setenv("AWS_ACCESS_KEY_ID", S3_API_KEYS[0])
+        env.setenv("AWS_SECRET_ACCESS_KEY", S3_API_KEYS[1])
+        env.delenv("AWS_SESSION_TOKEN", raising=False)
+        ensure_uploads_bucket(
+            endpoint=s3.endpoint_url,
+            access_key=S3_ADMIN_KEYS[0],
+            secret_key=S3_ADMIN_KEYS[1],
+            bucket=BUCKET,
+            site=WEB_ORIGIN,
+        )
+        yield s3.endpoint_url
 
 
 # -- the api

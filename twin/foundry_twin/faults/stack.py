@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
-import boto3
 import psycopg
-from botocore.config import Config
 from foundry_contract import API_DATABASE_USER, HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH
 
 from foundry_twin.ai_stub import DEFAULT_MODEL, AiStub
+from foundry_twin.buckets import ensure_uploads_bucket
 from foundry_twin.db_login import (
     api_login_env,
     drop_api_connections,
@@ -121,19 +120,6 @@ def _api_env(
     }
 
 
-def _ensure_bucket(endpoint: str) -> None:
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name=LOCAL_REGION,
-        aws_access_key_id=S3_KEYS[0],
-        aws_secret_access_key=S3_KEYS[1],
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}),
-    )
-    with contextlib.suppress(client.exceptions.ClientError):
-        client.create_bucket(Bucket=UPLOADS_BUCKET)
-
-
 @contextlib.contextmanager
 def running_stack(
     root: Path,
@@ -191,7 +177,13 @@ def running_stack(
                 "FOUNDRY_S3_NO_LIST_SECRET_KEY": S3_API_KEYS[1],
             },
             ready=http_probe(f"{urls['s3']}/__health"),
-            after_ready=lambda: _ensure_bucket(urls["s3"]),
+            after_ready=lambda: ensure_uploads_bucket(
+                endpoint=urls["s3"],
+                access_key=S3_KEYS[0],
+                secret_key=S3_KEYS[1],
+                bucket=UPLOADS_BUCKET,
+                site=SITE,
+            ),
             detail="s3",
         ),
         Part(
