@@ -24,7 +24,6 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from types import TracebackType
 from typing import Any, Literal, Self
 
 import uvicorn
@@ -33,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from foundry_twin.serving import BackgroundServer
+from foundry_twin.serving import BackgroundServer, BackgroundService
 
 DEFAULT_MODEL = "foundry-stub-1"
 HANG: Literal["hang"] = "hang"
@@ -96,7 +95,7 @@ def _prompt_of(body: Any) -> str | None:
     return "\n".join(t for t in texts if isinstance(t, str))
 
 
-class AiStub:
+class AiStub(BackgroundService):
     def __init__(self, behaviour: StubBehaviour | None = None, **overrides: Any) -> None:
         if "script" in overrides:
             overrides["script"] = tuple(overrides["script"])
@@ -296,17 +295,6 @@ class AiStub:
         if self._server is not None:
             self._server.stop()
         self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _script(value: str) -> tuple[ScriptStep, ...]:

@@ -17,14 +17,15 @@ import secrets
 import signal
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from foundry_twin.serving import BackgroundService, BackgroundSocketServer
 
 JWKS_PATH = "/.well-known/jwks.json"
 
@@ -34,7 +35,7 @@ TOKEN_PATH = "/token"  # noqa: S105 - a URL path, not a secret
 DEV_TOKEN_LIFETIME = 600
 
 
-class LocalIssuer:
+class LocalIssuer(BackgroundService):
     def __init__(
         self,
         *,
@@ -50,8 +51,7 @@ class LocalIssuer:
         )
         self.default_azp = default_azp
         self._issuer = issuer
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: BackgroundSocketServer | None = None
         self._lock = threading.Lock()
         self.jwks_requests = 0
 
@@ -106,8 +106,7 @@ class LocalIssuer:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("LocalIssuer is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.url
 
     @property
     def issuer(self) -> str:
@@ -161,28 +160,13 @@ class LocalIssuer:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-issuer", daemon=True)
-        self._thread.start()
+        self._server = BackgroundSocketServer(Handler, name="local-issuer", port=port).start()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     # -- tokens
 

@@ -18,9 +18,10 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 from urllib.parse import quote
+
+from foundry_twin.serving import BackgroundService
 
 _INSTALL_HINT = "Postgres binaries missing: apt-get install -y postgresql"
 # initdb refuses to run as root, so under root (CI containers) the server runs as this account.
@@ -52,7 +53,7 @@ def free_port() -> int:
         return port
 
 
-class PostgresServer:
+class PostgresServer(BackgroundService):
     """One Postgres cluster in its own directory, listening only on 127.0.0.1 (TCP, no Unix socket).
 
     `ephemeral=True` turns off fsync and friends: fine for tests and the twin's scratch data, where
@@ -187,14 +188,6 @@ class PostgresServer:
             self._started = False
         if self._owns_dir:
             shutil.rmtree(self.base_dir, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     # -- databases
 

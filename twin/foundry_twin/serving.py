@@ -1,9 +1,19 @@
-"""One way to run a small ASGI app of the twin (edge, S3 emulator, AI stub) on loopback, in a thread."""
+"""One way to run a server of the twin, or of a test, on loopback in the background.
+
+`BackgroundService` is the lifecycle they share: start() returns the running service, stop() is
+bounded and safe to repeat, and `with Service(...) as running:` always stops it. `BackgroundServer`
+runs an ASGI app (the edge, the S3 emulator, the AI stub, the services under test) with uvicorn in a
+thread; `BackgroundSocketServer` runs a standard-library socketserver (the issuer's http.server, a
+test's TCP echo).
+"""
 
 import errno
 import socket
+import socketserver
 import threading
 import time
+from collections.abc import Callable
+from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 
@@ -17,7 +27,25 @@ class PortInUseError(RuntimeError):
     pass
 
 
-class BackgroundServer:
+class BackgroundService:
+    """start() and stop() as a context manager; subclasses say how to start and stop."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class BackgroundServer(BackgroundService):
     """uvicorn in a daemon thread on a socket bound here (port 0 picks a free one); bounded waits."""
 
     def __init__(
@@ -116,10 +144,55 @@ class BackgroundServer:
         self._server = None
         self._thread = None
 
-    def __enter__(self) -> Self:
-        return self.start()
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+class BackgroundSocketServer(BackgroundService):
+    """A standard-library socketserver (by default http.server's threading one) in a daemon thread."""
+
+    def __init__(
+        self,
+        handler: Callable[..., socketserver.BaseRequestHandler],
+        *,
+        name: str,
+        host: str = HOST,
+        port: int = 0,
+        server_class: type[socketserver.TCPServer] = ThreadingHTTPServer,
+        shutdown_timeout: float = 5.0,
     ) -> None:
-        self.stop()
+        self.handler = handler
+        self.name = name
+        self.host = host
+        self.requested_port = port
+        self.server_class = server_class
+        self.shutdown_timeout = shutdown_timeout
+        self._server: socketserver.TCPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError(f"{self.name} is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> Self:
+        if self._server is not None:
+            raise RuntimeError(f"{self.name} is already started")
+        server = self.server_class((self.host, self.requested_port), self.handler)
+        # Handler threads never keep the process alive (ThreadingMixIn's attribute).
+        server.daemon_threads = True  # type: ignore[attr-defined]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name=self.name, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=self.shutdown_timeout)
+            self._thread = None

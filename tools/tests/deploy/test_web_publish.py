@@ -29,16 +29,19 @@ def dist(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def s3(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A real S3 client on the twin's emulator, the bucket made; CloudFront's client (stubbed) takes
-    the same keys from the environment."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", S3_KEYS[0])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", S3_KEYS[1])
+    """A real S3 client on the twin's emulator, the bucket made; CloudFront's client (stubbed) finds
+    keys that are not real in the environment."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     with S3Emulator(tmp_path_factory.mktemp("s3"), *S3_KEYS, access_log=None) as emulator:
         client = boto3.client(
             "s3",
             region_name=REGION,
             endpoint_url=emulator.endpoint_url,
+            # Explicit: boto3's default session may hold keys an earlier test resolved.
+            aws_access_key_id=S3_KEYS[0],
+            aws_secret_access_key=S3_KEYS[1],
             config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
         )
         client.create_bucket(Bucket=BUCKET)

@@ -19,8 +19,9 @@ import contextlib
 import socket
 import struct
 import threading
-from types import TracebackType
 from typing import Literal, Self
+
+from foundry_twin.serving import BackgroundService
 
 Mode = Literal["pass", "blackhole", "reset", "slow"]
 HOST = "127.0.0.1"
@@ -29,7 +30,7 @@ _START_TIMEOUT_SECONDS = 10.0
 _POLL_SECONDS = 0.05
 
 
-class FaultProxy:
+class FaultProxy(BackgroundService):
     def __init__(
         self,
         *,
@@ -79,14 +80,6 @@ class FaultProxy:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def _run(self, ready: threading.Event) -> None:
         loop = asyncio.new_event_loop()

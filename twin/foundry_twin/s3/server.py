@@ -11,8 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import FrameType, TracebackType
-from typing import Self
+from types import FrameType
 
 from foundry_twin.s3.access_log import print_line
 from foundry_twin.s3.app import S3App
@@ -25,7 +24,7 @@ STARTUP_TIMEOUT_SECONDS = 10.0
 SHUTDOWN_TIMEOUT_SECONDS = 10.0
 
 
-class S3Emulator:
+class S3Emulator(BackgroundServer):
     """Runs the S3 app with uvicorn in a background thread on 127.0.0.1."""
 
     def __init__(
@@ -43,7 +42,6 @@ class S3Emulator:
         if host != HOST:
             raise ValueError(f"the twin's S3 listens on {HOST} only, not {host!r}")
         self.root = Path(root)
-        self.host = host
         self.s3 = S3App(
             DiskStore(self.root),
             access_key=access_key,
@@ -52,7 +50,7 @@ class S3Emulator:
             clock=clock,
             access_log=access_log,
         )
-        self._server = BackgroundServer(
+        super().__init__(
             self.s3.app,
             name="twin-s3",
             host=host,
@@ -63,34 +61,8 @@ class S3Emulator:
         )
 
     @property
-    def port(self) -> int:
-        return self._server.port
-
-    @property
     def endpoint_url(self) -> str:
-        return self._server.url
-
-    @property
-    def running(self) -> bool:
-        return self._server.running
-
-    def start(self) -> Self:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return self.url
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,12 +3,12 @@
 import contextlib
 import socket
 import socketserver
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 from foundry_twin.faults.proxy import FaultProxy
+from foundry_twin.serving import BackgroundSocketServer
 
 
 class _Echo(socketserver.BaseRequestHandler):
@@ -20,12 +20,8 @@ class _Echo(socketserver.BaseRequestHandler):
 
 @pytest.fixture(scope="module")
 def echo_port() -> Iterator[int]:
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Echo)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with BackgroundSocketServer(_Echo, name="echo", server_class=socketserver.ThreadingTCPServer) as server:
+        yield server.port
 
 
 def _roundtrip(port: int, payload: bytes, timeout: float = 2.0) -> bytes:
