@@ -18,9 +18,10 @@ from foundry_contract.postgres import server_parameters
 
 from foundry_twin.ai_stub import DEFAULT_MODEL
 from foundry_twin.buckets import ensure_uploads_bucket
-from foundry_twin.db_login import api_login_env, migrate_as_owner, rotate_api_password
+from foundry_twin.db_login import migrate_as_owner, rotate_api_password
 from foundry_twin.postgres import PostgresServer, free_port
-from foundry_twin.state import LOCAL_REGION, UPLOADS_BUCKET, TwinPaths, TwinSecrets, write_private
+from foundry_twin.service_env import ai_env, api_env
+from foundry_twin.state import UPLOADS_BUCKET, TwinPaths, TwinSecrets, write_private
 from foundry_twin.supervisor import Part, http_probe
 
 DATABASE = "foundry"
@@ -173,19 +174,17 @@ def build_parts(
             detail="dev sign-in (Clerk-shaped tokens), JWKS for api",
         )
     )
-    common = {"FOUNDRY_ENV": "local", "HOST": "127.0.0.1", "LOG_LEVEL": "INFO"}
     parts.append(
         Part(
             name="ai",
             argv=[_venv_script("foundry-ai")],
-            env={
-                **common,
-                "PORT": str(ports["ai"]),
-                "AI_INTERNAL_API_KEY": secrets.internal_api_key,
-                "AI_UPSTREAM_BASE_URL": upstream_url,
-                "AI_UPSTREAM_MODEL": upstream.model or DEFAULT_MODEL,
-                "AI_UPSTREAM_API_KEY": upstream.api_key or STUB_API_KEY,
-            },
+            env=ai_env(
+                port=ports["ai"],
+                internal_api_key=secrets.internal_api_key,
+                upstream_base_url=upstream_url,
+                upstream_model=upstream.model or DEFAULT_MODEL,
+                upstream_api_key=upstream.api_key or STUB_API_KEY,
+            ),
             ready=http_probe(f"{urls['ai']}{HEALTH_PATH}"),
             detail=f"{urls['ai']} (private: X-Internal-Api-Key only, no edge route)",
         )
@@ -194,29 +193,19 @@ def build_parts(
         Part(
             name="api",
             argv=[_venv_script("foundry-api"), "serve"],
-            env={
-                **common,
-                "PORT": str(ports["api"]),
-                # Its own role, not the owner: migrations ran as the owner before it started.
-                **api_login_env(
-                    host="127.0.0.1",
-                    port=ports["postgres"],
-                    database=DATABASE,
-                    password_file=paths.api_db_password_file,
-                ),
-                "UPLOADS_BUCKET": UPLOADS_BUCKET,
-                "UPLOADS_BUCKET_REGION": LOCAL_REGION,
-                "S3_ENDPOINT_URL": urls["s3"],
-                # The api's key has no list right, as its role in AWS: a missing object is a 403.
-                "AWS_ACCESS_KEY_ID": secrets.s3_api_access_key,
-                "AWS_SECRET_ACCESS_KEY": secrets.s3_api_secret_key,
-                "CLERK_JWKS_URL": f"{urls['issuer']}/.well-known/jwks.json",
-                "CLERK_ISSUER": urls["issuer"],
-                "CLERK_AUTHORIZED_PARTIES": site,
-                "ORIGIN_VERIFY_SECRET": secrets.origin_verify,
-                "AI_SERVICE_URL": urls["ai"],
-                "AI_INTERNAL_API_KEY": secrets.internal_api_key,
-            },
+            env=api_env(
+                port=ports["api"],
+                postgres_port=ports["postgres"],
+                database=DATABASE,
+                password_file=paths.api_db_password_file,
+                s3_url=urls["s3"],
+                s3_api_keys=(secrets.s3_api_access_key, secrets.s3_api_secret_key),
+                issuer_url=urls["issuer"],
+                site=site,
+                origin_verify_secret=secrets.origin_verify,
+                ai_url=urls["ai"],
+                internal_api_key=secrets.internal_api_key,
+            ),
             # /readyz answers only with the edge's header, as on App Runner.
             ready=http_probe(
                 f"{urls['api']}{READY_PATH}", headers={ORIGIN_VERIFY_HEADER: secrets.origin_verify}

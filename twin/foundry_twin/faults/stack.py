@@ -3,7 +3,7 @@
 Unlike `foundry up`, whose supervisor stops everything when one part dies, this stack lets a test
 kill or restart one part and watch the others. It reuses the twin's pieces: PostgresServer (durable,
 so a restart keeps committed rows), the S3 emulator, the LocalIssuer, the ai_stub upstream and the
-Supervisor's process handling; the api and ai get the same variables the twin's parts.py gives them.
+Supervisor's process handling; the api and ai get the same variables as in the twin (foundry_twin.service_env).
 `FaultProxy`s may sit between api and ai or api and Postgres.
 """
 
@@ -22,10 +22,10 @@ from urllib.parse import quote
 import psycopg
 from foundry_contract import API_DATABASE_USER, HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH
 
+from foundry_twin import service_env
 from foundry_twin.ai_stub import DEFAULT_MODEL, AiStub
 from foundry_twin.buckets import ensure_uploads_bucket
 from foundry_twin.db_login import (
-    api_login_env,
     drop_api_connections,
     migrate_as_owner,
     rotate_api_password,
@@ -33,7 +33,7 @@ from foundry_twin.db_login import (
 from foundry_twin.faults.proxy import FaultProxy
 from foundry_twin.issuer import LocalIssuer
 from foundry_twin.postgres import PostgresServer, free_port
-from foundry_twin.state import LOCAL_REGION, UPLOADS_BUCKET
+from foundry_twin.state import UPLOADS_BUCKET
 from foundry_twin.supervisor import Part, Supervisor, http_probe
 
 SITE = "http://127.0.0.1:8080"
@@ -96,28 +96,6 @@ class Stack:
         self.postgres.stop()
         time.sleep(down_seconds)
         self.postgres.start()
-
-
-def _api_env(
-    *, postgres: PostgresServer, issuer: LocalIssuer, s3_url: str, ai_url: str, password_file: Path
-) -> dict[str, str]:
-    return {
-        "FOUNDRY_ENV": "local",
-        "HOST": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-        **api_login_env(host="127.0.0.1", port=postgres.port, database=DATABASE, password_file=password_file),
-        "UPLOADS_BUCKET": UPLOADS_BUCKET,
-        "UPLOADS_BUCKET_REGION": LOCAL_REGION,
-        "S3_ENDPOINT_URL": s3_url,
-        "AWS_ACCESS_KEY_ID": S3_API_KEYS[0],
-        "AWS_SECRET_ACCESS_KEY": S3_API_KEYS[1],
-        "CLERK_JWKS_URL": issuer.jwks_url,
-        "CLERK_ISSUER": issuer.issuer,
-        "CLERK_AUTHORIZED_PARTIES": SITE,
-        "ORIGIN_VERIFY_SECRET": ORIGIN_SECRET,
-        "AI_SERVICE_URL": ai_url,
-        "AI_INTERNAL_API_KEY": INTERNAL_KEY,
-    }
 
 
 @contextlib.contextmanager
@@ -190,14 +168,14 @@ def running_stack(
             name="ai",
             argv=[_venv_script("foundry-ai")],
             env={
-                "FOUNDRY_ENV": "local",
-                "HOST": "127.0.0.1",
-                "PORT": str(ports["ai"]),
-                "LOG_LEVEL": "WARNING",
-                "AI_INTERNAL_API_KEY": INTERNAL_KEY,
-                "AI_UPSTREAM_BASE_URL": stub.base_url,
-                "AI_UPSTREAM_MODEL": DEFAULT_MODEL,
-                "AI_UPSTREAM_API_KEY": STUB_KEY,
+                **service_env.ai_env(
+                    port=ports["ai"],
+                    internal_api_key=INTERNAL_KEY,
+                    upstream_base_url=stub.base_url,
+                    upstream_model=DEFAULT_MODEL,
+                    upstream_api_key=STUB_KEY,
+                    log_level="WARNING",
+                ),
                 **(ai_env or {}),
             },
             ready=http_probe(f"{urls['ai']}{HEALTH_PATH}"),
@@ -207,14 +185,20 @@ def running_stack(
             name="api",
             argv=[_venv_script("foundry-api"), "serve"],
             env={
-                **_api_env(
-                    postgres=postgres,
-                    issuer=issuer,
-                    s3_url=urls["s3"],
-                    ai_url=f"http://127.0.0.1:{ai_proxy.port}",
+                **service_env.api_env(
+                    port=ports["api"],
+                    postgres_port=postgres.port,
+                    database=DATABASE,
                     password_file=password_file,
+                    s3_url=urls["s3"],
+                    s3_api_keys=S3_API_KEYS,
+                    issuer_url=issuer.issuer,
+                    site=SITE,
+                    origin_verify_secret=ORIGIN_SECRET,
+                    ai_url=f"http://127.0.0.1:{ai_proxy.port}",
+                    internal_api_key=INTERNAL_KEY,
+                    log_level="WARNING",
                 ),
-                "PORT": str(ports["api"]),
                 **login_env,
                 **(api_env or {}),
             },
