@@ -52,7 +52,7 @@ bench: setup ## benchmark the api on its own local twin (wrk; a few minutes; JSO
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 faults: setup ## the long fault-injection and fuzzing suites (Postgres restart, SIGTERM, 500 examples per operation)
-	$(VENV)/bin/pytest -m faults tools/tests/faults services/api/tests/abuse $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m faults twin/tests/faults services/api/tests/abuse $(PYTEST_ARGS)
 
 synth: setup ## synthesize every environment into cdk.out/
 	for env in dev staging prod; do $(VENV)/bin/foundry synth --env $$env || exit 1; done

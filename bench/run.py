@@ -38,11 +38,11 @@ from urllib.parse import quote
 import httpx
 import jwt
 from foundry_contract import INTERNAL_API_KEY_HEADER
-from foundry_tools.faults.queries import ASK, CREATE, PAGE
-from foundry_tools.twin.ai_stub import DEFAULT_MODEL
-from foundry_tools.twin.parts import STUB_API_KEY
-from foundry_tools.twin.state import TwinPaths, TwinSecrets
-from foundry_tools.twin.testing import Client, RunningTwin, free_port, start_twin, twin_data_dir
+from foundry_twin.ai_stub import DEFAULT_MODEL
+from foundry_twin.faults.queries import ASK, CREATE, PAGE
+from foundry_twin.parts import STUB_API_KEY
+from foundry_twin.state import TwinPaths, TwinSecrets
+from foundry_twin.testing import Client, RunningTwin, free_port, start_twin, twin_data_dir
 
 BENCH = Path(__file__).resolve().parent
 WRK_SCRIPT = BENCH / "wrk.lua"

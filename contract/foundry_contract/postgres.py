@@ -1,7 +1,7 @@
 """The PostgreSQL server settings of an environment, in one place.
 
 The RDS parameter group (infra/foundry_infra/data/database.py) sets exactly these, and the local
-twin's Postgres (tools/foundry_tools/twin/postgres.py) starts with the same `-c` settings, so a
+twin's Postgres (twin/foundry_twin/postgres.py) starts with the same `-c` settings, so a
 statement the server default would cancel on RDS is cancelled in the twin too. A parameter group's
 value is the server default for every session, migrations included, unless the session overrides it:
 https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.html

@@ -12,7 +12,7 @@ from foundry_infra.data.database import default_max_connections
 from foundry_infra.scenarios import MATRIX, SCENARIOS
 from foundry_templates import SynthesizedEnvironment as Synth
 from foundry_templates import Template
-from foundry_tools.twin.s3 import S3Emulator
+from foundry_twin.s3 import S3Emulator
 
 
 def test_customer_managed_keys_rotate(each_env: Synth) -> None:
@@ -54,12 +54,15 @@ def test_database_private_encrypted_backed_up(
 
 
 def test_the_twin_s_postgres_runs_with_the_parameter_group_s_settings(dev: Synth) -> None:
-    """One source (foundry_contract.postgres) for both; tools/tests/twin/test_postgres.py runs it."""
-    from foundry_tools.twin.parts import twin_server_parameters
+    """One source (foundry_contract.postgres) for both; twin/tests/test_postgres.py runs it. The twin
+    takes the contract's defaults without importing infra, so dev's profile must yield exactly those."""
+    from foundry_contract.postgres import server_parameters
+    from foundry_infra.config.profiles import PROFILES
 
+    assert PROFILES["dev"]().database.server_parameters() == server_parameters()
     (group,) = dev.platform.of_type("AWS::RDS::DBParameterGroup").values()
     parameters = group["Properties"]["Parameters"]
-    twin = twin_server_parameters()
+    twin = server_parameters()
     assert {name: parameters[name] for name in twin} == twin
     assert {"statement_timeout", "idle_in_transaction_session_timeout"} <= set(twin)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from foundry_contract import ORIGIN_VERIFY_HEADER, SERVER_KEEP_ALIVE_SECONDS
-from foundry_tools.twin.postgres import free_port
+from foundry_twin.postgres import free_port
 
 WEB = Path(__file__).resolve().parents[2] / "services" / "web"
 TEMPLATE = WEB / "nginx" / "default.conf.template"

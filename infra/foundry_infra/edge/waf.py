@@ -1,7 +1,7 @@
 """The CloudFront web ACL (spec §1, §13): rate limit, IP reputation, common rules, known bad inputs,
 and in staging/prod a block on GraphQL introspection.
 
-Every rule here is evaluated as AWS WAF evaluates it by `foundry_tools.waf` (the twin's edge applies
+Every rule here is evaluated as AWS WAF evaluates it by `foundry_waf` (the twin's edge applies
 it, `foundry verify` checks it lets every web app operation through): change a rule, run those tests.
 """
 

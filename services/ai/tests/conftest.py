@@ -1,14 +1,12 @@
 """Real servers on 127.0.0.1 for the ai tests: the deterministic upstream stub
-(foundry_tools.twin.ai_stub) and the ai app itself under uvicorn in a thread, called with httpx.
+(foundry_twin.ai_stub) and the ai app itself under uvicorn in a thread (the twin's BackgroundServer),
+called with httpx.
 
 Timeouts and backoffs are tiny here (settings, not monkeypatching) so the suite stays fast.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,12 +14,12 @@ from typing import Any
 import httpx
 import pytest
 import structlog
-import uvicorn
 from foundry_ai.core.config import Settings
 from foundry_ai.main import Lifecycle, create_app
 from foundry_ai.upstream.gateway import CompletionGateway
 from foundry_contract import INTERNAL_API_KEY_HEADER
-from foundry_tools.twin.ai_stub import AiStub, StubBehaviour
+from foundry_twin.ai_stub import AiStub, StubBehaviour
+from foundry_twin.serving import BackgroundServer
 from pydantic import SecretStr
 
 INTERNAL_KEY = "test-internal-key-0123456789"
@@ -57,31 +55,6 @@ def make_settings(upstream_base_url: str = "http://127.0.0.1:9/v1", **overrides:
         **overrides,
     }
     return Settings(**values)
-
-
-class ServerThread:
-    """Any ASGI app under uvicorn on an ephemeral 127.0.0.1 port, in a daemon thread."""
-
-    def __init__(self, app: Any) -> None:
-        # IPPROTO_TCP so asyncio sets TCP_NODELAY (else keep-alive responses stall ~40 ms).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        config = uvicorn.Config(
-            app, log_config=None, access_log=False, lifespan="on", loop="asyncio", timeout_graceful_shutdown=2
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("server did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @dataclass
@@ -129,13 +102,20 @@ def stub(_stub_server: AiStub) -> AiStub:
 
 @pytest.fixture
 def start_ai(stub: AiStub) -> Iterator[Callable[..., RunningAi]]:
-    servers: list[ServerThread] = []
+    servers: list[BackgroundServer] = []
 
     def start(**overrides: Any) -> RunningAi:
         settings = make_settings(stub.base_url, **overrides)
         lifecycle = Lifecycle()
         app = create_app(settings, lifecycle=lifecycle)
-        server = ServerThread(app)
+        server = BackgroundServer(
+            app,
+            name="ai",
+            startup_timeout=START_TIMEOUT_SECONDS,
+            log_config=None,
+            lifespan="on",
+            timeout_graceful_shutdown=2,
+        ).start()
         servers.append(server)
         return RunningAi(url=server.url, settings=settings, gateway=app.state.gateway, lifecycle=lifecycle)
 

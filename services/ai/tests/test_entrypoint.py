@@ -13,7 +13,7 @@ import time
 
 import httpx
 from foundry_contract import INTERNAL_API_KEY_HEADER, Service, env_vars_for
-from foundry_tools.twin.ai_stub import AiStub
+from foundry_twin.ai_stub import AiStub
 
 START_TIMEOUT_SECONDS = 20.0
 

@@ -1,39 +1,43 @@
 """Real dependencies for the api tests, started once per session on 127.0.0.1:
 
-Postgres (tools/foundry_tools/twin/postgres.py), the local Clerk-style issuer and its JWKS
-(tools/foundry_tools/twin/issuer.py), moto's S3 server, a stub of the private `ai` service, and
-the api itself under uvicorn in a thread, called over HTTP with httpx.
+Postgres (twin/foundry_twin/postgres.py), the local Clerk-style issuer and its JWKS
+(twin/foundry_twin/issuer.py), the twin's S3 emulator (twin/foundry_twin/s3/: SigV4, pre-signed
+URLs and CORS checked as S3 checks them), a stub of the private `ai` service, and the api itself
+under uvicorn in a thread (the twin's BackgroundServer), called over HTTP with httpx.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import boto3
 import httpx
 import psycopg
 import pytest
-import uvicorn
 from foundry_api.core import migrate
 from foundry_api.core.config import Settings
 from foundry_api.main import Lifecycle, create_app
-from foundry_tools.twin.issuer import LocalIssuer
-from foundry_tools.twin.postgres import PostgresServer, free_port
-from moto.server import ThreadedMotoServer
+from foundry_twin.buckets import ensure_uploads_bucket
+from foundry_twin.issuer import LocalIssuer
+from foundry_twin.postgres import PostgresServer
+from foundry_twin.s3 import S3Emulator
+from foundry_twin.serving import BackgroundServer, BackgroundSocketServer
 from pydantic import SecretStr
 
 WEB_ORIGIN = "http://127.0.0.1:5173"
 BUCKET = "foundry-test-uploads"
 AI_KEY = "test-internal-key"
 SERVER_START_SECONDS = 20.0
+# The emulator's keys: one with every right (the tests' own set-up), one like the api's role in AWS,
+# with object rights but no s3:ListBucket.
+S3_ADMIN_KEYS = ("AKIAAPITESTSADMIN", "api-tests-admin-secret")
+S3_API_KEYS = ("AKIAAPITESTSAPI", "api-tests-api-secret")
 
 
 # -- the private ai service, stubbed: behaviour is picked by the prompt so tests share one server
@@ -88,13 +92,8 @@ def _ai_handler(stub_requests: list[dict[str, Any]]) -> type[BaseHTTPRequestHand
 @pytest.fixture(scope="session")
 def ai_stub() -> Iterator[AiStub]:
     requests: list[dict[str, Any]] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ai_handler(requests))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield AiStub(url=f"http://127.0.0.1:{server.server_address[1]}", requests=requests)
-    server.shutdown()
-    server.server_close()
+    with BackgroundSocketServer(_ai_handler(requests), name="ai-stub") as server:
+        yield AiStub(url=server.url, requests=requests)
 
 
 # -- Postgres, issuer, S3
@@ -119,16 +118,31 @@ def issuer() -> Iterator[LocalIssuer]:
 
 
 @pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
-    yield endpoint
-    server.stop()
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The uploads bucket on the twin's S3 emulator. The api (in this process, and the `serve`
+    subprocess that inherits the environment) finds the api's keys where boto3 looks for them."""
+    with (
+        pytest.MonkeyPatch.context() as env,
+        S3Emulator(
+            tmp_path_factory.mktemp("s3"),
+            *S3_ADMIN_KEYS,
+            access_log=None,
+            no_list_credentials=dict([S3_API_KEYS]),
+        ) as s3,
+    ):
+        env.setenv("AWS_ACCESS_KEY_ID", S3_API_KEYS[0])
+        env.setenv("AWS_SECRET_ACCESS_KEY", S3_API_KEYS[1])
+        env.delenv("AWS_SESSION_TOKEN", raising=False)
+        # boto3's default session keeps the credentials it first resolved: a fresh one reads these.
+        env.setattr(boto3, "DEFAULT_SESSION", None)
+        ensure_uploads_bucket(
+            endpoint=s3.endpoint_url,
+            access_key=S3_ADMIN_KEYS[0],
+            secret_key=S3_ADMIN_KEYS[1],
+            bucket=BUCKET,
+            site=WEB_ORIGIN,
+        )
+        yield s3.endpoint_url
 
 
 # -- the api
@@ -167,36 +181,23 @@ class RunningApi:
     url: str
     settings: Settings
     lifecycle: Lifecycle
-    server: uvicorn.Server
-    thread: threading.Thread
+    server: BackgroundServer
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
+        self.server.stop()
 
 
 def start_api(settings: Settings) -> RunningApi:
     lifecycle = Lifecycle()
-    port = free_port()
-    config = uvicorn.Config(
+    server = BackgroundServer(
         create_app(settings, lifecycle=lifecycle),
-        host="127.0.0.1",
-        port=port,
+        name="api",
+        startup_timeout=SERVER_START_SECONDS,
+        shutdown_timeout=15,
         log_config=None,
-        access_log=False,
         lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"api-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"api server on port {port} did not start")
-        time.sleep(0.02)
-    return RunningApi(
-        url=f"http://127.0.0.1:{port}", settings=settings, lifecycle=lifecycle, server=server, thread=thread
-    )
+    ).start()
+    return RunningApi(url=server.url, settings=settings, lifecycle=lifecycle, server=server)
 
 
 @pytest.fixture(scope="session")

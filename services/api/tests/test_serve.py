@@ -12,8 +12,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from foundry_tools.twin.issuer import LocalIssuer
-from foundry_tools.twin.postgres import PostgresServer, free_port
+from foundry_twin.issuer import LocalIssuer
+from foundry_twin.postgres import PostgresServer, free_port
 
 if TYPE_CHECKING:
     from tests.conftest import AiStub

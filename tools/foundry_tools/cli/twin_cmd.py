@@ -40,8 +40,8 @@ def up(
     ] = None,
 ) -> None:
     """Run the whole system locally (Postgres, S3 emulator, AI stub, ai, api, web behind an edge)."""
-    from foundry_tools.twin.state import TwinPaths
-    from foundry_tools.twin.up import TwinError, run_twin
+    from foundry_twin.state import TwinPaths
+    from foundry_twin.up import TwinError, run_twin
 
     web_acl_template = None if env == "dev" and acl_from is None else _edge_template(env, data_dir, acl_from)
     try:
@@ -60,8 +60,9 @@ def up(
 
 def _edge_template(env: str, data_dir: Path, acl_from: Path | None) -> Path:
     """The edge stack template whose web ACL the twin's edge applies, synthesized if not given."""
+    from foundry_twin.edge_waf import load_web_acl
+
     from foundry_tools.cli.options import resolve_config
-    from foundry_tools.twin.edge_waf import load_web_acl
 
     config = resolve_config(env, None, None)
     out_dir = acl_from or data_dir / "synth" / config.name
@@ -90,8 +91,8 @@ def token(
     data_dir: DataDirOption = DEFAULT_DATA_DIR,
 ) -> None:
     """Print a dev sign-in token for the running twin (last line of output), for scripts and curl."""
-    from foundry_tools.twin.issuer import LocalIssuer
-    from foundry_tools.twin.state import TwinPaths, read_state
+    from foundry_twin.issuer import LocalIssuer
+    from foundry_twin.state import TwinPaths, read_state
 
     paths = TwinPaths(data_dir)
     state = read_state(paths)
@@ -119,7 +120,7 @@ def logs(
     data_dir: DataDirOption = DEFAULT_DATA_DIR,
 ) -> None:
     """Show the last lines of the twin's logs (all parts, or one)."""
-    from foundry_tools.twin.state import TwinPaths
+    from foundry_twin.state import TwinPaths
 
     paths = TwinPaths(data_dir)
     available = sorted(path.stem for path in paths.logs.glob("*.log"))

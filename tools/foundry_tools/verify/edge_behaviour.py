@@ -2,7 +2,7 @@
 
 `waf-behaviour` sends every operation the web app has (read from services/web/src, with realistic
 variables: long, non-Latin, HTML, SQL prompts) and every spelling of introspection through
-`foundry_tools.waf`, the evaluator the twin's edge runs, against the synthesized or deployed web ACL.
+`foundry_waf`, the evaluator the twin's edge runs, against the synthesized or deployed web ACL.
 PASS: the web app is served and introspection refused; FAIL names the probe and the rule that decided.
 """
 
@@ -10,10 +10,10 @@ from collections import Counter
 
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_templates.model import EnvironmentModel
+from foundry_waf import WebAclEvaluator
+from foundry_waf.errors import InvalidWebAclError
 
 from foundry_tools.verify.results import CheckResult
-from foundry_tools.waf import WebAclEvaluator
-from foundry_tools.waf.errors import InvalidWebAclError
 from foundry_tools.webapp.operations import WebSourceError, web_operations
 from foundry_tools.webapp.probes import all_probes
 

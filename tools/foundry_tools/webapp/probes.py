@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from foundry_tools.waf.request import WafRequest
+from foundry_waf.request import WafRequest
+
 from foundry_tools.webapp.operations import Operation
 
 GRAPHQL_PATH = "/graphql"

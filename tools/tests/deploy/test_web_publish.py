@@ -1,15 +1,20 @@
-"""Publishing web to the assets bucket: order, cache headers (moto S3), index.html invalidated (Stubber)."""
+"""Publishing web to the assets bucket: order, cache headers (the twin's S3 emulator), index.html
+invalidated (Stubber)."""
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.stub import ANY, Stubber
 from foundry_tools.deploy.web_publish import IMMUTABLE, REVALIDATE, PublishError, plan_uploads, publish
+from foundry_twin.s3 import S3Emulator
 
 REGION = "us-east-1"
 BUCKET = "foundry-dev-assets"
+S3_KEYS = ("AKIAWEBPUBLISH", "web-publish-secret")
 
 
 @pytest.fixture
@@ -22,8 +27,29 @@ def dist(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def s3(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A real S3 client on the twin's emulator, the bucket made; CloudFront's client (stubbed) finds
+    keys that are not real in the environment."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with S3Emulator(tmp_path_factory.mktemp("s3"), *S3_KEYS, access_log=None) as emulator:
+        client = boto3.client(
+            "s3",
+            region_name=REGION,
+            endpoint_url=emulator.endpoint_url,
+            # Explicit: boto3's default session may hold keys an earlier test resolved.
+            aws_access_key_id=S3_KEYS[0],
+            aws_secret_access_key=S3_KEYS[1],
+            config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+        )
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
 class Recording:
-    """The real (moto) S3 client, recording the order of the keys put."""
+    """The real S3 client, recording the order of the keys put."""
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -34,9 +60,7 @@ class Recording:
         return self.client.put_object(**kwargs)
 
 
-def test_hashed_assets_go_first_index_last_then_index_is_invalidated(aws: None, dist: Path) -> None:
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket=BUCKET)
+def test_hashed_assets_go_first_index_last_then_index_is_invalidated(s3: Any, dist: Path) -> None:
     recording = Recording(s3)
     cloudfront = boto3.client("cloudfront")
     with Stubber(cloudfront) as stub:

@@ -13,7 +13,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,10 +26,11 @@ from foundry_infra.config import load_config
 from foundry_tools.verify.checks import CHECKS, LIVE_CHECKS, WEB_APP_MARKER, run_checks
 from foundry_tools.verify.live import HttpProber, LiveError, read_live
 from foundry_tools.verify.results import CheckResult, Status
+from foundry_twin.serving import BackgroundSocketServer
 from moto import mock_aws
 
 REGION = "us-east-1"
-WAF_FIXTURES = Path(__file__).parents[1] / "waf" / "fixtures"
+WAF_FIXTURES = Path(__file__).parents[3] / "waf" / "tests" / "fixtures"
 WEB_INDEX = Path(__file__).parents[3] / "services" / "web" / "index.html"
 ACCOUNT = "123456789012"
 NOW = datetime.now(UTC)
@@ -69,16 +69,14 @@ class _Answer(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def local_http() -> Iterator[dict[int, str]]:
     """Two loopback servers: one answers 403 (api refusing), one 200 (a service that should not answer)."""
-    servers = {}
-    for status in (403, 200):
-        handler = type(f"Answer{status}", (_Answer,), {"status": status})
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers[status] = server
-    yield {status: f"127.0.0.1:{server.server_address[1]}" for status, server in servers.items()}
-    for server in servers.values():
-        server.shutdown()
-        server.server_close()
+    servers = {
+        status: BackgroundSocketServer(
+            type(f"Answer{status}", (_Answer,), {"status": status}), name=f"answer-{status}"
+        )
+        for status in (403, 200)
+    }
+    with servers[403], servers[200]:
+        yield {status: f"127.0.0.1:{server.port}" for status, server in servers.items()}
 
 
 def _closed_port() -> str:
@@ -665,7 +663,7 @@ class Deployment:
 
         _, wafv2 = stubbed("wafv2")
         # The web ACL as GetWebACL returns it: the synthesized prod ACL (a fixture that
-        # tools/tests/waf/test_web_acl_rules.py keeps equal to the template), SearchString as bytes.
+        # tools/tests/webapp/test_web_acl_rules.py keeps equal to the template), SearchString as bytes.
         fixture = (
             "web_acl_prod_before_issue_14.json"
             if "WAF blocks __typename" in self.broken

@@ -19,7 +19,7 @@ from foundry_tools.verify.offline import read_synth, read_templates
 from foundry_tools.verify.report import as_json, junit, table
 from foundry_tools.verify.results import Status
 
-WAF_FIXTURES = Path(__file__).parents[1] / "waf" / "fixtures"
+WAF_FIXTURES = Path(__file__).parents[3] / "waf" / "tests" / "fixtures"
 
 Templates = dict[str, dict[str, Any]]
 # Every profile keeps offline placeholders (account, example.com, .invalid issuer): that check

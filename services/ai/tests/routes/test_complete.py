@@ -13,7 +13,7 @@ import pytest
 from foundry_ai.upstream.breaker import BreakerState
 from foundry_contract import INTERNAL_API_KEY_HEADER
 from foundry_contract.metrics import AI_METRICS_NAMESPACE, UPSTREAM_ERRORS, UPSTREAM_REQUESTS
-from foundry_tools.twin.ai_stub import HANG, AiStub, answer_for
+from foundry_twin.ai_stub import HANG, AiStub, answer_for
 from structlog.testing import capture_logs
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 from foundry_api.ai_requests.client import AiCallError, AiClient
-from foundry_tools.twin.postgres import free_port
+from foundry_twin.postgres import free_port
 
 if TYPE_CHECKING:
     from tests.conftest import AiStub, GraphQLClient

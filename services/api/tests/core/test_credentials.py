@@ -14,7 +14,7 @@ from foundry_api.core import migrate
 from foundry_api.core.config import DatabaseSettings
 from foundry_api.core.credentials import CredentialError, CredentialProvider
 from foundry_contract import API_DATABASE_USER
-from foundry_tools.twin.db_login import drop_api_connections, rotate_api_password
+from foundry_twin.db_login import drop_api_connections, rotate_api_password
 from psycopg import errors
 from pydantic import SecretStr
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from foundry_api.core import migrate
-from foundry_tools.twin.parts import twin_server_parameters
-from foundry_tools.twin.postgres import PostgresServer
+from foundry_twin.parts import twin_server_parameters
+from foundry_twin.postgres import PostgresServer
 
 
 @pytest.fixture(scope="module")

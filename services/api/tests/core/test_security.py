@@ -12,7 +12,7 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from foundry_tools.twin.issuer import LocalIssuer
+from foundry_twin.issuer import LocalIssuer
 
 VIEWER_QUERY = "{ viewer { id } }"
 

@@ -13,7 +13,7 @@ import jwt
 import pytest
 from foundry_api.core import security
 from foundry_api.core.security import AuthError, JwksCache, TokenVerifier
-from foundry_tools.twin.issuer import LocalIssuer
+from foundry_twin.issuer import LocalIssuer
 
 AZP = "http://127.0.0.1:5173"
 

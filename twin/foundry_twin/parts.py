@@ -1,0 +1,262 @@
+"""The twin's parts, in start order, configured through the same variables the platform injects in AWS.
+
+Only the edge listens on the port the user chose. Every other part takes a free loopback port: `ai`
+is reachable with the internal key only, and `api` answers only requests carrying the origin-verify
+header that the edge adds, exactly as behind CloudFront.
+"""
+
+import os
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from foundry_contract import HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH
+from foundry_contract.postgres import server_parameters
+
+from foundry_twin.ai_stub import DEFAULT_MODEL
+from foundry_twin.buckets import ensure_uploads_bucket
+from foundry_twin.db_login import migrate_as_owner, rotate_api_password
+from foundry_twin.postgres import PostgresServer, free_port
+from foundry_twin.service_env import ai_env, api_env
+from foundry_twin.state import UPLOADS_BUCKET, TwinPaths, TwinSecrets, write_private
+from foundry_twin.supervisor import Part, http_probe
+
+DATABASE = "foundry"
+STUB_API_KEY = "stub-upstream-key"
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpstreamChoice:
+    """The built-in stub by default; a real provider when FOUNDRY_AI_* say so."""
+
+    base_url: str | None = None
+    api_key: str | None = None
+    model: str | None = None
+    stub_latency_ms: int = 0
+    stub_failure_rate: float = 0.0
+
+    @classmethod
+    def from_environment(cls) -> "UpstreamChoice":
+        base_url = os.environ.get("FOUNDRY_AI_BASE_URL")
+        if not base_url:
+            return cls(
+                stub_latency_ms=int(os.environ.get("FOUNDRY_STUB_LATENCY_MS", "0")),
+                stub_failure_rate=float(os.environ.get("FOUNDRY_STUB_FAILURE_RATE", "0")),
+            )
+        missing = [name for name in ("FOUNDRY_AI_API_KEY", "FOUNDRY_AI_MODEL") if not os.environ.get(name)]
+        if missing:
+            raise ValueError(f"FOUNDRY_AI_BASE_URL is set, so set {' and '.join(missing)} too")
+        return cls(
+            base_url=base_url, api_key=os.environ["FOUNDRY_AI_API_KEY"], model=os.environ["FOUNDRY_AI_MODEL"]
+        )
+
+
+def twin_server_parameters() -> dict[str, str]:
+    """The twin stands in for dev: its Postgres runs with dev's parameter group settings (statement
+    and idle-transaction timeouts). Dev keeps the contract's defaults, which the CDK app passes to the
+    same function (infra/tests/test_data.py proves dev's profile yields exactly these), so the twin
+    needs neither the infra package nor CDK."""
+    return server_parameters()
+
+
+def _python_module(module: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", module, *args]
+
+
+def _venv_script(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+@dataclass(frozen=True, kw_only=True)
+class TwinPlan:
+    site: str
+    urls: dict[str, str]
+    parts: list[Part]
+
+
+def build_parts(
+    *,
+    paths: TwinPaths,
+    secrets: TwinSecrets,
+    port: int,
+    web_root: Path,
+    upstream: UpstreamChoice,
+    web_acl_template: Path | None = None,
+) -> TwinPlan:
+    site = f"http://127.0.0.1:{port}"
+    ports = {name: free_port() for name in ("postgres", "s3", "upstream", "issuer", "ai", "api")}
+    urls = {name: f"http://127.0.0.1:{ports[name]}" for name in ports}
+
+    postgres = PostgresServer(
+        data_dir=paths.postgres,
+        port=ports["postgres"],
+        password=secrets.postgres_password,
+        ephemeral=False,
+        parameters=twin_server_parameters(),
+    )
+    postgres.prepare()
+
+    parts = [
+        Part(
+            name="postgres",
+            argv=postgres.foreground_argv(),
+            run_as=postgres.run_as,
+            # SIGINT is Postgres's "fast" shutdown; SIGTERM would wait for clients to leave.
+            stop_signal=signal.SIGINT,
+            ready=_postgres_probe(postgres),
+            after_ready=lambda: _ensure_database(postgres, password_file=paths.api_db_password_file),
+            detail=f"127.0.0.1:{ports['postgres']}, data in {paths.postgres}",
+        ),
+        Part(
+            name="s3",
+            argv=_python_module(
+                "foundry_twin.s3",
+                "--root",
+                str(paths.s3),
+                "--port",
+                str(ports["s3"]),
+            ),
+            # Keys through the environment, so they never show in `ps`.
+            env={
+                "FOUNDRY_S3_ACCESS_KEY": secrets.s3_access_key,
+                "FOUNDRY_S3_SECRET_KEY": secrets.s3_secret_key,
+                "FOUNDRY_S3_NO_LIST_ACCESS_KEY": secrets.s3_api_access_key,
+                "FOUNDRY_S3_NO_LIST_SECRET_KEY": secrets.s3_api_secret_key,
+            },
+            ready=http_probe(f"{urls['s3']}/__health"),
+            after_ready=lambda: ensure_uploads_bucket(
+                endpoint=urls["s3"],
+                access_key=secrets.s3_access_key,
+                secret_key=secrets.s3_secret_key,
+                bucket=UPLOADS_BUCKET,
+                site=site,
+            ),
+            detail=f"{urls['s3']}, bucket {UPLOADS_BUCKET}, objects in {paths.s3}",
+        ),
+    ]
+    if upstream.base_url is None:
+        parts.append(
+            Part(
+                name="ai-upstream",
+                argv=_python_module(
+                    "foundry_twin.ai_stub",
+                    "--port",
+                    str(ports["upstream"]),
+                    "--latency-ms",
+                    str(upstream.stub_latency_ms),
+                    "--failure-rate",
+                    str(upstream.stub_failure_rate),
+                    "--api-key",
+                    STUB_API_KEY,
+                ),
+                ready=http_probe(f"{urls['upstream']}/healthz"),
+                detail=f"built-in stub (latency {upstream.stub_latency_ms} ms); "
+                "set FOUNDRY_AI_BASE_URL/_API_KEY/_MODEL for a real provider",
+            )
+        )
+    upstream_url = upstream.base_url or f"{urls['upstream']}/v1"
+    parts.append(
+        Part(
+            name="issuer",
+            argv=_python_module(
+                "foundry_twin.issuer",
+                "--key-file",
+                str(paths.issuer_key),
+                "--port",
+                str(ports["issuer"]),
+                "--azp",
+                site,
+            ),
+            ready=http_probe(f"{urls['issuer']}/.well-known/jwks.json"),
+            detail="dev sign-in (Clerk-shaped tokens), JWKS for api",
+        )
+    )
+    parts.append(
+        Part(
+            name="ai",
+            argv=[_venv_script("foundry-ai")],
+            env=ai_env(
+                port=ports["ai"],
+                internal_api_key=secrets.internal_api_key,
+                upstream_base_url=upstream_url,
+                upstream_model=upstream.model or DEFAULT_MODEL,
+                upstream_api_key=upstream.api_key or STUB_API_KEY,
+            ),
+            ready=http_probe(f"{urls['ai']}{HEALTH_PATH}"),
+            detail=f"{urls['ai']} (private: X-Internal-Api-Key only, no edge route)",
+        )
+    )
+    parts.append(
+        Part(
+            name="api",
+            argv=[_venv_script("foundry-api"), "serve"],
+            env=api_env(
+                port=ports["api"],
+                postgres_port=ports["postgres"],
+                database=DATABASE,
+                password_file=paths.api_db_password_file,
+                s3_url=urls["s3"],
+                s3_api_keys=(secrets.s3_api_access_key, secrets.s3_api_secret_key),
+                issuer_url=urls["issuer"],
+                site=site,
+                origin_verify_secret=secrets.origin_verify,
+                ai_url=urls["ai"],
+                internal_api_key=secrets.internal_api_key,
+            ),
+            # /readyz answers only with the edge's header, as on App Runner.
+            ready=http_probe(
+                f"{urls['api']}{READY_PATH}", headers={ORIGIN_VERIFY_HEADER: secrets.origin_verify}
+            ),
+            detail=f"{urls['api']} (answers only with the edge's origin-verify header)",
+        )
+    )
+    write_private(paths.origin_verify_file, secrets.origin_verify)
+    parts.append(
+        Part(
+            name="edge",
+            argv=_python_module(
+                "foundry_twin.edge",
+                "--port",
+                str(port),
+                "--api-origin",
+                urls["api"],
+                "--web-root",
+                str(web_root),
+                "--origin-verify-secret-file",
+                str(paths.origin_verify_file),
+                "--dev-token-url",
+                f"{urls['issuer']}/token",
+                *(("--web-acl-template", str(web_acl_template)) if web_acl_template else ()),
+                # The CSP on, as CloudFront sends it, with the twin's S3 as the uploads bucket.
+                "--uploads-origin",
+                urls["s3"],
+            ),
+            ready=http_probe(f"{site}/__edge/health"),
+            detail=f"{site} (CloudFront's behaviors: /graphql, /api/* → api; the rest → web)",
+        )
+    )
+    return TwinPlan(site=site, urls=urls, parts=parts)
+
+
+def _postgres_probe(server: PostgresServer) -> Callable[[], bool]:
+    def probe() -> bool:
+        try:
+            with psycopg.connect(server.url("postgres"), connect_timeout=1):
+                return True
+        except psycopg.OperationalError:
+            return False
+
+    return probe
+
+
+def _ensure_database(server: PostgresServer, *, password_file: Path) -> None:
+    with psycopg.connect(server.url("postgres"), autocommit=True, connect_timeout=5) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    # The migration runner's part, then a fresh password for the api's role in the secret store.
+    migrate_as_owner(admin_url=server.url(DATABASE))
+    rotate_api_password(admin_url=server.url(DATABASE), password_file=password_file)
