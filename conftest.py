@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from foundry_infra.scenarios import BACKENDS, MATRIX, SCENARIOS  # noqa: F401 - re-exported for fixtures
 from foundry_templates import SynthesizedEnvironment as Synth
 
@@ -30,8 +31,28 @@ def offline_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
-    root = tmp_path_factory.mktemp("synth")
+def synths(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> dict[str, Synth]:
+    """Every scenario, synthesized once per run. Under xdist (`make test` runs two workers) the first
+    worker that needs them synthesizes while the others wait on a file lock, then all read the same
+    directories: the pattern pytest-xdist documents for a session fixture that must run once
+    (https://pytest-xdist.readthedocs.io/en/stable/how-to.html#making-session-scoped-fixtures-execute-only-once)."""
+    if worker_id == "master":  # not under xdist
+        return _synthesize_all(tmp_path_factory.mktemp("synth"))
+    shared = tmp_path_factory.getbasetemp().parent / "synth"
+    with FileLock(f"{shared}.lock"):
+        if (shared / "done").is_file():
+            return _read_all(shared)
+        results = _synthesize_all(shared)
+        (shared / "done").touch()
+        return results
+
+
+def _read_all(root: Path) -> dict[str, Synth]:
+    return {name: Synth(root / name) for name in [*SCENARIOS, *MATRIX]}
+
+
+def _synthesize_all(root: Path) -> dict[str, Synth]:
+    root.mkdir(parents=True, exist_ok=True)
     running = {}
     for name, (env, overrides) in SCENARIOS.items():
         argv = [str(FOUNDRY), "synth", "--env", env, "--out", str(root / name)]
@@ -48,15 +69,11 @@ def synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
         text=True,
         env=offline_env(),
     )
-    results = {}
     for name, process in running.items():
         stdout, stderr = process.communicate(timeout=600)
         assert process.returncode == 0, f"synth {name} failed:\n{stdout}\n{stderr}"
         assert "end-of-life" not in stdout + stderr, "the Node 20 banner leaked into normal output"
-        if name != "matrix":
-            results[name] = Synth(root / name)
-    results.update({name: Synth(root / name) for name in MATRIX})
-    return results
+    return _read_all(root)
 
 
 @pytest.fixture(scope="session")
