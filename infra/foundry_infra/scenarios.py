@@ -27,7 +27,7 @@ SCENARIOS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 # Issue 6's matrix: {all App Runner, all ECS, mixed} × {GPU off, on} × {dev, prod}. "dev" and "prod"
 # above are all-App-Runner without GPU; these are the other ten. They are synthesized in ONE extra
-# process (infra/tests/synth_many.py, the same `synthesize` and cdk-nag gate as `foundry synth`): after
+# process (foundry_tools.testing.synth_many, the same `synthesize` and cdk-nag gate as `foundry synth`): after
 # the first app, each further one costs about 2 s instead of a new process's 10 s.
 ALL_ECS = ("services.web.compute=ecs", "services.api.compute=ecs", "services.ai.compute=ecs")
 # dev mixes api on ECS with web and ai on App Runner; prod mixes web and ai on ECS with api on App

@@ -1,26 +1,16 @@
 """The foundry command through its real entry point (subprocess) or Typer's runner where a hook is needed."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from foundry_infra.config import PLACEHOLDER_ACCOUNT, load_config
+from foundry_tools.testing.synthesized import offline_env
 from typer.testing import CliRunner
 
 FOUNDRY = str(Path(sys.executable).with_name("foundry"))
-
-
-def offline_env() -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    env.update(
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE="/nonexistent",
-        AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
-    )
-    return env
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -1,4 +1,8 @@
-"""Shared test fixtures: each synthesized scenario, built once per session through the real `foundry synth`.
+"""The pytest fixtures of the synthesized scenarios: each built once per run through the real `foundry synth`.
+
+A pytest plugin (the `pytest11` entry point in tools/pyproject.toml), not a root conftest.py: the api's
+and ai's tests run in a venv without the CDK, infra or this package (.venv-services), and a root
+conftest would have to import them there.
 
 All scenarios start together (one process each) so the session pays for the slowest synth, not for
 their sum; tests then read the written templates as plain JSON.
@@ -12,11 +16,10 @@ from pathlib import Path
 
 import pytest
 from filelock import FileLock
-from foundry_infra.scenarios import BACKENDS, MATRIX, SCENARIOS  # noqa: F401 - re-exported for fixtures
+from foundry_infra.scenarios import MATRIX, SCENARIOS
 from foundry_templates import SynthesizedEnvironment as Synth
 
 FOUNDRY = Path(sys.executable).with_name("foundry")
-SYNTH_MANY = Path(__file__).parent / "infra" / "tests" / "synth_many.py"
 
 
 def offline_env() -> dict[str, str]:
@@ -63,7 +66,7 @@ def _synthesize_all(root: Path) -> dict[str, Synth]:
         )
     matrix = json.dumps([[name, env, list(sets), str(root / name)] for name, (env, sets) in MATRIX.items()])
     running["matrix"] = subprocess.Popen(
-        [sys.executable, str(SYNTH_MANY), matrix],
+        [sys.executable, "-m", "foundry_tools.testing.synth_many", matrix],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,6 +1,6 @@
 """Synthesize several scenarios in one process, sharing the jsii start-up (about 5 s) between them.
 
-    python infra/tests/synth_many.py '[["dev-ecs", "dev", ["services.api.compute=ecs"], "OUT_DIR"], ...]'
+    python -m foundry_tools.testing.synth_many '[["dev-ecs", "dev", ["services.api.compute=ecs"], "OUT_DIR"], ...]'
 
 Each scenario goes through the same `synthesize` (cdk-nag gate included) that `foundry synth` runs; a
 scenario with an unacknowledged finding prints it and makes the process exit 1 after the others.
@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from foundry_infra.config import load_config
+
 from foundry_tools.synth import synthesize
 
 
