@@ -7,12 +7,23 @@ PY := $(VENV)/bin/python
 PYPROJECTS := $(wildcard */pyproject.toml services/*/pyproject.toml)
 
 .PHONY: help setup up test lint format pytest synth lock bench faults clean
+# The packages that need no CDK run their tests in a venv without it (.venv-services, issue 15);
+# tests/test_architecture.py checks this list against docs/architecture.md and that venv.
+VENV_SERVICES := .venv-services
+CDK_FREE_TESTS := contract/tests services/runtime/tests services/api/tests services/ai/tests waf/tests templates/tests twin/tests
+# Two workers (pytest-xdist), each test module whole on one of them (its module fixtures run once).
+PYTEST_WORKERS ?= 2
+PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadfile
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.lock $(PYPROJECTS)
 	@scripts/bootstrap-venv
+	@touch $@
+
+$(VENV_SERVICES)/.installed: $(VENV)/.installed requirements-services.lock $(PYPROJECTS)
+	@scripts/bootstrap-venv $(VENV_SERVICES) requirements-services.lock
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -27,7 +38,7 @@ services/web/node_modules/.installed: services/web/package.json services/web/pac
 	@scripts/npm-install services/web
 	@touch $@
 
-setup: $(VENV)/.installed node_modules/.installed services/web/dist/index.html ## install everything (venv, CDK CLI, web build, Postgres)
+setup: $(VENV)/.installed $(VENV_SERVICES)/.installed node_modules/.installed services/web/dist/index.html ## install everything (venv, CDK CLI, web build, Postgres)
 	@scripts/ensure-system-packages
 	@scripts/bootstrap-checkov
 
@@ -41,18 +52,24 @@ format: $(VENV)/.installed ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-pytest: setup
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+# All Python tests: the CDK-free packages' in .venv-services, then the rest in .venv.
+define run-pytest
+	$(VENV_SERVICES)/bin/pytest $(PYTEST_XDIST) $(CDK_FREE_TESTS) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(PYTEST_XDIST) $(addprefix --ignore=,$(CDK_FREE_TESTS)) $(PYTEST_ARGS)
+endef
+
+pytest: setup ## all Python tests (PYTEST_ARGS=... passes options to both runs)
+	$(run-pytest)
 
 test: setup lint ## everything CI runs: lint, type checks, web tests, all Python tests
 	cd services/web && npm run --silent test
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(run-pytest)
 
 bench: setup ## benchmark the api on its own local twin (wrk; a few minutes; JSON in bench/results/)
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 faults: setup ## the long fault-injection and fuzzing suites (Postgres restart, SIGTERM, 500 examples per operation)
-	$(VENV)/bin/pytest -m faults twin/tests/faults services/api/tests/abuse $(PYTEST_ARGS)
+	$(VENV_SERVICES)/bin/pytest -m faults twin/tests/faults services/api/tests/abuse $(PYTEST_ARGS)
 
 synth: setup ## synthesize every environment into cdk.out/
 	for env in dev staging prod; do $(VENV)/bin/foundry synth --env $$env || exit 1; done

@@ -9,6 +9,8 @@ table, on a cycle in the table, and on a package that outgrows its share of the 
 import ast
 import graphlib
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,3 +176,46 @@ def test_a_cycle_in_the_table_is_reported(tmp_path: Path) -> None:
     cyclic = BROKEN_DOC.replace("| the bottom | — |", "| the bottom | `foundry_high` |")
     with pytest.raises(graphlib.CycleError):
         dependency_order(packages_in(cyclic, root=tmp_path))
+
+
+# -- the CDK-free packages' tests run where the CDK cannot be imported
+
+SERVICES_VENV_PYTHON = REPO / ".venv-services" / "bin" / "python"
+CDK_AND_ABOVE = ("aws_cdk", "constructs", "jsii", "cdk_nag", "foundry_infra", "foundry_tools")
+PROBE = f"import importlib.util as u; print(sorted(m for m in {CDK_AND_ABOVE!r} if u.find_spec(m)))"
+
+
+def needs_no_cdk(package: Package, packages: dict[str, Package]) -> bool:
+    """Whether neither the package nor anything it may import, directly or not, is the CDK."""
+    seen, todo = set(), [package.module]
+    while todo:
+        current = packages[todo.pop()]
+        if "aws_cdk" in current.may_import | current.tests_may_import or current.module == "foundry_infra":
+            return False
+        seen.add(current.module)
+        todo += [m for m in current.may_import | current.tests_may_import if m in packages and m not in seen]
+    return True
+
+
+def importable_in(python: Path) -> list[str]:
+    probe = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True, check=True, timeout=60)
+    found: list[str] = ast.literal_eval(probe.stdout.strip())
+    return found
+
+
+def test_make_test_runs_every_cdk_free_package_in_the_venv_without_the_cdk(
+    packages: dict[str, Package],
+) -> None:
+    makefile = (REPO / "Makefile").read_text()
+    (listed,) = re.findall(r"^CDK_FREE_TESTS := (.+)$", makefile, re.MULTILINE)
+    cdk_free = {str(p.tests.relative_to(REPO)) for p in packages.values() if needs_no_cdk(p, packages)}
+    assert set(listed.split()) == cdk_free
+    assert {"services/api/tests", "services/ai/tests"} <= cdk_free
+    assert "$(VENV_SERVICES)/bin/pytest $(PYTEST_XDIST) $(CDK_FREE_TESTS)" in makefile
+
+
+def test_the_services_venv_cannot_import_the_cdk() -> None:
+    assert SERVICES_VENV_PYTHON.exists(), "make setup creates .venv-services"
+    assert importable_in(SERVICES_VENV_PYTHON) == []
+    # The probe can fail: in this venv (the development one) it finds all of them.
+    assert importable_in(Path(sys.executable)) == sorted(CDK_AND_ABOVE)
