@@ -55,8 +55,8 @@ def results_under(report: dict[str, Any], directory: Path) -> dict[str, list[dic
 
 def _broken_prod(prod: SynthesizedEnvironment, directory: Path) -> str:
     """prod's platform template with its database's storage encryption turned off; its logical id."""
-    broken = json.loads(json.dumps(prod.platform.body))
-    (key,) = [k for k, v in broken["Resources"].items() if v["Type"] == "AWS::RDS::DBInstance"]
+    broken: dict[str, Any] = json.loads(json.dumps(prod.platform.body))
+    (key,) = [str(k) for k, v in broken["Resources"].items() if v["Type"] == "AWS::RDS::DBInstance"]
     broken["Resources"][key]["Properties"]["StorageEncrypted"] = False
     (directory / "Foundry-prod-platform.template.json").write_text(json.dumps(broken))
     return key
