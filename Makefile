@@ -55,7 +55,7 @@ format: $(VENV)/.installed ## apply ruff's fixes and formatting
 # All Python tests: the CDK-free packages' in .venv-services, then the rest in .venv.
 define run-pytest
 	$(VENV_SERVICES)/bin/pytest $(PYTEST_XDIST) $(CDK_FREE_TESTS) $(PYTEST_ARGS)
-	$(VENV)/bin/pytest $(PYTEST_XDIST) $(addprefix --ignore=,$(CDK_FREE_TESTS)) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(PYTEST_XDIST) $(addprefix --ignore-glob=,$(addsuffix /*,$(CDK_FREE_TESTS))) $(PYTEST_ARGS)
 endef
 
 pytest: setup ## all Python tests (PYTEST_ARGS=... passes options to both runs)
