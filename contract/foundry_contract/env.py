@@ -33,6 +33,9 @@ MIGRATION_RUNNER_ONLY = frozenset({"DATABASE_SECRET"})
 # The api's own database role, created by migration 0004_api_role.sql; the IAM policy's rds-db:connect
 # names exactly this user.
 API_DATABASE_USER = "foundry_api"
+# What api accepts in `azp` (AUTH_AUTHORIZED_PARTIES) until the operator sets auth.authorized_parties:
+# no token carries it, so api admits none; the platform writes it and `foundry verify` reports it.
+UNSET_AUTHORIZED_PARTY = "https://authorized-parties-not-set.invalid"
 # Where the api image (which the migration runner also runs) carries the CA certificates of RDS and
 # RDS Proxy (services/api/certs/rds-ca-bundle.pem). sslmode=require encrypts but does not authenticate
 # the server; verify-full checks its certificate chain and host name against this bundle.

@@ -9,7 +9,7 @@ import foundry_infra.app  # noqa: F401
 import pytest
 from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_cloudfront_origins as origins
-from foundry_contract import Service
+from foundry_contract import UNSET_AUTHORIZED_PARTY, Service
 from foundry_infra.config import load_config
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.data.buckets import Buckets
@@ -22,7 +22,6 @@ from foundry_infra.services.apprunner import AppRunnerService
 from foundry_infra.services.backends import APP_RUNNER_TASKS, ServiceBackends
 from foundry_infra.services.ecs import ECS_TASKS, HTTP_PORT, FargateWebService, OriginLoadBalancer
 from foundry_infra.services.environment import (
-    UNSET_AUTHORIZED_PARTY,
     ai_environment,
     api_environment,
     web_environment,

@@ -7,7 +7,7 @@ variables foundry_contract.env names for it, and `ServiceEnvironment` refuses an
 from dataclasses import dataclass, field
 
 from aws_cdk import aws_secretsmanager as sm
-from foundry_contract import API_DATABASE_USER, DATABASE_TLS, Service, env_vars_for
+from foundry_contract import API_DATABASE_USER, DATABASE_TLS, UNSET_AUTHORIZED_PARTY, Service, env_vars_for
 
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.data.buckets import Buckets
@@ -17,9 +17,6 @@ from foundry_infra.edge.dns import custom_domain_origin
 
 # The port every service's container listens on, on App Runner and on Fargate alike (PORT).
 CONTAINER_PORT = 8080
-# What api accepts in `azp` until the operator sets auth.authorized_parties (no token carries it);
-# `foundry verify` reports it (tools/foundry_tools/verify/checks.py keeps the same value).
-UNSET_AUTHORIZED_PARTY = "https://authorized-parties-not-set.invalid"
 
 
 @dataclass(frozen=True, kw_only=True)

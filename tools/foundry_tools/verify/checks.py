@@ -16,6 +16,7 @@ from foundry_contract import (
     API_PATH_PATTERNS,
     MIGRATION_RUNNER_ONLY,
     ORIGIN_VERIFY_HEADER,
+    UNSET_AUTHORIZED_PARTY,
     Service,
     env_vars_for,
 )
@@ -29,8 +30,6 @@ from foundry_tools.verify.edge_behaviour import web_acl_serves_the_web_app
 from foundry_tools.verify.reachability import workloads_reach_their_apis
 from foundry_tools.verify.results import Check, CheckResult, Status, allows
 
-# The value platform.py gives api while auth.authorized_parties is unset and there is no custom domain.
-UNSET_AUTHORIZED_PARTY = "https://authorized-parties-not-set.invalid"
 REQUIRED_ALARMS = {
     "API 5xx": "api-5xx",
     "AI upstream failures": "ai-upstream-error",
