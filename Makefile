@@ -53,13 +53,12 @@ format: $(VENV)/.installed ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff format .
 
 # All Python tests: the CDK-free packages' in .venv-services, then the rest in .venv.
-define run-pytest
-	$(VENV_SERVICES)/bin/pytest $(PYTEST_XDIST) $(CDK_FREE_TESTS) $(PYTEST_ARGS)
-	$(VENV)/bin/pytest $(PYTEST_XDIST) $(addprefix --ignore-glob=,$(addsuffix /*,$(CDK_FREE_TESTS))) $(PYTEST_ARGS)
-endef
+PYTEST_CDK_FREE = $(VENV_SERVICES)/bin/pytest $(PYTEST_XDIST) $(CDK_FREE_TESTS) $(PYTEST_ARGS)
+PYTEST_REST = $(VENV)/bin/pytest $(PYTEST_XDIST) $(addprefix --ignore-glob=,$(addsuffix /*,$(CDK_FREE_TESTS))) $(PYTEST_ARGS)
 
 pytest: setup ## all Python tests (PYTEST_ARGS=... passes options to both runs)
-	$(run-pytest)
+	$(PYTEST_CDK_FREE)
+	$(PYTEST_REST)
 
 # Lint (ruff, then mypy per package: about 2 minutes on one core from a cold cache) runs beside the
 # tests, which leave a core idle much of the time; its report follows theirs and fails the run too.
@@ -68,8 +67,7 @@ test: setup ## everything CI runs: lint, type checks, web tests, all Python test
 	@echo "lint: running beside the tests; its report follows them (test-results/lint.log)"
 	@scripts/lint > test-results/lint.log 2>&1 & lint=$$!; status=0; \
 	  (cd services/web && npm run --silent test) \
-	  && $(VENV_SERVICES)/bin/pytest $(PYTEST_XDIST) $(CDK_FREE_TESTS) $(PYTEST_ARGS) \
-	  && $(VENV)/bin/pytest $(PYTEST_XDIST) $(addprefix --ignore-glob=,$(addsuffix /*,$(CDK_FREE_TESTS))) $(PYTEST_ARGS) \
+	  && $(PYTEST_CDK_FREE) && $(PYTEST_REST) \
 	  || status=$$?; \
 	  wait $$lint; lint_status=$$?; echo "== lint (ruff, mypy)"; cat test-results/lint.log; \
 	  [ $$lint_status -eq 0 ] || echo "make test: lint failed (above)"; \
