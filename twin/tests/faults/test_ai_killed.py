@@ -5,6 +5,7 @@ import os
 import signal
 
 import httpx
+from foundry_contract import ENV_VARS
 from foundry_twin.faults.load import Outcome, Run, percentile, run_load
 from foundry_twin.faults.queries import ASK, PAGE, page_outcome, post
 
@@ -12,6 +13,13 @@ from .conftest import StackFactory
 
 LOAD_SECONDS = 8.0
 KILL_AT = 3.0
+# The api's deadline for one ai call (the stack leaves it at the contract's default). A killed ai
+# refuses connections, so askAi must end far inside it; an api that waited on the dead ai would end at it.
+AI_DEADLINE = float(next(v.default for v in ENV_VARS if v.name == "AI_REQUEST_TIMEOUT_SECONDS") or "nan")
+# Queries that do not need ai must not slow down: compared with the same run's own pre-kill figure,
+# with a floor for the scheduler's jitter on a loaded 2-core runner, never with a wall-clock target.
+PAGE_SLOWDOWN_FACTOR = 3.0
+PAGE_JITTER_SECONDS = 0.1
 
 
 async def test_askai_fails_fast_and_queries_go_on_when_ai_is_killed(start_stack: StackFactory) -> None:
@@ -47,16 +55,23 @@ async def test_askai_fails_fast_and_queries_go_on_when_ai_is_killed(start_stack:
     ][:3]
     assert all(s.outcome.value for s in failures), "the error says what happened"
     ask_p99 = Run.p(after_kill, 99)
-    assert ask_p99 < 2.5, f"askAi p99 after the kill {ask_p99:.3f}s"
+    slowest_ask = max(s.elapsed for s in after_kill)
+    assert slowest_ask < AI_DEADLINE / 4, (
+        f"askAi after the kill took {slowest_ask:.3f}s of a {AI_DEADLINE}s deadline"
+    )
 
     page_after = pages.between(KILL_AT)
     assert all(s.outcome.ok for s in pages.samples), [
         s.outcome.detail for s in pages.samples if not s.outcome.ok
     ][:3]
     page_p99 = percentile([s.elapsed for s in page_after], 99)
-    assert page_p99 < 0.3, f"page p99 after the kill {page_p99:.3f}s"
+    page_p99_before = Run.p(pages.between(0, KILL_AT), 99)
+    assert page_p99 <= PAGE_SLOWDOWN_FACTOR * page_p99_before + PAGE_JITTER_SECONDS, (
+        f"page p99 {page_p99:.3f}s after the kill, {page_p99_before:.3f}s before it"
+    )
     print(
         f"\nai killed: askAi after kill n={len(after_kill)} p50={Run.p(after_kill, 50) * 1000:.1f}ms "
-        f"p99={ask_p99 * 1000:.1f}ms; page queries n={len(page_after)} p99={page_p99 * 1000:.1f}ms, "
+        f"p99={ask_p99 * 1000:.1f}ms; page queries n={len(page_after)} p99={page_p99 * 1000:.1f}ms "
+        f"(before the kill {page_p99_before * 1000:.1f}ms), "
         f"0 errors of {len(pages.samples)}"
     )
