@@ -171,6 +171,8 @@ def make_settings(
         "ai_service_url": ai_url,
         "ai_internal_api_key": SecretStr(AI_KEY),
         "ai_request_timeout_seconds": 1.0,
+        # Query text, as the twin and dev accept it; the trusted-only api is started with "trusted".
+        "graphql_documents": "any",
     }
     values.update(overrides)
     return Settings(**values)
