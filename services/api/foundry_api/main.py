@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,7 +78,13 @@ def run_migrations_sync(settings: Settings) -> list[str]:
         return [m.label for m in migrate.apply(conn)]
 
 
-def create_app(settings: Settings, *, lifecycle: Lifecycle | None = None) -> FoundryApp:
+def create_app(
+    settings: Settings,
+    *,
+    lifecycle: Lifecycle | None = None,
+    trusted_documents: Mapping[str, str] | None = None,
+) -> FoundryApp:
+    """The api. `trusted_documents` (id -> text) defaults to the committed manifest's."""
     lifecycle = lifecycle or Lifecycle()
     required_version = migrate.required_version()
     pool: Pool = create_pool(settings)
@@ -168,7 +174,9 @@ def create_app(settings: Settings, *, lifecycle: Lifecycle | None = None) -> Fou
     # -- trusted documents (foundry_api/documents): each parsed, validated and planned here, once;
     # POST /graphql takes the lean path below, and query text reaches graphql_app only where allowed.
     documents = prepare_documents(
-        documents=load_manifest().trusted(), schema=schema, allow_introspection=settings.exposes_schema
+        documents=load_manifest().trusted() if trusted_documents is None else trusted_documents,
+        schema=schema,
+        allow_introspection=settings.exposes_schema,
     )
     graphql_endpoint = DocumentsEndpoint(
         documents=documents,
