@@ -30,7 +30,11 @@ node_modules/.installed: package.json package-lock.json
 	@scripts/npm-install .
 	@touch $@
 
-services/web/dist/index.html: services/web/node_modules/.installed $(shell find services/web/src services/web/index.html services/web/vite.config.ts -type f 2>/dev/null)
+# The web build runs relay-compiler first (npm run relay): it validates every operation against the
+# api's committed schema and writes src/**/__generated__/ (left out here: each build rewrites them)
+# and .relay/persisted-documents.json.
+WEB_SOURCES = $(shell find services/web/src services/web/scripts -type f -not -path '*/__generated__/*' 2>/dev/null)
+services/web/dist/index.html: services/web/node_modules/.installed $(WEB_SOURCES) services/web/index.html services/web/vite.config.ts services/web/relay.config.json services/api/schema.graphql
 	@cd services/web && npm run --silent build
 	@touch $@
 
