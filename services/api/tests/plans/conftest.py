@@ -18,9 +18,9 @@ import json
 import random
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import botocore.auth
@@ -42,6 +42,7 @@ from foundry_api.uploads import mutations as upload_mutations
 from foundry_api.uploads import queries as upload_queries
 from foundry_api.uploads import types as upload_types
 from foundry_api.uploads.types import Upload
+from foundry_api.users import repository as users_repository
 from foundry_twin.faults.queries import ASK, COMPLETE, CREATE, PAGE
 from graphql import parse
 from pydantic import SecretStr
@@ -186,6 +187,24 @@ def trusted_documents() -> dict[str, str]:
     return documents
 
 
+# document → outcome ("clean", "errors", "errors, data null") → examples compared
+EXAMPLES: dict[str, dict[str, int]] = {}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not EXAMPLES:
+        return
+    total = sum(sum(outcomes.values()) for outcomes in EXAMPLES.values())
+    by_outcome: dict[str, int] = {}
+    for outcomes in EXAMPLES.values():
+        for outcome, count in outcomes.items():
+            by_outcome[outcome] = by_outcome.get(outcome, 0) + count
+    terminalreporter.write_line(
+        f"plans differential: {len(EXAMPLES)} documents x {total} generated states compared "
+        f"({', '.join(f'{k}: {v}' for k, v in sorted(by_outcome.items()))})"
+    )
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "document_name" in metafunc.fixturenames:
         metafunc.parametrize("document_name", sorted(trusted_documents()))
@@ -247,6 +266,7 @@ FAULT_KINDS = (
     "node_lookup_error",
     "viewer_error",
     "presign_error",  # the k-th downloadUrl fails: nullable, null plus an error
+    "huge_size",  # the k-th Upload's size does not fit GraphQL's 32-bit Int
     "null_filename",  # the k-th Upload's non-null filename is None: propagates to the edge list
     "bad_status",  # an enum value the schema cannot represent
     "exception_value",  # a resolver value that is an Exception instance
@@ -261,7 +281,7 @@ class _Counters:
     uploads_built: int = 0
 
 
-def _faulty(state: State, stack: ExitStack, monkeypatch: pytest.MonkeyPatch) -> None:
+def _faulty(state: State, monkeypatch: pytest.MonkeyPatch) -> None:
     counters = _Counters()
     kinds = {f.kind: f.at for f in state.faults}
 
@@ -295,7 +315,7 @@ def _faulty(state: State, stack: ExitStack, monkeypatch: pytest.MonkeyPatch) -> 
             return original_presign(self, key=key, filename=filename)
 
         monkeypatch.setattr(ObjectStore, "presign_get", presign_get)
-    row_faults = {k: kinds[k] for k in ("null_filename", "bad_status", "exception_value") if k in kinds}
+    row_faults = {k: kinds[k] for k in ("null_filename", "bad_status", "exception_value", "huge_size") if k in kinds}
     if row_faults:
         original_from_row = Upload.from_row.__func__  # type: ignore[attr-defined]
 
@@ -307,12 +327,13 @@ def _faulty(state: State, stack: ExitStack, monkeypatch: pytest.MonkeyPatch) -> 
                 upload.filename = None  # type: ignore[assignment]
             if row_faults.get("bad_status") == index:
                 upload.status = "BOGUS"  # type: ignore[assignment]
+            if row_faults.get("huge_size") == index:
+                upload.size = 2**31
             if row_faults.get("exception_value") == index:
                 upload.content_type = ValueError("a value that is an error")  # type: ignore[assignment]
             return upload  # type: ignore[no-any-return]
 
         monkeypatch.setattr(Upload, "from_row", classmethod(from_row))
-    del stack
 
 
 # -- the environment both executors share
@@ -334,31 +355,37 @@ class PlansEnv:
         return self.plans[name]
 
     def seed(self, state: State) -> None:
-        conn = self.conn
-        conn.execute("TRUNCATE users, uploads, ai_requests CASCADE")
+        # One transaction per state: a commit per row would be most of the suite's time.
         other_id = uuid.UUID(int=1)
-        conn.execute("INSERT INTO users (id, clerk_sub) VALUES (%s, %s)", (other_id, OTHER_SUB))
-        if state.viewer_exists:
-            conn.execute("INSERT INTO users (id, clerk_sub) VALUES (%s, %s)", (state.viewer_id, SUB))
+        users = [(other_id, OTHER_SUB)] + ([(state.viewer_id, SUB)] if state.viewer_exists else [])
+        uploads = []
         for row in state.uploads:
             if row.mine and not state.viewer_exists:
                 continue
             owner, sub = (state.viewer_id, SUB) if row.mine else (other_id, OTHER_SUB)
             prefix = f"uploads/{OTHER_SUB if row.foreign_key else sub}/"
-            conn.execute(
+            uploads.append(
+                (row.id, owner, f"{prefix}{row.id}/f", row.filename, row.content_type, row.size,
+                 row.status, row.created_at)
+            )
+        ai_rows = [
+            (ai.id, state.viewer_id if ai.mine else other_id, ai.prompt, ai.answer, ai.model,
+             ai.latency_ms, ai.created_at)
+            for ai in state.ai_requests
+            if not (ai.mine and not state.viewer_exists)
+        ]
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.execute("DELETE FROM ai_requests; DELETE FROM uploads; DELETE FROM users")
+            cur.executemany("INSERT INTO users (id, clerk_sub) VALUES (%s, %s)", users)
+            cur.executemany(
                 "INSERT INTO uploads (id, owner_id, object_key, filename, content_type, size, status,"
                 " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                (row.id, owner, f"{prefix}{row.id}/f", row.filename, row.content_type, row.size,
-                 row.status, row.created_at),
+                uploads,
             )
-        for ai in state.ai_requests:
-            if ai.mine and not state.viewer_exists:
-                continue
-            owner = state.viewer_id if ai.mine else other_id
-            conn.execute(
+            cur.executemany(
                 "INSERT INTO ai_requests (id, owner_id, prompt, answer, model, latency_ms, created_at)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                (ai.id, owner, ai.prompt, ai.answer, ai.model, ai.latency_ms, ai.created_at),
+                ai_rows,
             )
 
     def context(self) -> Context:
@@ -377,11 +404,15 @@ class PlansEnv:
         """Seed, inject the faults, execute with `executor` ("graphql-core" or "plan"), serialize."""
         self.seed(state)
         rng = random.Random(7)  # the same "random" ids for both runs (new users, rows, keys)
-        with pytest.MonkeyPatch.context() as monkeypatch, ExitStack() as stack:
+        with pytest.MonkeyPatch.context() as monkeypatch:
             monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=rng.getrandbits(128), version=4))
+            # Two root fields that both meet a new user race to insert its row (concurrently in
+            # graphql-core too); whichever wins, the row gets this one id.
+            new_user_id = uuid.UUID(int=state.viewer_id.int ^ 1)
+            monkeypatch.setattr(users_repository, "uuid", SimpleNamespace(uuid4=lambda: new_user_id))
             # Pre-signed URLs carry their signing time; both runs sign at the same instant.
             monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda **_: FIXED_NOW.replace(tzinfo=None))
-            _faulty(state, stack, monkeypatch)
+            _faulty(state, monkeypatch)
             context = self.context()
             if executor == "plan":
                 body = self.loop.run_until_complete(
@@ -398,6 +429,11 @@ class PlansEnv:
         """None when both executors give the same bytes, else both bodies."""
         expected = self.run_once(executor="graphql-core", name=name, state=state, variables=variables)
         actual = self.run_once(executor="plan", name=name, state=state, variables=variables)
+        outcome = "clean" if '"errors"' not in expected else "errors, partial data"
+        if expected.startswith('{"data": null'):
+            outcome = "errors, data null"
+        EXAMPLES.setdefault(name, {}).setdefault(outcome, 0)
+        EXAMPLES[name][outcome] += 1
         if expected == actual:
             return None
         return f"graphql-core: {expected}\nplan:         {actual}"
