@@ -32,6 +32,7 @@ from foundry_api.core.storage import ObjectStore
 from foundry_api.documents.endpoint import DocumentsEndpoint
 from foundry_api.documents.manifest import load_manifest
 from foundry_api.documents.prepared import prepare_documents
+from foundry_api.plans import compile_document
 from foundry_api.schema import build_schema
 
 log = structlog.stdlib.get_logger(__name__)
@@ -177,6 +178,7 @@ def create_app(
         documents=load_manifest().trusted() if trusted_documents is None else trusted_documents,
         schema=schema,
         allow_introspection=settings.exposes_schema,
+        compiler=compile_document,
     )
     graphql_endpoint = DocumentsEndpoint(
         documents=documents,

@@ -393,7 +393,7 @@ def sample_variables(document: str) -> dict[str, Any]:
     for definition in parse(document).definitions:
         if not isinstance(definition, OperationDefinitionNode):
             continue
-        for variable in definition.variable_definitions:
+        for variable in definition.variable_definitions or ():
             name = variable.variable.name.value
             if variable.default_value is None and isinstance(variable.type, NonNullTypeNode):
                 variables[name] = SAMPLE_VALUES[name]

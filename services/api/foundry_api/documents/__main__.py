@@ -67,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"stale: {problem}", file=sys.stderr)
             if problems:
                 print("the manifest is stale; run `make documents` and commit it", file=sys.stderr)
-            return 1 if problems else 0
+                return 1
+            print(f"{args.manifest}: current with {args.compiled}")
+            return 0
         updated = synced(manifest, compiled=compiled, retain_releases=args.retain_releases)
     except ManifestError as exc:
         print(f"documents: {exc}", file=sys.stderr)

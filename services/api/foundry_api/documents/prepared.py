@@ -33,6 +33,7 @@ from strawberry.execution import optimized_is_awaitable
 
 from foundry_api.context import Context
 from foundry_api.core.graphql import MAX_TOKENS, masked, validation_rules
+from foundry_api.plans import PlanUnsupported
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -45,8 +46,8 @@ class Plan(Protocol):
     async def execute(self, *, context: Context, variables: dict[str, Any] | None) -> Response: ...
 
 
-# compile_document(*, schema, document, operation_name) -> Plan, raising an exception whose
-# `reason` says why a document is out of its reach (foundry_api.plans.PlanUnsupported).
+# foundry_api.plans.compile_document(*, schema, document, operation_name) -> Plan, raising
+# PlanUnsupported(reason) for a document out of its reach.
 PlanCompiler = Callable[..., Plan]
 
 
@@ -168,12 +169,12 @@ def _prepare(
         try:
             plan = compiler(schema=schema, document=document, operation_name=operation_name)
             executor = "plan"
-        except Exception as exc:  # noqa: BLE001 - any reason to not plan means "run it the reference way"
+        except PlanUnsupported as exc:
             log.warning(
                 "trusted_document_not_planned",
                 document_id=document_id,
                 operation=operation_name,
-                reason=str(getattr(exc, "reason", exc)),
+                reason=exc.reason,
             )
     return PreparedDocument(
         document_id=document_id,

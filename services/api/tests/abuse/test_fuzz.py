@@ -98,7 +98,7 @@ def _variable_names(text: str) -> list[str]:
         v.variable.name.value
         for d in parse(text).definitions
         if isinstance(d, OperationDefinitionNode)
-        for v in d.variable_definitions
+        for v in d.variable_definitions or ()
     ]
 
 

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from foundry_api.documents.__main__ import staleness
+from foundry_api.documents.__main__ import COMPILER_OUTPUT, staleness
 from foundry_api.documents.manifest import (
+    MANIFEST_PATH,
     Manifest,
     ManifestError,
     load_compiler_output,
@@ -103,3 +104,10 @@ def test_check_fails_on_a_stale_manifest_and_sync_fixes_it(tmp_path: Path) -> No
     assert _check("sync", "--compiled", str(compiled), "--manifest", str(manifest)).returncode == 0
     assert _check("check", "--compiled", str(compiled), "--manifest", str(manifest)).returncode == 0
     assert set(load_manifest(manifest).trusted()) == {"a1", "b1"}
+
+
+def test_the_committed_manifest_is_current_with_the_web_app() -> None:
+    """relay-compiler's output for the web's current source (the web build runs it first: `make
+    setup` and `make test` build the web) against the api's committed manifest."""
+    problems = staleness(load_manifest(MANIFEST_PATH), compiled=load_compiler_output(COMPILER_OUTPUT))
+    assert problems == [], f"{problems}: run `make documents` and commit the manifest"
