@@ -45,10 +45,10 @@ def page_document() -> tuple[str, str, dict[str, Any]]:
 
     for document_id, text in sorted(load_manifest().current().items()):
         operations = [d for d in parse(text).definitions if isinstance(d, OperationDefinitionNode)]
-        if len(operations) == 1 and operations[0].operation == OperationType.QUERY:
-            if "uploads(" in text and "aiRequests(" not in text:
-                names = {v.variable.name.value for v in operations[0].variable_definitions or ()}
-                return document_id, text, {n: PAGE_SIZE for n in names & {"first", "count"}}
+        is_query = len(operations) == 1 and operations[0].operation == OperationType.QUERY
+        if is_query and "uploads(" in text and "aiRequests(" not in text:
+            names = {v.variable.name.value for v in operations[0].variable_definitions or ()}
+            return document_id, text, {n: PAGE_SIZE for n in names & {"first", "count"}}
     raise LookupError("no trusted document reads a page of uploads alone")
 
 
@@ -93,7 +93,7 @@ def instrument(stages: Stages) -> None:
         with stages.timing("serialization"):
             return dumps(value)
 
-    json_codec.dumps = timed_dumps  # type: ignore[assignment]
+    json_codec.dumps = timed_dumps
 
     plan_for = PreparedDocument.plan_for
 
@@ -344,9 +344,23 @@ def run_breakdown(
         out = Path(folder) / "breakdown.json"
         argv = [*taskset, sys.executable, str(Path(__file__).resolve()), "--out", str(out)]
         argv += ["--database-url", database_url, "--issuer", issuer, "--azp", azp, "--token", token]
-        argv += ["--requests", str(requests), "--origin-verify", origin_verify, "--uploads-bucket", uploads_bucket, "--s3-endpoint", s3_endpoint]
+        argv += [
+            "--requests",
+            str(requests),
+            "--origin-verify",
+            origin_verify,
+            "--uploads-bucket",
+            uploads_bucket,
+            "--s3-endpoint",
+            s3_endpoint,
+        ]
         done = subprocess.run(  # noqa: S603 - our own script and values
-            argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=timeout_seconds, check=False
+            argv,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=timeout_seconds,
+            check=False,
         )
         if done.returncode != 0:
             raise RuntimeError(f"the in-process breakdown failed: {done.stderr[-2000:]}")

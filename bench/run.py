@@ -363,7 +363,11 @@ def main(argv: list[str] | None = None) -> int:
                 None
                 if args.breakdown_requests <= 0 or (only and not only & {"page-id", "page-text"})
                 else _breakdown(
-                    twin, secrets, origin_verify=origin_verify, results=results, requests=args.breakdown_requests
+                    twin,
+                    secrets,
+                    origin_verify=origin_verify,
+                    results=results,
+                    requests=args.breakdown_requests,
                 )
             )
         finally:

@@ -125,8 +125,12 @@ def test_api_is_deployed_before_web() -> None:
 
 
 def test_the_order_check_catches_web_and_api_in_one_step() -> None:
-    together = [{"run": '.venv/bin/foundry deploy \\\n  --set services.web.image_tag="$IMAGE_TAG" \\\n'
-                 '  --set services.api.image_tag="$IMAGE_TAG"'}]
+    together = [
+        {
+            "run": '.venv/bin/foundry deploy \\\n  --set services.web.image_tag="$IMAGE_TAG" \\\n'
+            '  --set services.api.image_tag="$IMAGE_TAG"'
+        }
+    ]
     assert not _first_deploy_of("api", together) < _first_deploy_of("web", together)
 
 

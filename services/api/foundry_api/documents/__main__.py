@@ -75,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"documents: {exc}", file=sys.stderr)
         return 2
     if updated == manifest and args.manifest.exists():
-        print(f"{args.manifest}: current (release {manifest.latest_release}, {len(manifest.documents)} documents)")
+        print(
+            f"{args.manifest}: current (release {manifest.latest_release}, {len(manifest.documents)} documents)"
+        )
         return 0
     args.manifest.write_text(updated.render(), encoding="utf-8")
     print(

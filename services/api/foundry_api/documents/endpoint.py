@@ -29,7 +29,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from foundry_api.context import Context, Services
 from foundry_api.core import json_codec
 from foundry_api.core.graphql import masked
-from foundry_api.documents.prepared import PreparedDocument, Response as ResponseBody
+from foundry_api.documents.prepared import PreparedDocument
+from foundry_api.documents.prepared import Response as ResponseBody
 
 PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 _JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -97,7 +98,7 @@ class DocumentsEndpoint:
             )
             return
         sub_response = Response()
-        sub_response.status_code = None  # type: ignore[assignment] - as Strawberry's view makes it
+        sub_response.status_code = None  # type: ignore[assignment]  # as Strawberry's view makes it
         del sub_response.headers["content-length"]
         state = scope.get("state") or {}
         context = Context(
@@ -110,11 +111,13 @@ class DocumentsEndpoint:
         plan = prepared.plan_for(operation_name)
         try:
             result = await plan.execute(context=context, variables=variables)
-        except Exception as exc:  # noqa: BLE001 - Strawberry answers an executor's failure as a masked error
+        except Exception as exc:
             result = _failed(prepared, exc, context=context)
         body = json_codec.dumps(result)
         headers = [(b"content-length", str(len(body)).encode()), *_JSON_HEADERS, *sub_response.headers.raw]
-        await send({"type": "http.response.start", "status": sub_response.status_code or 200, "headers": headers})
+        await send(
+            {"type": "http.response.start", "status": sub_response.status_code or 200, "headers": headers}
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def _refuse_text(self, scope: Scope, send: Send) -> None:
@@ -167,7 +170,10 @@ def _failed(prepared: PreparedDocument, exc: Exception, *, context: Context) -> 
 
 
 async def _refuse(scope: Scope, send: Send, message: str) -> None:
-    error = {"message": message, "extensions": {"code": PERSISTED_QUERY_NOT_FOUND, "requestId": request_id_of(scope)}}
+    error = {
+        "message": message,
+        "extensions": {"code": PERSISTED_QUERY_NOT_FOUND, "requestId": request_id_of(scope)},
+    }
     body = json_codec.dumps({"errors": [error]})
     headers = [(b"content-length", str(len(body)).encode()), *_REFUSAL_HEADERS]
     await send({"type": "http.response.start", "status": 400, "headers": headers})

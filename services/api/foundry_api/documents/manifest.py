@@ -129,7 +129,9 @@ def load_compiler_output(path: Path) -> dict[str, str]:
     return dict(raw)
 
 
-def synced(manifest: Manifest, *, compiled: Mapping[str, str], retain_releases: int | None = None) -> Manifest:
+def synced(
+    manifest: Manifest, *, compiled: Mapping[str, str], retain_releases: int | None = None
+) -> Manifest:
     """The manifest after merging the compiler's output (see the module's docstring)."""
     retain = manifest.retain_releases if retain_releases is None else retain_releases
     if manifest.latest_release > 0 and dict(compiled) == manifest.current():

@@ -27,9 +27,9 @@ from graphql import (
     specified_rules,
     validate,
 )
+from strawberry.execution import optimized_is_awaitable
 from strawberry.schema._graphql_core import execution_context_class_kwargs
 from strawberry.utils.await_maybe import await_maybe
-from strawberry.execution import optimized_is_awaitable
 
 from foundry_api.context import Context
 from foundry_api.core.graphql import MAX_TOKENS, masked, validation_rules
@@ -72,7 +72,7 @@ class GraphQLCorePlan:
                 variable_values=variables,
                 operation_name=self._operation_name,
                 context_value=context,
-                is_awaitable=optimized_is_awaitable,
+                is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]  # as Strawberry passes it
                 operation_extensions=None,
                 **self._executor,
             )

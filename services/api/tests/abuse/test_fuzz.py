@@ -116,7 +116,9 @@ def _variables(trusted_documents: dict[str, str]) -> st.SearchStrategy[tuple[str
     return st.sampled_from(sorted(trusted_documents)).flatmap(for_document)
 
 
-def _fuzz_documents(target: RunningApi, gql: GraphQLClient, trusted_documents: dict[str, str], examples: int) -> None:
+def _fuzz_documents(
+    target: RunningApi, gql: GraphQLClient, trusted_documents: dict[str, str], examples: int
+) -> None:
     headers = _auth(gql)
 
     @settings(max_examples=examples, **FUZZ_SETTINGS)

@@ -75,12 +75,16 @@ def test_abuse_is_rejected_cheaply(
         assert response.status_code == 413, response.status_code
 
     viewer_only = next(i for i, t in trusted_documents.items() if t.lstrip().startswith("query"))
-    valid: dict[str, Any] = {"query": VALID} if mode == "any" else {"documentId": viewer_only, "variables": {"first": 1}}
+    valid: dict[str, Any] = (
+        {"query": VALID} if mode == "any" else {"documentId": viewer_only, "variables": {"first": 1}}
+    )
     trusted = mode == "trusted"
     figures = {
         "valid query (reference)": _median_ms(lambda: post(valid), ok),
         "256 KiB body": _median_ms(lambda: post(OVERSIZED), too_large),
-        "depth 42": _median_ms(lambda: post({"query": DEEP}), _refused_unread if trusted else _rejected_with("depth")),
+        "depth 42": _median_ms(
+            lambda: post({"query": DEEP}), _refused_unread if trusted else _rejected_with("depth")
+        ),
         "100 aliases": _median_ms(
             lambda: post({"query": ALIASES}), _refused_unread if trusted else _rejected_with("alias")
         ),

@@ -98,7 +98,9 @@ def _refused(response: httpx.Response) -> str:
 
 def test_trusted_only_refuses_unknown_ids_and_any_text(trusted: GraphQLClient, sub: str) -> None:
     assert "documentId" in _refused(trusted.post("{ viewer { id } }", sub=sub))
-    assert "Unknown document id 'not-a-known-id'" in _refused(trusted.post_document("not-a-known-id", sub=sub))
+    assert "Unknown document id 'not-a-known-id'" in _refused(
+        trusted.post_document("not-a-known-id", sub=sub)
+    )
     no_document = trusted.http.post(
         "/graphql", json={"variables": {}}, headers={"Authorization": f"Bearer {trusted.token(sub)}"}
     )

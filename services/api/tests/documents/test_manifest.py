@@ -47,7 +47,10 @@ def test_an_unchanged_output_changes_nothing() -> None:
 
 def test_staleness_names_what_differs() -> None:
     manifest = synced(Manifest(), compiled={**A, **B})
-    assert staleness(manifest, compiled={**A, **C}) == ["new in the web app: c1", "no longer in the web app: b1"]
+    assert staleness(manifest, compiled={**A, **C}) == [
+        "new in the web app: c1",
+        "no longer in the web app: b1",
+    ]
 
 
 def test_a_changed_text_under_a_known_id_is_refused() -> None:
@@ -81,7 +84,9 @@ def test_broken_compiler_output_is_a_clear_error(tmp_path: Path, content: str, p
 
 def test_a_broken_manifest_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "manifest.json"
-    path.write_text(json.dumps({"format": 1, "latest_release": 1, "documents": {"a": {"releases": [2], "text": "x"}}}))
+    path.write_text(
+        json.dumps({"format": 1, "latest_release": 1, "documents": {"a": {"releases": [2], "text": "x"}}})
+    )
     with pytest.raises(ManifestError, match="after latest_release"):
         load_manifest(path)
 
