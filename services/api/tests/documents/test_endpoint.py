@@ -162,3 +162,21 @@ def test_previous_releases_stay_trusted_until_they_age_out(
         assert client.post_document("new-viewer-uploads", sub=sub).json()["data"]["viewer"]["uploads"]
     aged = synced(manifest, compiled={"newer": "query Newer { viewer { id } }"})
     assert "old-viewer-id" not in aged.trusted() and "new-viewer-uploads" in aged.trusted()
+
+
+def test_resolvers_get_the_sub_response_strawberrys_view_gives_them() -> None:
+    import asyncio
+
+    from foundry_api.documents.endpoint import _sub_response
+    from foundry_api.schema import build_schema
+    from strawberry.asgi import GraphQL
+
+    theirs = asyncio.run(GraphQL(schema=build_schema()).get_sub_response(None))  # type: ignore[arg-type]
+    ours = _sub_response()
+    assert (ours.status_code, ours.headers.raw, ours.background) == (
+        theirs.status_code,
+        theirs.headers.raw,
+        theirs.background,
+    )
+    ours.headers["x-set-by-a-resolver"] = "1"
+    assert ours.raw_headers == [(b"x-set-by-a-resolver", b"1")]  # what the endpoint copies out
