@@ -6,12 +6,17 @@ concurrency for a bounded time, both through the edge (what users see) and strai
 the origin-verify header (so the edge's share shows):
 
 - page:     the Relay query reading a page of 20 uploads from Postgres;
+- page-id, page-text: the web app's own page of uploads (a trusted document), sent as the web app
+            sends it (its `documentId`) and as the same query's text (the dev path);
 - askai:    askAi against the stub upstream (50 ms);
 - create:   createUpload (a row plus a pre-signed PUT);
 - jwt:      the api's JWT verification alone (bench/baseline.py /verify);
 - baseline: the same SQL as `page` from Starlette + the api's own pool, no GraphQL, no auth;
 - stub, ai: the stub upstream alone, and the private ai service alone (its key, no api), so the
             share of each hop in askAi's latency shows.
+
+After them, bench/inprocess.py's breakdown of page-id and page-text in microseconds per request by
+stage (http, middleware, auth, plan, sql, serialization), printed and in the JSON.
 
 The api (and the baseline) run pinned to CPU 0; wrk and every other part of the twin to CPU 1.
 Results go to bench/results/bench-<time>.json with the machine's description.
@@ -41,8 +46,9 @@ from foundry_contract import INTERNAL_API_KEY_HEADER
 from foundry_twin.ai_stub import DEFAULT_MODEL
 from foundry_twin.faults.queries import ASK, CREATE, PAGE
 from foundry_twin.parts import STUB_API_KEY
-from foundry_twin.state import TwinPaths, TwinSecrets
+from foundry_twin.state import UPLOADS_BUCKET, TwinPaths, TwinSecrets
 from foundry_twin.testing import Client, RunningTwin, free_port, start_twin, twin_data_dir
+from inprocess import page_bodies, print_breakdown, run_breakdown, with_http
 
 BENCH = Path(__file__).resolve().parent
 WRK_SCRIPT = BENCH / "wrk.lua"
@@ -201,6 +207,10 @@ def _scenarios(
     }
     users = {"page": "bench-page", "askai": "bench-ai", "create": "bench-create"}
     found: list[Scenario] = []
+    # -- trusted documents: the web app's page by documentId, and as text (bench/inprocess.py)
+    for name, body in page_bodies().items():
+        bodies[name], users[name] = body, users["page"]
+    # -- end trusted documents
     for name, body in bodies.items():
         found.append(Scenario(name, "api", f"{api}/graphql", body, users[name], origin_verify))
         found.append(Scenario(name, "edge", f"{twin.url}/graphql", body, users[name]))
@@ -237,12 +247,13 @@ def _ratios(results: list[Result], concurrencies: list[int]) -> dict[str, Any]:
     ratios: dict[str, Any] = {}
     for path in ("api", "edge"):
         for c in concurrencies:
-            page, base = find("page", path, c), find("baseline", "baseline", c)
-            if page and base and base.rps and base.p99_ms:
-                ratios[f"page_{path}/baseline@c{c}"] = {
-                    "throughput": round(page.rps / base.rps, 3),
-                    "p99": round(page.p99_ms / base.p99_ms, 2),
-                }
+            for name in ("page", "page-id", "page-text"):
+                page, base = find(name, path, c), find("baseline", "baseline", c)
+                if page and base and base.rps and base.p99_ms:
+                    ratios[f"{name}_{path}/baseline@c{c}"] = {
+                        "throughput": round(page.rps / base.rps, 3),
+                        "p99": round(page.p99_ms / base.p99_ms, 2),
+                    }
         ask, stub = find("askai", path, 1), find("stub", "stub", 1)
         if ask:
             ratios[f"askai_{path}_p50_over_stub_ms@c1"] = round(ask.p50_ms - STUB_LATENCY_MS, 2)
@@ -253,6 +264,29 @@ def _ratios(results: list[Result], concurrencies: list[int]) -> dict[str, Any]:
     if ai and stub:
         ratios["ai_p50_over_measured_stub_ms@c1"] = round(ai.p50_ms - stub.p50_ms, 2)
     return ratios
+
+
+def _breakdown(
+    twin: RunningTwin, secrets: TwinSecrets, *, origin_verify: str, results: list[Result], requests: int
+) -> dict[str, Any]:
+    """bench/inprocess.py against this twin's Postgres, pinned like the api; http from wrk's c=1."""
+    urls = twin.state["urls"]
+    pg_port = urls["postgres"].rsplit(":", 1)[1]
+    breakdown = run_breakdown(
+        taskset=[TASKSET, "-c", API_CPU],
+        database_url=(
+            f"postgresql://foundry:{quote(secrets.postgres_password, safe='')}@127.0.0.1:{pg_port}/foundry"
+        ),
+        issuer=urls["issuer"],
+        azp=twin.url,
+        token=Client(twin.url, "bench-page").token,
+        origin_verify=origin_verify,
+        uploads_bucket=UPLOADS_BUCKET,
+        s3_endpoint=urls["s3"],
+        requests=requests,
+    )
+    p50 = {r.scenario: r.p50_ms for r in results if r.path == "api" and r.concurrency == 1}
+    return with_http(breakdown, p50_ms=p50)
 
 
 def _print_table(results: list[Result]) -> None:
@@ -273,6 +307,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", default="1,16,64", help="comma-separated (default 1,16,64)")
     parser.add_argument("--only", default="", help="comma-separated scenario names (default: all)")
     parser.add_argument("--out", type=Path, default=BENCH / "results")
+    parser.add_argument(
+        "--breakdown-requests",
+        type=int,
+        default=1500,
+        help="requests per path in the in-process breakdown (bench/inprocess.py; 0 skips it)",
+    )
     args = parser.parse_args(argv)
     if not (Path(WRK).exists() and Path(TASKSET).exists()):
         print(
@@ -319,6 +359,17 @@ def main(argv: list[str] | None = None) -> int:
                             f"p50 {result.p50_ms:.2f}  p99 {result.p99_ms:.2f} ms  errors {result.errors}",
                             flush=True,
                         )
+            breakdown = (
+                None
+                if args.breakdown_requests <= 0 or (only and not only & {"page-id", "page-text"})
+                else _breakdown(
+                    twin,
+                    secrets,
+                    origin_verify=origin_verify,
+                    results=results,
+                    requests=args.breakdown_requests,
+                )
+            )
         finally:
             twin.stop()
     machine["loadavg_at_end"] = os.getloadavg()
@@ -329,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     for key, value in ratios.items():
         print(f"  {key}: {value}")
+    if breakdown is not None:
+        print_breakdown(breakdown)
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / f"bench-{time.strftime('%Y%m%d-%H%M%S', time.localtime(started))}.json"
     out.write_text(
@@ -340,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
                 "machine": machine,
                 "results": [asdict(r) for r in results],
                 "ratios": ratios,
+                "breakdown_us": breakdown,
             },
             indent=2,
         )

@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import react from "@vitejs/plugin-react";
 import { defineConfig, loadEnv } from "vite";
+import relay from "vite-plugin-relay";
 import { checkDeployedKey, devSignInFor } from "./src/buildMode.ts";
 
 // `npm run dev` serves the app on :5173 and forwards the backend paths to the local twin's edge,
@@ -13,7 +14,8 @@ export default defineConfig(({ mode }) => {
   checkDeployedKey(mode, key);
   return {
     base: "/",
-    plugins: [react()],
+    // relay: each graphql`` tag becomes an import of its compiled artifact (npm run relay writes them).
+    plugins: [react(), relay],
     // A compile-time constant: with `false` the bundler drops the dev sign-in branch and its module.
     define: { __DEV_SIGN_IN__: JSON.stringify(devSignInFor(mode)) },
     build: {

@@ -16,3 +16,24 @@ def test_readme_env_table_is_current() -> None:
         "services/api/README.md's variable table is stale; regenerate it with:\n"
         "  .venv/bin/python -m foundry_contract.docs api services/api/README.md"
     )
+
+
+def test_the_image_carries_the_trusted_documents_manifest() -> None:
+    """The Dockerfile pip-installs services/api as a wheel (tools/tests/test_dockerfiles.py), and hatch
+    puts every file of a wheel package in it that git does not ignore: the manifest is package data."""
+    import subprocess
+    import tomllib
+
+    manifest = SERVICE_ROOT / "foundry_api" / "documents" / "manifest.json"
+    wheel = tomllib.loads((SERVICE_ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]
+    packages = wheel["wheel"]["packages"]
+    assert any(manifest.is_relative_to(SERVICE_ROOT / package) for package in packages), packages
+    tracked = subprocess.run(
+        ["git", "ls-files", "--error-unmatch", str(manifest)],
+        cwd=SERVICE_ROOT,
+        capture_output=True,
+        check=False,
+    )
+    assert tracked.returncode == 0, "manifest.json must be committed"
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(manifest)], cwd=SERVICE_ROOT, check=False)
+    assert ignored.returncode == 1, "a git-ignored file is left out of the wheel"
