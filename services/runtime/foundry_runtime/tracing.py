@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     import httpx
     from opentelemetry.propagators.textmap import TextMapPropagator
     from starlette.applications import Starlette
-    from starlette.types import ASGIApp, Scope
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -301,21 +301,32 @@ class Tracing:
         return self.provider.get_tracer(name)
 
     def instrument_app(self, app: Starlette) -> None:
-        """The server span around the whole app, Starlette's own error handling included (its 500s
-        and their JSON bodies are inside the span), as opentelemetry-instrumentation-starlette does."""
+        """The server span around everything `app` does when called: Starlette's own error handling
+        (its 500s and their JSON bodies) and any path the app's class dispatches before Starlette's
+        middleware stack (the api's lean route for trusted documents) are inside it.
+
+        The app stays the same object (callers keep `app.state`, `app.router`): its class becomes a
+        subclass whose `__call__` runs the original inside the ASGI server-span middleware, since
+        Python looks `__call__` up on the class, not on the instance.
+        """
         if self.provider is None:
             return
-        build = app.build_middleware_stack
+        original = type(app)
+        untraced = original.__call__
+
+        async def call_untraced(scope: Scope, receive: Receive, send: Send) -> None:
+            await untraced(app, scope, receive, send)
+
+        traced = self.instrument_asgi(call_untraced)
+
+        async def call_traced(_self: Starlette, scope: Scope, receive: Receive, send: Send) -> None:
+            await traced(scope, receive, send)
+
+        app.__class__ = type(f"Traced{original.__name__}", (original,), {"__call__": call_traced})
+
+    def instrument_asgi(self, app: ASGIApp) -> ASGIApp:
+        """`app` inside a server span, for an ASGI app that is not a Starlette one."""
         provider = self.provider
-
-        def traced_stack() -> ASGIApp:
-            return self.instrument_asgi(build(), provider=provider)
-
-        app.build_middleware_stack = traced_stack  # type: ignore[method-assign]
-
-    def instrument_asgi(self, app: ASGIApp, *, provider: TracerProvider | None = None) -> ASGIApp:
-        """`app` inside a server span (an ASGI app that is not a Starlette one: the edge's router)."""
-        provider = provider or self.provider
         if provider is None:
             return app
         from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware

@@ -120,7 +120,8 @@ class UpstreamClient:
         self._url = base_url.rstrip("/") + "/chat/completions"
         self.model = model
         tracing = tracing or Tracing.off()
-        self._tracer = tracing.tracer(__name__)
+        # None when tracing is off: the call then skips the span machinery altogether.
+        self._tracer = tracing.tracer(__name__) if tracing.enabled else None
         self._capture_content = capture_message_content
         upstream = httpx.URL(self._url)
         self._server_address = upstream.host
@@ -147,6 +148,8 @@ class UpstreamClient:
     async def chat(
         self, *, prompt: str, max_tokens: int, user: str | None, request_id: str | None
     ) -> UpstreamAnswer:
+        if self._tracer is None:
+            return await self._chat(prompt=prompt, max_tokens=max_tokens, user=user, request_id=request_id)
         with self._tracer.start_as_current_span(
             f"{GEN_AI_OPERATION} {self.model}", kind=trace.SpanKind.CLIENT, record_exception=False
         ) as span:
