@@ -23,6 +23,7 @@ import pytest
 from foundry_api.core import migrate
 from foundry_api.core.config import Settings
 from foundry_api.main import Lifecycle, create_app
+from foundry_runtime.tracing import Tracing
 from foundry_twin.buckets import ensure_uploads_bucket
 from foundry_twin.issuer import LocalIssuer
 from foundry_twin.postgres import PostgresServer
@@ -189,10 +190,12 @@ class RunningApi:
         self.server.stop()
 
 
-def start_api(settings: Settings, *, trusted_documents: dict[str, str] | None = None) -> RunningApi:
+def start_api(
+    settings: Settings, *, trusted_documents: dict[str, str] | None = None, tracing: Tracing | None = None
+) -> RunningApi:
     lifecycle = Lifecycle()
     server = BackgroundServer(
-        create_app(settings, lifecycle=lifecycle, trusted_documents=trusted_documents),
+        create_app(settings, lifecycle=lifecycle, trusted_documents=trusted_documents, tracing=tracing),
         name="api",
         startup_timeout=SERVER_START_SECONDS,
         shutdown_timeout=15,
@@ -235,17 +238,21 @@ def start_api_with(
     started: list[RunningApi] = []
 
     def start(
-        *, database_url: str, trusted_documents: dict[str, str] | None = None, **overrides: Any
+        *,
+        database_url: str,
+        trusted_documents: dict[str, str] | None = None,
+        tracing: Tracing | None = None,
+        **overrides: Any,
     ) -> RunningApi:
         running = start_api(
             make_settings(
                 database_url=database_url,
                 issuer=issuer,
                 s3_endpoint=s3_endpoint,
-                ai_url=ai_stub.url,
-                **overrides,
+                **{"ai_url": ai_stub.url, **overrides},
             ),
             trusted_documents=trusted_documents,
+            tracing=tracing,
         )
         started.append(running)
         return running

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from foundry_runtime.trace_context import current_trace_id
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
@@ -59,12 +60,13 @@ def masked(error: GraphQLError, *, request_id: str | None) -> GraphQLError:
         source=error.source,
         positions=error.positions,
         path=error.path,
-        extensions={"code": "INTERNAL", "requestId": request_id},
+        extensions={"code": "INTERNAL", "requestId": request_id, "traceId": current_trace_id()},
     )
 
 
 class MaskUnexpectedErrors(MaskErrors):
-    """Replaces unexpected errors with a generic message plus the request id, and logs the real one."""
+    """Replaces unexpected errors with a generic message plus the request and trace ids, and logs the
+    real one."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=lambda error: not is_expected(error))
