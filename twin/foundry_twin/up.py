@@ -16,6 +16,7 @@ from foundry_twin.parts import UpstreamChoice, build_parts
 from foundry_twin.postgres import PostgresError
 from foundry_twin.state import TwinPaths, TwinSecrets, write_private
 from foundry_twin.supervisor import PartFailedError, Supervisor
+from foundry_twin.trace_backend.part import TraceBackendMissingError
 
 
 class TwinError(RuntimeError):
@@ -90,7 +91,7 @@ def run_twin(
                 upstream=upstream,
                 web_acl_template=web_acl_template,
             )
-        except PostgresError as error:
+        except (PostgresError, TraceBackendMissingError) as error:
             raise TwinError(str(error)) from None
         parts = plan.parts
         supervisor = Supervisor(parts=parts, log_dir=paths.logs, report=report)
@@ -118,6 +119,7 @@ def run_twin(
                     indent=2,
                 ),
             )
+            report(f"traces: {plan.urls['traces']}   (the trace UI; `foundry trace --last 5` in a terminal)")
             report(f"Foundry is up in {time.monotonic() - started:.1f} s: {plan.site}   (Ctrl-C to stop)")
             supervisor.watch()
             report("stopping ...")
