@@ -26,10 +26,12 @@ from foundry_contract.env import (
     ENV_VARS,
     MIGRATION_RUNNER_ONLY,
     RDS_CA_BUNDLE_PATH,
+    TRACING_ENV_VARS,
     UNSET_AUTHORIZED_PARTY,
     EnvVar,
     Service,
     env_vars_for,
+    settings_vars_for,
 )
 from foundry_contract.timeouts import ALB_IDLE_TIMEOUT_SECONDS, SERVER_KEEP_ALIVE_SECONDS
 
@@ -50,6 +52,7 @@ __all__ = [
     "SERVER_KEEP_ALIVE_SECONDS",
     "SPA_FALLBACK_DOCUMENT",
     "STATIC_ASSETS_PATTERN",
+    "TRACING_ENV_VARS",
     "UNSET_AUTHORIZED_PARTY",
     "UPLOAD_CORS_RULE",
     "CorsRule",
@@ -57,5 +60,6 @@ __all__ = [
     "Service",
     "content_security_policy",
     "env_vars_for",
+    "settings_vars_for",
     "uploads_origins",
 ]

@@ -111,15 +111,3 @@ def test_serves_on_port_logs_json_and_metrics_and_drains_on_sigterm() -> None:
         made: ("foundry_ai.access", "GET", "/healthz", 200),
         "entry-1": ("foundry_ai.access", "POST", "/v1/complete", 200),
     }
-
-
-def test_keeps_idle_connections_longer_than_every_load_balancer() -> None:
-    """uvicorn's default keep-alive (5 s) is below the ALB's idle timeout (60 s): the ALB then reuses
-    a socket ai has closed and answers 502. infra/tests/test_compute.py checks the ALB side."""
-    from foundry_ai.__main__ import uvicorn_config
-    from foundry_ai.main import Lifecycle
-    from foundry_contract import ALB_IDLE_TIMEOUT_SECONDS
-    from tests.conftest import make_settings
-
-    config = uvicorn_config(make_settings(), Lifecycle())
-    assert config.timeout_keep_alive > ALB_IDLE_TIMEOUT_SECONDS

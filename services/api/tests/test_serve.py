@@ -103,22 +103,3 @@ def test_sigterm_drains_in_flight_requests(
         "/graphql",
         200,
     )
-
-
-def test_keeps_idle_connections_longer_than_every_load_balancer(
-    issuer: LocalIssuer, s3_endpoint: str
-) -> None:
-    """uvicorn's default keep-alive (5 s) is below the ALB's idle timeout (60 s): the ALB then reuses
-    a socket api has closed and answers 502. infra/tests/test_compute.py checks the ALB side."""
-    from foundry_api.__main__ import uvicorn_config
-    from foundry_contract import ALB_IDLE_TIMEOUT_SECONDS
-    from tests.conftest import make_settings
-
-    settings = make_settings(
-        database_url="postgresql://unused@127.0.0.1:9/unused",
-        issuer=issuer,
-        s3_endpoint=s3_endpoint,
-        ai_url="http://127.0.0.1:9",
-    )
-    config = uvicorn_config(object(), settings=settings)
-    assert config.timeout_keep_alive > ALB_IDLE_TIMEOUT_SECONDS
