@@ -109,6 +109,7 @@ def build_parts(
     urls = {name: f"http://127.0.0.1:{ports[name]}" for name in ports}
     traces = TraceBackend(http_port=free_port(), grpc_port=free_port(), data_dir=paths.traces)
     urls["traces"] = traces.url
+    urls["traces-grpc"] = f"http://127.0.0.1:{traces.grpc_port}"
     version = twin_version()
 
     postgres = PostgresServer(
