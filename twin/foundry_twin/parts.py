@@ -56,6 +56,31 @@ class UpstreamChoice:
         )
 
 
+@dataclass(frozen=True, kw_only=True)
+class TracingChoice:
+    """Every request traced, as in dev; FOUNDRY_TRACES=off turns the services' tracing off and
+    FOUNDRY_TRACES=RATIO (0 to 1, e.g. prod's 0.05) samples that share of new traces: `make bench`
+    measures what tracing costs with them. The trace backend runs in every case."""
+
+    enabled: bool = True
+    sample_ratio: float | None = None
+
+    @classmethod
+    def from_environment(cls) -> "TracingChoice":
+        raw = os.environ.get("FOUNDRY_TRACES", "").strip().lower()
+        if raw in ("", "on", "1"):
+            return cls()
+        if raw == "off":
+            return cls(enabled=False)
+        try:
+            ratio = float(raw)
+        except ValueError:
+            ratio = -1.0
+        if not 0.0 <= ratio <= 1.0:
+            raise ValueError(f"FOUNDRY_TRACES must be on, off or a sampling ratio from 0 to 1, not {raw!r}")
+        return cls(sample_ratio=ratio)
+
+
 def twin_server_parameters() -> dict[str, str]:
     """The twin stands in for dev: its Postgres runs with dev's parameter group settings (statement
     and idle-transaction timeouts). Dev keeps the contract's defaults, which the CDK app passes to the
@@ -103,6 +128,7 @@ def build_parts(
     web_root: Path,
     upstream: UpstreamChoice,
     web_acl_template: Path | None = None,
+    tracing: TracingChoice | None = None,
 ) -> TwinPlan:
     site = f"http://127.0.0.1:{port}"
     ports = {name: free_port() for name in ("postgres", "s3", "upstream", "issuer", "ai", "api")}
@@ -111,6 +137,8 @@ def build_parts(
     urls["traces"] = traces.url
     urls["traces-grpc"] = f"http://127.0.0.1:{traces.grpc_port}"
     version = twin_version()
+    tracing = tracing or TracingChoice()
+    endpoint = traces.otlp_endpoint if tracing.enabled else None
 
     postgres = PostgresServer(
         data_dir=paths.postgres,
@@ -208,8 +236,9 @@ def build_parts(
                 upstream_base_url=upstream_url,
                 upstream_model=upstream.model or DEFAULT_MODEL,
                 upstream_api_key=upstream.api_key or STUB_API_KEY,
-                traces_endpoint=traces.otlp_endpoint,
+                traces_endpoint=endpoint,
                 version=version,
+                sample_ratio=tracing.sample_ratio,
             ),
             ready=http_probe(f"{urls['ai']}{HEALTH_PATH}"),
             detail=f"{urls['ai']} (private: X-Internal-Api-Key only, no edge route)",
@@ -231,8 +260,9 @@ def build_parts(
                 origin_verify_secret=secrets.origin_verify,
                 ai_url=urls["ai"],
                 internal_api_key=secrets.internal_api_key,
-                traces_endpoint=traces.otlp_endpoint,
+                traces_endpoint=endpoint,
                 version=version,
+                sample_ratio=tracing.sample_ratio,
             ),
             # /readyz answers only with the edge's header, as on App Runner.
             ready=http_probe(
@@ -262,7 +292,12 @@ def build_parts(
                 "--uploads-origin",
                 urls["s3"],
             ),
-            env=tracing_env(service="edge", endpoint=traces.otlp_endpoint, version=version),
+            env=tracing_env(
+                service="edge",
+                endpoint=endpoint,
+                version=version,
+                sample_ratio=tracing.sample_ratio,
+            ),
             ready=http_probe(f"{site}/__edge/health"),
             detail=f"{site} (CloudFront's behaviors: /graphql, /api/* → api; the rest → web)",
         )

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from foundry_twin.parts import UpstreamChoice, build_parts
+from foundry_twin.parts import TracingChoice, UpstreamChoice, build_parts
 from foundry_twin.postgres import PostgresError
 from foundry_twin.state import TwinPaths, TwinSecrets, write_private
 from foundry_twin.supervisor import PartFailedError, Supervisor
@@ -74,6 +74,7 @@ def run_twin(
         raise TwinError(f"the web build is missing ({web_root}/index.html); run `make setup` first")
     try:
         upstream = UpstreamChoice.from_environment()
+        tracing = TracingChoice.from_environment()
     except ValueError as error:
         raise TwinError(str(error)) from None
     check_port_free(port)
@@ -90,6 +91,7 @@ def run_twin(
                 web_root=web_root,
                 upstream=upstream,
                 web_acl_template=web_acl_template,
+                tracing=tracing,
             )
         except (PostgresError, TraceBackendMissingError) as error:
             raise TwinError(str(error)) from None
