@@ -48,10 +48,7 @@ def main() -> int:
         port=settings.port,
         graceful_shutdown_seconds=graceful_shutdown_seconds(settings),
     )
-    try:
-        DrainingServer(config, lifecycle=lifecycle).run()
-    finally:
-        tracing.shutdown()
+    DrainingServer(config, lifecycle=lifecycle, after_drain=tracing.shutdown).run()
     return 0
 
 

@@ -50,10 +50,7 @@ def serve(settings: Settings) -> int:
         app, host=settings.host, port=settings.port, graceful_shutdown_seconds=GRACEFUL_SHUTDOWN_SECONDS
     )
     tune_gc()
-    try:
-        DrainingServer(config, lifecycle=lifecycle).run()
-    finally:
-        tracing.shutdown()
+    DrainingServer(config, lifecycle=lifecycle, after_drain=tracing.shutdown).run()
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Callable
 from types import FrameType
 from typing import Protocol
 
@@ -37,12 +39,23 @@ def uvicorn_config(app: ASGIApp, *, host: str, port: int, graceful_shutdown_seco
 
 
 class DrainingServer(uvicorn.Server):
-    """Flips /readyz to 503 the moment SIGTERM arrives, before uvicorn stops accepting and drains."""
+    """Flips /readyz to 503 the moment SIGTERM arrives, before uvicorn stops accepting and drains;
+    once drained, `after_drain` runs (the tracer's flush of its last spans)."""
 
-    def __init__(self, config: uvicorn.Config, *, lifecycle: Drains) -> None:
+    def __init__(
+        self, config: uvicorn.Config, *, lifecycle: Drains, after_drain: Callable[[], None] | None = None
+    ) -> None:
         super().__init__(config)
         self.lifecycle = lifecycle
+        self.after_drain = after_drain
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self.lifecycle.draining = True
         super().handle_exit(sig, frame)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets=sockets)
+        # Here, not after run(): uvicorn re-raises the SIGTERM it caught once serving ends, which ends
+        # the process before any code after run() (a `finally`) could send what is still buffered.
+        if self.after_drain is not None:
+            self.after_drain()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 
 from foundry_contract import ALB_IDLE_TIMEOUT_SECONDS
@@ -33,3 +34,21 @@ def test_sigterm_turns_readiness_off_before_uvicorn_drains() -> None:
     server.handle_exit(signal.SIGTERM, None)
     assert lifecycle.draining is True
     assert server.should_exit is True
+
+
+async def test_after_draining_the_last_spans_are_sent() -> None:
+    flushed: list[bool] = []
+    server = DrainingServer(
+        uvicorn_config(Starlette(), host="127.0.0.1", port=0, graceful_shutdown_seconds=1),
+        lifecycle=_Lifecycle(),
+        after_drain=lambda: flushed.append(server.started),
+    )
+    serving = asyncio.create_task(server.serve())
+    for _ in range(500):  # bounded: up to 5 s for uvicorn to bind
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    assert flushed == []
+    server.should_exit = True
+    await asyncio.wait_for(serving, timeout=10)
+    assert flushed == [True]
