@@ -10,7 +10,6 @@ from foundry_runtime.server import DrainingServer, uvicorn_config
 from foundry_runtime.tracing import TracingConfigError, configure_tracing, package_version
 
 from foundry_ai.core.config import ConfigError, Settings, load_settings
-from foundry_ai.main import Lifecycle, create_app
 
 # App Runner documents no grace period; ECS defaults to 30 s. In-flight completions are bounded by
 # AI_DEADLINE_SECONDS (default 25), so waiting a little longer lets them finish.
@@ -40,6 +39,10 @@ def main() -> int:
     except TracingConfigError as exc:
         print(f"foundry-ai: invalid configuration: {exc}", file=sys.stderr)
         return 2
+    # Imported once tracing is configured: FastAPI imports opentelemetry.propagate, which reads
+    # OTEL_PROPAGATORS as it loads (foundry_runtime.tracing).
+    from foundry_ai.main import Lifecycle, create_app
+
     lifecycle = Lifecycle()
     app = create_app(settings, lifecycle=lifecycle, tracing=tracing)
     config = uvicorn_config(

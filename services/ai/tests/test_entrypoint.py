@@ -194,7 +194,11 @@ def test_traced_it_exports_by_otlp_and_every_request_log_line_names_the_trace(pr
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("OTEL_TRACES_SAMPLER_ARG", "ten percent"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "thrift")],
+    [
+        ("OTEL_TRACES_SAMPLER_ARG", "ten percent"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "thrift"),
+        ("OTEL_PROPAGATORS", "tracecontext,b3"),
+    ],
 )
 def test_a_bad_tracing_variable_exits_2_with_one_line(variable: str, value: str) -> None:
     result = subprocess.run(

@@ -32,9 +32,6 @@ def tune_gc() -> None:
 
 
 def serve(settings: Settings) -> int:
-    # Imported here so `migrate` does not pay for loading the whole GraphQL app.
-    from foundry_api.main import Lifecycle, create_app
-
     try:
         tracing = configure_tracing(
             service_name="api",
@@ -44,6 +41,10 @@ def serve(settings: Settings) -> int:
     except TracingConfigError as exc:
         print(f"foundry-api: invalid configuration: {exc}", file=sys.stderr)
         return 2
+    # Imported here so `migrate` does not pay for loading the whole GraphQL app, and once tracing is
+    # configured (its libraries read OTEL_PROPAGATORS as they load: foundry_runtime.tracing).
+    from foundry_api.main import Lifecycle, create_app
+
     lifecycle = Lifecycle()
     app = create_app(settings, lifecycle=lifecycle, tracing=tracing)
     config = uvicorn_config(

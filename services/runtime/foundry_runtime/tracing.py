@@ -5,6 +5,10 @@ read here rather than left to the SDK so a bad value stops the service with one 
 a warning and a silent fallback. With no OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_SDK_DISABLED=true)
 tracing is off: `Tracing.off()` instruments nothing, so the request path pays nothing.
 
+Nothing here imports `opentelemetry.propagate` before the configuration is read: that module reads
+OTEL_PROPAGATORS when first imported and raises on a name it does not know, so an entry point calls
+`configure_tracing` before it imports its app (FastAPI imports it too).
+
 A `Tracing` holds its own TracerProvider (service.name and the rest of the resource) and instruments
 what it is handed: an ASGI app (`instrument_app`: the outermost layer, so every route and every
 middleware's early answer is inside the server span), an httpx client (`instrument_httpx`: a client
@@ -21,15 +25,10 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urlsplit
 
-import httpx
-from opentelemetry import propagate, trace
-from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-from opentelemetry.propagators.composite import CompositePropagator
-from opentelemetry.propagators.textmap import TextMapPropagator
+from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
@@ -41,8 +40,12 @@ from opentelemetry.sdk.trace.sampling import (
     Sampler,
     TraceIdRatioBased,
 )
-from starlette.applications import Starlette
-from starlette.types import ASGIApp, Scope
+
+if TYPE_CHECKING:
+    import httpx
+    from opentelemetry.propagators.textmap import TextMapPropagator
+    from starlette.applications import Starlette
+    from starlette.types import ASGIApp, Scope
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +209,8 @@ def sampler_for(config: TracingConfig) -> Sampler:
 
 
 def propagator_for(names: tuple[str, ...]) -> TextMapPropagator:
+    from opentelemetry.propagators.composite import CompositePropagator
+
     chosen: list[TextMapPropagator] = []
     for name in names:
         if name == "tracecontext":
@@ -281,6 +286,8 @@ class Tracing:
         )
         provider.add_span_processor(processor)
         # The propagator is process-wide in OpenTelemetry (instrumentations call propagate.inject).
+        from opentelemetry import propagate
+
         propagate.set_global_textmap(propagator_for(config.propagators))
         return cls(provider=provider, config=config)
 
@@ -311,6 +318,8 @@ class Tracing:
         provider = provider or self.provider
         if provider is None:
             return app
+        from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
         traced: ASGIApp = OpenTelemetryMiddleware(
             app,
             default_span_details=_route_span_name,
@@ -323,6 +332,8 @@ class Tracing:
     def instrument_httpx(self, client: httpx.AsyncClient) -> None:
         """A client span per request `client` sends, and the trace context in its headers."""
         if self.provider is not None:
+            from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
             HTTPXClientInstrumentor.instrument_client(client, tracer_provider=self.provider)
 
     def shutdown(self) -> None:
