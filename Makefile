@@ -26,6 +26,12 @@ $(VENV_SERVICES)/.installed: $(VENV)/.installed requirements-services.lock $(PYP
 	@scripts/bootstrap-venv $(VENV_SERVICES) requirements-services.lock
 	@touch $@
 
+# The twin's trace backend (Arize Phoenix) in a venv of its own: its pins clash with the services'.
+VENV_PHOENIX := .venv-phoenix
+$(VENV_PHOENIX)/.installed: $(VENV)/.installed requirements-phoenix.lock
+	@scripts/bootstrap-venv $(VENV_PHOENIX) requirements-phoenix.lock
+	@touch $@
+
 node_modules/.installed: package.json package-lock.json
 	@scripts/npm-install .
 	@touch $@
@@ -42,7 +48,7 @@ services/web/node_modules/.installed: services/web/package.json services/web/pac
 	@scripts/npm-install services/web
 	@touch $@
 
-setup: $(VENV)/.installed $(VENV_SERVICES)/.installed node_modules/.installed services/web/dist/index.html ## install everything (venv, CDK CLI, web build, Postgres)
+setup: $(VENV)/.installed $(VENV_SERVICES)/.installed $(VENV_PHOENIX)/.installed node_modules/.installed services/web/dist/index.html ## install everything (venv, CDK CLI, web build, Postgres)
 	@scripts/ensure-system-packages
 	@scripts/bootstrap-checkov
 

@@ -40,8 +40,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import cpu
 import httpx
 import jwt
+import tracing_cost
 from foundry_contract import INTERNAL_API_KEY_HEADER
 from foundry_twin.ai_stub import DEFAULT_MODEL
 from foundry_twin.faults.queries import ASK, CREATE, PAGE
@@ -289,6 +291,66 @@ def _breakdown(
     return with_http(breakdown, p50_ms=p50)
 
 
+# -- per-process CPU and the cost of tracing (issue 17): bench/cpu.py, bench/tracing_cost.py
+def _pin(twin: RunningTwin) -> None:
+    for name, pid in twin.state["pids"].items():
+        _taskset(API_CPU if name == "api" else LOAD_CPU, pid)
+
+
+def _measure_with_cpu(
+    scenario: Scenario, token: str | None, concurrency: int, seconds: float, pids: dict[str, int]
+) -> tuple[Result, dict[str, Any]]:
+    """The run, and each part's CPU ms per request over it (its own /proc counters, before/after)."""
+    before = cpu.snapshot(pids)
+    result = _measure(scenario, token, concurrency, seconds)
+    after = cpu.snapshot(pids)
+    row = {
+        "scenario": scenario.name,
+        "path": scenario.path,
+        "concurrency": concurrency,
+        "requests": result.requests,
+        "cpu_ms_per_request": cpu.per_request(before, after, requests=result.requests),
+    }
+    return result, row
+
+
+def _edge_measure(seconds: float, warmup: float) -> tracing_cost.Measure:
+    def measure(twin: RunningTwin, name: str, token: str, concurrency: int) -> tracing_cost.Run:
+        scenario = next(s for s in _scenarios(twin, "", "", "", "") if (s.name, s.path) == (name, "edge"))
+        if warmup > 0:
+            _wrk(scenario, token=token, concurrency=concurrency, seconds=warmup)
+        r = _measure(scenario, token, concurrency, seconds)
+        return tracing_cost.Run(
+            requests=r.requests, rps=r.rps, p50_ms=r.p50_ms, p99_ms=r.p99_ms, errors=r.errors
+        )
+
+    return measure
+
+
+def _print_cpu(rows: list[dict[str, Any]]) -> None:
+    parts = [name for name in cpu.PARTS if any(name in row["cpu_ms_per_request"] for row in rows)]
+    print(
+        f"\nCPU ms per request\n{'scenario':<9} {'path':<9} {'conc':>4} "
+        + " ".join(f"{p:>11}" for p in parts)
+    )
+    for row in rows:
+        values = row["cpu_ms_per_request"]
+        cells = " ".join(f"{values[p]:>11.3f}" if p in values else f"{'-':>11}" for p in parts)
+        print(f"{row['scenario']:<9} {row['path']:<9} {row['concurrency']:>4} {cells}")
+
+
+def _print_tracing(cost: dict[str, Any]) -> None:
+    print(f"\ntracing cost (edge, FOUNDRY_TRACES off / prod {cost['prod_sample_ratio']:g} / all):")
+    for row in cost["runs"]:
+        print(
+            f"  {row['setting']:<5} {row['scenario']:<7} c={row['concurrency']:<3} {row['rps']:>9.1f} req/s  p99 {row['p99_ms']:.2f} ms"
+        )
+    for scenario, lost in cost["overhead_percent"].items():
+        print(
+            f"  {scenario}: throughput lost vs off: " + ", ".join(f"{k} {v:+.1f}%" for k, v in lost.items())
+        )
+
+
 def _print_table(results: list[Result]) -> None:
     print(
         f"\n{'scenario':<9} {'path':<9} {'conc':>4} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
@@ -313,6 +375,12 @@ def main(argv: list[str] | None = None) -> int:
         default=1500,
         help="requests per path in the in-process breakdown (bench/inprocess.py; 0 skips it)",
     )
+    parser.add_argument(
+        "--tracing-concurrency",
+        type=int,
+        default=16,
+        help="concurrency of the tracing-cost runs (default 16)",
+    )
     args = parser.parse_args(argv)
     if not (Path(WRK).exists() and Path(TASKSET).exists()):
         print(
@@ -323,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     only = {s for s in args.only.split(",") if s}
     pinning = (
         f"api and baseline pinned to CPU {API_CPU}; wrk (1 thread) and every other twin part "
-        f"(edge, postgres, ai, stub, issuer, s3) on CPU {LOAD_CPU}"
+        f"(edge, postgres, ai, stub, issuer, s3, traces) on CPU {LOAD_CPU}"
     )
     started = time.time()
     with twin_data_dir() as data_dir:
@@ -332,8 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         try:
             state = twin.state
-            for name, pid in state["pids"].items():
-                _taskset(API_CPU if name == "api" else LOAD_CPU, pid)
+            _pin(twin)
             secrets = TwinSecrets.load_or_create(TwinPaths(data_dir))
             origin_verify = (data_dir / "origin-verify").read_text().strip()
             seeder = Client(twin.url, "bench-page")
@@ -344,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
             page_sub = str(jwt.decode(seeder.token, options={"verify_signature": False})["sub"])
             machine = _machine(pinning)
             results: list[Result] = []
+            cpu_rows: list[dict[str, Any]] = []
             with _baseline(twin, secrets) as baseline:
                 for scenario in _scenarios(twin, baseline, origin_verify, page_sub, secrets.internal_api_key):
                     if only and scenario.name not in only:
@@ -352,8 +420,9 @@ def main(argv: list[str] | None = None) -> int:
                     if args.warmup > 0:
                         _wrk(scenario, token=token, concurrency=16, seconds=args.warmup)
                     for c in concurrencies:
-                        result = _measure(scenario, token, c, args.seconds)
+                        result, cpu_row = _measure_with_cpu(scenario, token, c, args.seconds, state["pids"])
                         results.append(result)
+                        cpu_rows.append(cpu_row)
                         print(
                             f"  {result.scenario:<9} {result.path:<9} c={c:<3} {result.rps:>8.1f} req/s  "
                             f"p50 {result.p50_ms:.2f}  p99 {result.p99_ms:.2f} ms  errors {result.errors}",
@@ -372,9 +441,20 @@ def main(argv: list[str] | None = None) -> int:
             )
         finally:
             twin.stop()
+    cost = None
+    if not only or "tracing" in only:
+        cost = tracing_cost.measure_tracing_cost(
+            measure=_edge_measure(args.seconds, args.warmup),
+            pin=_pin,
+            extra_env={"FOUNDRY_STUB_LATENCY_MS": str(STUB_LATENCY_MS)},
+            concurrency=args.tracing_concurrency,
+        )
     machine["loadavg_at_end"] = os.getloadavg()
     ratios = _ratios(results, concurrencies)
     _print_table(results)
+    _print_cpu(cpu_rows)
+    if cost is not None:
+        _print_tracing(cost)
     print(
         "\nratios (api/baseline: throughput, p99; askAi: p50 minus the stub's 50 ms, and minus its measured p50):"
     )
@@ -394,6 +474,8 @@ def main(argv: list[str] | None = None) -> int:
                 "results": [asdict(r) for r in results],
                 "ratios": ratios,
                 "breakdown_us": breakdown,
+                "cpu_ms_per_request": cpu_rows,
+                "tracing_cost": cost,
             },
             indent=2,
         )

@@ -7,6 +7,7 @@ header that the edge adds, exactly as behind CloudFront.
 
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,9 +21,10 @@ from foundry_twin.ai_stub import DEFAULT_MODEL
 from foundry_twin.buckets import ensure_uploads_bucket
 from foundry_twin.db_login import migrate_as_owner, rotate_api_password
 from foundry_twin.postgres import PostgresServer, free_port
-from foundry_twin.service_env import ai_env, api_env
+from foundry_twin.service_env import ai_env, api_env, tracing_env
 from foundry_twin.state import UPLOADS_BUCKET, TwinPaths, TwinSecrets, write_private
 from foundry_twin.supervisor import Part, http_probe
+from foundry_twin.trace_backend.part import TraceBackend
 
 DATABASE = "foundry"
 STUB_API_KEY = "stub-upstream-key"
@@ -54,6 +56,31 @@ class UpstreamChoice:
         )
 
 
+@dataclass(frozen=True, kw_only=True)
+class TracingChoice:
+    """Every request traced, as in dev; FOUNDRY_TRACES=off turns the services' tracing off and
+    FOUNDRY_TRACES=RATIO (0 to 1, e.g. prod's 0.05) samples that share of new traces: `make bench`
+    measures what tracing costs with them. The trace backend runs in every case."""
+
+    enabled: bool = True
+    sample_ratio: float | None = None
+
+    @classmethod
+    def from_environment(cls) -> "TracingChoice":
+        raw = os.environ.get("FOUNDRY_TRACES", "").strip().lower()
+        if raw in ("", "on", "1"):
+            return cls()
+        if raw == "off":
+            return cls(enabled=False)
+        try:
+            ratio = float(raw)
+        except ValueError:
+            ratio = -1.0
+        if not 0.0 <= ratio <= 1.0:
+            raise ValueError(f"FOUNDRY_TRACES must be on, off or a sampling ratio from 0 to 1, not {raw!r}")
+        return cls(sample_ratio=ratio)
+
+
 def twin_server_parameters() -> dict[str, str]:
     """The twin stands in for dev: its Postgres runs with dev's parameter group settings (statement
     and idle-transaction timeouts). Dev keeps the contract's defaults, which the CDK app passes to the
@@ -68,6 +95,22 @@ def _python_module(module: str, *args: str) -> list[str]:
 
 def _venv_script(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
+
+
+def twin_version() -> str:
+    """service.version of the twin's services: the checkout's commit, as the image tag is in AWS."""
+    try:
+        found = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],  # noqa: S607 - git from PATH, our own checkout
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "local"
+    return found.stdout.strip() if found.returncode == 0 and found.stdout.strip() else "local"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,10 +128,17 @@ def build_parts(
     web_root: Path,
     upstream: UpstreamChoice,
     web_acl_template: Path | None = None,
+    tracing: TracingChoice | None = None,
 ) -> TwinPlan:
     site = f"http://127.0.0.1:{port}"
     ports = {name: free_port() for name in ("postgres", "s3", "upstream", "issuer", "ai", "api")}
     urls = {name: f"http://127.0.0.1:{ports[name]}" for name in ports}
+    traces = TraceBackend(http_port=free_port(), grpc_port=free_port(), data_dir=paths.traces)
+    urls["traces"] = traces.url
+    urls["traces-grpc"] = f"http://127.0.0.1:{traces.grpc_port}"
+    version = twin_version()
+    tracing = tracing or TracingChoice()
+    endpoint = traces.otlp_endpoint if tracing.enabled else None
 
     postgres = PostgresServer(
         data_dir=paths.postgres,
@@ -100,6 +150,8 @@ def build_parts(
     postgres.prepare()
 
     parts = [
+        # First, and the others start while it does (it takes longest): it receives every part's spans.
+        traces.part(),
         Part(
             name="postgres",
             argv=postgres.foreground_argv(),
@@ -184,6 +236,9 @@ def build_parts(
                 upstream_base_url=upstream_url,
                 upstream_model=upstream.model or DEFAULT_MODEL,
                 upstream_api_key=upstream.api_key or STUB_API_KEY,
+                traces_endpoint=endpoint,
+                version=version,
+                sample_ratio=tracing.sample_ratio,
             ),
             ready=http_probe(f"{urls['ai']}{HEALTH_PATH}"),
             detail=f"{urls['ai']} (private: X-Internal-Api-Key only, no edge route)",
@@ -205,6 +260,9 @@ def build_parts(
                 origin_verify_secret=secrets.origin_verify,
                 ai_url=urls["ai"],
                 internal_api_key=secrets.internal_api_key,
+                traces_endpoint=endpoint,
+                version=version,
+                sample_ratio=tracing.sample_ratio,
             ),
             # /readyz answers only with the edge's header, as on App Runner.
             ready=http_probe(
@@ -233,6 +291,12 @@ def build_parts(
                 # The CSP on, as CloudFront sends it, with the twin's S3 as the uploads bucket.
                 "--uploads-origin",
                 urls["s3"],
+            ),
+            env=tracing_env(
+                service="edge",
+                endpoint=endpoint,
+                version=version,
+                sample_ratio=tracing.sample_ratio,
             ),
             ready=http_probe(f"{site}/__edge/health"),
             detail=f"{site} (CloudFront's behaviors: /graphql, /api/* → api; the rest → web)",

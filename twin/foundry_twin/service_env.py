@@ -13,6 +13,36 @@ from foundry_twin.issuer import JWKS_PATH
 from foundry_twin.state import LOCAL_REGION, UPLOADS_BUCKET
 
 HOST = "127.0.0.1"
+# Spans leave each service in batches at most this far apart (the SDK's default is 5 s), so a request
+# is in the trace UI about a second after it ends.
+BATCH_DELAY_MS = 1000
+
+
+def tracing_env(
+    *, service: str, endpoint: str | None, version: str, sample_ratio: float | None = None
+) -> dict[str, str]:
+    """OpenTelemetry's standard variables (https://opentelemetry.io/docs/specs/otel/configuration/
+    sdk-environment-variables/), as the platform sets them in AWS, OTLP over HTTP to the twin's trace
+    backend: every request traced, or with `sample_ratio` prod's parent-based ratio (bench/ compares
+    the two). No endpoint: none of them, and tracing is off."""
+    if endpoint is None:
+        return {}
+    sampler = (
+        {"OTEL_TRACES_SAMPLER": "always_on"}
+        if sample_ratio is None
+        else {
+            "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+            "OTEL_TRACES_SAMPLER_ARG": f"{sample_ratio:g}",
+        }
+    )
+    return {
+        "OTEL_SERVICE_NAME": service,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        **sampler,
+        "OTEL_RESOURCE_ATTRIBUTES": f"deployment.environment=local,service.version={version}",
+        "OTEL_BSP_SCHEDULE_DELAY": str(BATCH_DELAY_MS),
+    }
 
 
 def _serving(*, port: int, log_level: str) -> dict[str, str]:
@@ -34,9 +64,13 @@ def api_env(
     ai_url: str,
     internal_api_key: str,
     log_level: str = "INFO",
+    traces_endpoint: str | None = None,
+    version: str = "local",
+    sample_ratio: float | None = None,
 ) -> dict[str, str]:
     return {
         **_serving(port=port, log_level=log_level),
+        **tracing_env(service="api", endpoint=traces_endpoint, version=version, sample_ratio=sample_ratio),
         # Its own role, not the owner: migrations ran as the owner before it started.
         **api_login_env(host=HOST, port=postgres_port, database=database, password_file=password_file),
         "UPLOADS_BUCKET": UPLOADS_BUCKET,
@@ -64,9 +98,13 @@ def ai_env(
     upstream_model: str,
     upstream_api_key: str,
     log_level: str = "INFO",
+    traces_endpoint: str | None = None,
+    version: str = "local",
+    sample_ratio: float | None = None,
 ) -> dict[str, str]:
     return {
         **_serving(port=port, log_level=log_level),
+        **tracing_env(service="ai", endpoint=traces_endpoint, version=version, sample_ratio=sample_ratio),
         "AI_INTERNAL_API_KEY": internal_api_key,
         "AI_UPSTREAM_BASE_URL": upstream_base_url,
         "AI_UPSTREAM_MODEL": upstream_model,

@@ -29,6 +29,11 @@ class TwinPaths:
         return self.root / "s3"
 
     @property
+    def traces(self) -> Path:
+        """The trace backend's (Phoenix's) database and working files."""
+        return self.root / "traces"
+
+    @property
     def issuer_key(self) -> Path:
         return self.root / "issuer" / "signing-key.pem"
 
@@ -62,6 +67,7 @@ class TwinPaths:
         for path in (
             self.postgres,
             self.s3,
+            self.traces,
             self.issuer_key.parent,
             self.logs,
             self.api_db_password_file.parent,

@@ -51,6 +51,8 @@ class Part:
     run_as: str | None = None
     stop_signal: int = signal.SIGTERM
     ready_timeout: float = 60.0
+    # False: the next parts start while this one gets ready; it must be ready before the twin is up.
+    ready_before_next: bool = True
     after_ready: Callable[[], None] | None = None
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
@@ -87,15 +89,26 @@ class Supervisor:
 
     def start_all(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        getting_ready: list[tuple[Part, float]] = []
         for part in self.parts:
             if self.stopping.is_set():
                 return
             started = time.monotonic()
             self._spawn(part)
-            self._wait_ready(part)
-            if part.after_ready is not None:
-                part.after_ready()
-            self.report(f"  {part.name:<12} ready  {part.detail}  ({time.monotonic() - started:.1f} s)")
+            if not part.ready_before_next:
+                getting_ready.append((part, started))
+                continue
+            self._ready(part, started=started)
+        for part, started in getting_ready:
+            if self.stopping.is_set():
+                return
+            self._ready(part, started=started)
+
+    def _ready(self, part: Part, *, started: float) -> None:
+        self._wait_ready(part, started=started)
+        if part.after_ready is not None:
+            part.after_ready()
+        self.report(f"  {part.name:<12} ready  {part.detail}  ({time.monotonic() - started:.1f} s)")
 
     def watch(self, *, interval: float = 0.5) -> None:
         """Return when asked to stop; raise PartFailedError when a part exits on its own."""
@@ -137,9 +150,9 @@ class Supervisor:
             preexec_fn=_child_setup(part.run_as),
         )
 
-    def _wait_ready(self, part: Part) -> None:
+    def _wait_ready(self, part: Part, *, started: float) -> None:
         assert part.process is not None
-        deadline = time.monotonic() + part.ready_timeout
+        deadline = started + part.ready_timeout
         while not self.stopping.is_set():
             if part.process.poll() is not None:
                 raise PartFailedError(part.name, f"exited with code {part.process.returncode} while starting")

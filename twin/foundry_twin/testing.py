@@ -23,7 +23,8 @@ import httpx
 
 FOUNDRY = str(Path(sys.executable).with_name("foundry"))
 WEB_ROOT = Path(__file__).resolve().parents[2] / "services" / "web" / "dist"
-START_TIMEOUT = 120.0
+# Phoenix (the part `traces`) alone needs about 30 s of CPU to start; more on a busy machine.
+START_TIMEOUT = 420.0
 
 
 def free_port() -> int:

@@ -12,10 +12,11 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from foundry_twin.parts import UpstreamChoice, build_parts
+from foundry_twin.parts import TracingChoice, UpstreamChoice, build_parts
 from foundry_twin.postgres import PostgresError
 from foundry_twin.state import TwinPaths, TwinSecrets, write_private
 from foundry_twin.supervisor import PartFailedError, Supervisor
+from foundry_twin.trace_backend.part import TraceBackendMissingError
 
 
 class TwinError(RuntimeError):
@@ -73,6 +74,7 @@ def run_twin(
         raise TwinError(f"the web build is missing ({web_root}/index.html); run `make setup` first")
     try:
         upstream = UpstreamChoice.from_environment()
+        tracing = TracingChoice.from_environment()
     except ValueError as error:
         raise TwinError(str(error)) from None
     check_port_free(port)
@@ -89,8 +91,9 @@ def run_twin(
                 web_root=web_root,
                 upstream=upstream,
                 web_acl_template=web_acl_template,
+                tracing=tracing,
             )
-        except PostgresError as error:
+        except (PostgresError, TraceBackendMissingError) as error:
             raise TwinError(str(error)) from None
         parts = plan.parts
         supervisor = Supervisor(parts=parts, log_dir=paths.logs, report=report)
@@ -118,6 +121,7 @@ def run_twin(
                     indent=2,
                 ),
             )
+            report(f"traces: {plan.urls['traces']}   (the trace UI; `foundry trace --last 5` in a terminal)")
             report(f"Foundry is up in {time.monotonic() - started:.1f} s: {plan.site}   (Ctrl-C to stop)")
             supervisor.watch()
             report("stopping ...")

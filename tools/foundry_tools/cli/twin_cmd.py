@@ -114,7 +114,7 @@ def token(
 
 def logs(
     part: Annotated[
-        str | None, typer.Argument(help="postgres, s3, ai-upstream, issuer, ai, api or edge.")
+        str | None, typer.Argument(help="traces, postgres, s3, ai-upstream, issuer, ai, api or edge.")
     ] = None,
     lines: Annotated[int, typer.Option("--lines", "-n", help="Lines per part.")] = 40,
     data_dir: DataDirOption = DEFAULT_DATA_DIR,

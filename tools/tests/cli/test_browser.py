@@ -1,11 +1,13 @@
 """The web app in a real browser against the local twin: Playwright driving Debian's Chromium.
 
 Signs in, uploads a file straight to S3 through the pre-signed PUT (the progress bar must move and
-finish), sees it listed, asks the AI, then checks a second user sees none of it, all under the
-Content-Security-Policy CloudFront sends (zero violations). Screenshots land in
-test-results/browser/ at the repository root; anything the page logs as an error fails the test.
+finish), sees it listed, asks the AI and opens that question's trace in the twin's trace UI (Phoenix),
+then checks a second user sees none of it, all under the Content-Security-Policy CloudFront sends
+(zero violations). Screenshots land in test-results/browser/ at the repository root; anything the
+page logs as an error fails the test.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -13,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from foundry_twin.testing import RunningTwin, start_twin, twin_data_dir
+from foundry_twin.testing import FOUNDRY, RunningTwin, start_twin, twin_data_dir
 from playwright.sync_api import ConsoleMessage, Page, Request, Response, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -143,6 +145,42 @@ def slow_the_upload_down(page: Page) -> None:
     )
 
 
+def open_the_trace_of(twin: RunningTwin, page: Page, *, request_id: str) -> None:
+    """The trace UI (the twin's Phoenix) on the AI question's trace: the api's log line for the
+    request names the trace, `foundry trace` waits until it has arrived, then a browser opens it."""
+    lines = [
+        json.loads(raw)
+        for raw in (twin.data_dir / "logs" / "api.log").read_text().splitlines()
+        if raw.startswith("{")
+    ]
+    trace_id = next(
+        line["trace_id"] for line in lines if line.get("request_id") == request_id and line.get("trace_id")
+    )
+    arrived = subprocess.run(
+        [FOUNDRY, "trace", trace_id, "--format", "json", "--data-dir", str(twin.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert arrived.returncode == 0, arrived.stderr
+    generation = next(
+        span for span in json.loads(arrived.stdout) if "gen_ai.request.model" in span["attributes"]
+    )
+    browser = page.context.browser
+    assert browser is not None
+    # A context of its own: the app's page keeps its checks; Phoenix's UI is another origin.
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        trace_page = context.new_page()
+        trace_page.goto(f"{twin.state['urls']['traces']}/redirects/traces/{trace_id}")
+        expect(trace_page.get_by_text(generation["name"]).first).to_be_visible(timeout=TIMEOUT_MS * 2)
+        expect(trace_page.get_by_text("POST /graphql").first).to_be_visible()
+        trace_page.screenshot(path=str(RESULTS / "ai-question-trace.png"), full_page=True)
+    finally:
+        context.close()
+
+
 def test_upload_with_progress_ask_the_ai_and_privacy_between_users(
     twin: RunningTwin, page: Page, tmp_path: Path
 ) -> None:
@@ -182,12 +220,16 @@ def test_upload_with_progress_ask_the_ai_and_privacy_between_users(
     assert seen == sorted(seen), f"the bar never goes back, saw {seen}"
 
     page.get_by_test_id("ai-prompt").fill("What does Foundry run on?")
-    page.get_by_test_id("ai-ask").click()
+    with page.expect_response(
+        lambda r: r.url.endswith("/graphql") and "askAi" in (r.request.post_data or "")
+    ) as asked:
+        page.get_by_test_id("ai-ask").click()
     # The twin's AI stub answers with the prompt itself: the answer shown is this prompt's.
     expect(page.get_by_test_id("ai-answer-text")).to_contain_text("What does Foundry run on?")
     expect(page.get_by_test_id("ai-answer-model")).not_to_be_empty()
     expect(page.get_by_test_id("ai-request-item")).to_have_count(1)
     page.screenshot(path=str(RESULTS / "ai-answer.png"), full_page=True)
+    open_the_trace_of(twin, page, request_id=asked.value.headers["x-request-id"])
 
     page.get_by_test_id("sign-out").click()
     expect(page.get_by_test_id("sign-in-form")).to_be_visible()

@@ -1,0 +1,27 @@
+"""FOUNDRY_TRACES chooses how the twin's services trace: every request by default, off, or a ratio."""
+
+import pytest
+from foundry_twin.parts import TracingChoice
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", TracingChoice()),
+        ("on", TracingChoice()),
+        ("off", TracingChoice(enabled=False)),
+        ("0.05", TracingChoice(sample_ratio=0.05)),
+        ("1", TracingChoice()),
+        ("0", TracingChoice(sample_ratio=0.0)),
+    ],
+)
+def test_foundry_traces(value: str, expected: TracingChoice, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOUNDRY_TRACES", value)
+    assert TracingChoice.from_environment() == expected
+
+
+@pytest.mark.parametrize("value", ["sometimes", "1.5", "-0.1"])
+def test_a_bad_value_says_what_it_takes(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOUNDRY_TRACES", value)
+    with pytest.raises(ValueError, match="FOUNDRY_TRACES must be on, off or a sampling ratio from 0 to 1"):
+        TracingChoice.from_environment()
