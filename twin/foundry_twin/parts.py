@@ -58,9 +58,9 @@ class UpstreamChoice:
 
 @dataclass(frozen=True, kw_only=True)
 class TracingChoice:
-    """Every request traced, as in dev; FOUNDRY_TRACES=off turns the services' tracing off and
-    FOUNDRY_TRACES=RATIO (0 to 1, e.g. prod's 0.05) samples that share of new traces: `make bench`
-    measures what tracing costs with them. The trace backend runs in every case."""
+    """Every request traced, as in dev; FOUNDRY_TRACES=off turns the services' tracing off (and leaves
+    the trace backend down) and FOUNDRY_TRACES=RATIO (0 to 1, e.g. prod's 0.05) samples that share of
+    new traces: `make bench` measures what tracing costs with them."""
 
     enabled: bool = True
     sample_ratio: float | None = None
@@ -133,12 +133,18 @@ def build_parts(
     site = f"http://127.0.0.1:{port}"
     ports = {name: free_port() for name in ("postgres", "s3", "upstream", "issuer", "ai", "api")}
     urls = {name: f"http://127.0.0.1:{ports[name]}" for name in ports}
-    traces = TraceBackend(http_port=free_port(), grpc_port=free_port(), data_dir=paths.traces)
-    urls["traces"] = traces.url
-    urls["traces-grpc"] = f"http://127.0.0.1:{traces.grpc_port}"
     version = twin_version()
     tracing = tracing or TracingChoice()
-    endpoint = traces.otlp_endpoint if tracing.enabled else None
+    # With tracing off nothing would send it a span, so the backend (about 30 s of CPU to start) stays down.
+    traces = (
+        TraceBackend(http_port=free_port(), grpc_port=free_port(), data_dir=paths.traces)
+        if tracing.enabled
+        else None
+    )
+    if traces is not None:
+        urls["traces"] = traces.url
+        urls["traces-grpc"] = f"http://127.0.0.1:{traces.grpc_port}"
+    endpoint = traces.otlp_endpoint if traces is not None else None
 
     postgres = PostgresServer(
         data_dir=paths.postgres,
@@ -151,7 +157,7 @@ def build_parts(
 
     parts = [
         # First, and the others start while it does (it takes longest): it receives every part's spans.
-        traces.part(),
+        *([traces.part()] if traces is not None else []),
         Part(
             name="postgres",
             argv=postgres.foreground_argv(),

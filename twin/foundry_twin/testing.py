@@ -59,10 +59,18 @@ class RunningTwin:
 
 
 def start_twin(
-    data_dir: Path, *, extra: tuple[str, ...] = (), extra_env: dict[str, str] | None = None
+    data_dir: Path,
+    *,
+    extra: tuple[str, ...] = (),
+    extra_env: dict[str, str] | None = None,
+    traces: bool = False,
 ) -> RunningTwin:
+    """`foundry up` on `data_dir`. Tracing (and its backend, the slowest part to start) only where the
+    test reads traces: `traces=True`, or FOUNDRY_TRACES in `extra_env`."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FOUNDRY_AI_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FOUNDRY_AI_", "FOUNDRY_TRACES"))}
+    if not traces:
+        env["FOUNDRY_TRACES"] = "off"
     env.update(extra_env or {})
     process = subprocess.Popen(  # noqa: S603 - our own command with our own arguments
         [

@@ -70,7 +70,8 @@ def _backend_url(data_dir: Path) -> str:
     url = state.get("urls", {}).get("traces")
     if not url:
         raise UserError(
-            "the running twin has no trace backend (started before it had one); restart it with `make up`"
+            "the running twin has no trace backend (it was started with FOUNDRY_TRACES=off, or before it had "
+            "one); restart it with `make up`"
         )
     return str(url)
 

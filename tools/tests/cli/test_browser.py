@@ -76,7 +76,7 @@ def chromium() -> Path:
 @pytest.fixture(scope="module")
 def twin() -> Iterator[RunningTwin]:
     with twin_data_dir() as data_dir:
-        running = start_twin(data_dir, extra=("--reset",))
+        running = start_twin(data_dir, extra=("--reset",), traces=True)
         try:
             yield running
         finally:

@@ -110,6 +110,12 @@ def test_the_edge_behaves_like_cloudfront(twin: RunningTwin) -> None:
     assert health.headers["x-content-type-options"] == "nosniff"
 
 
+def test_with_tracing_off_the_trace_backend_stays_down(twin: RunningTwin) -> None:
+    # start_twin runs FOUNDRY_TRACES=off unless asked (tools/tests/cli/test_trace.py runs it on).
+    assert "traces" not in twin.state["pids"]
+    assert "traces" not in twin.state["urls"]
+
+
 def test_sigterm_stops_every_part_and_frees_every_port(twin: RunningTwin) -> None:
     state = twin.state
     ports = [int(url.rsplit(":", 1)[1]) for url in state["urls"].values()] + [int(twin.url.rsplit(":", 1)[1])]
