@@ -29,7 +29,6 @@ import pytest
 from foundry_api.ai_requests import mutations as ai_mutations
 from foundry_api.ai_requests import queries as ai_queries
 from foundry_api.ai_requests.client import AiClient
-from foundry_api.ai_requests.types import AiRequest
 from foundry_api.context import Context, Services
 from foundry_api.core import migrate
 from foundry_api.core.db import create_pool
@@ -315,23 +314,25 @@ def _faulty(state: State, monkeypatch: pytest.MonkeyPatch) -> None:
             return original_presign(self, key=key, filename=filename)
 
         monkeypatch.setattr(ObjectStore, "presign_get", presign_get)
-    row_faults = {k: kinds[k] for k in ("null_filename", "bad_status", "exception_value", "huge_size") if k in kinds}
+    row_faults = {
+        k: kinds[k] for k in ("null_filename", "bad_status", "exception_value", "huge_size") if k in kinds
+    }
     if row_faults:
         original_from_row = Upload.from_row.__func__  # type: ignore[attr-defined]
 
         def from_row(cls: type[Upload], row: dict[str, Any]) -> Upload:
-            upload = original_from_row(cls, row)
+            upload: Upload = original_from_row(cls, row)
             index = counters.uploads_built
             counters.uploads_built += 1
             if row_faults.get("null_filename") == index:
-                upload.filename = None  # type: ignore[assignment]
+                upload.filename = None  # type: ignore[assignment]  # the fault itself
             if row_faults.get("bad_status") == index:
-                upload.status = "BOGUS"  # type: ignore[assignment]
+                upload.status = "BOGUS"  # type: ignore[assignment]  # the fault itself
             if row_faults.get("huge_size") == index:
                 upload.size = 2**31
             if row_faults.get("exception_value") == index:
-                upload.content_type = ValueError("a value that is an error")  # type: ignore[assignment]
-            return upload  # type: ignore[no-any-return]
+                upload.content_type = ValueError("a value that is an error")  # type: ignore[assignment]  # the fault itself
+            return upload
 
         monkeypatch.setattr(Upload, "from_row", classmethod(from_row))
 
@@ -365,12 +366,27 @@ class PlansEnv:
             owner, sub = (state.viewer_id, SUB) if row.mine else (other_id, OTHER_SUB)
             prefix = f"uploads/{OTHER_SUB if row.foreign_key else sub}/"
             uploads.append(
-                (row.id, owner, f"{prefix}{row.id}/f", row.filename, row.content_type, row.size,
-                 row.status, row.created_at)
+                (
+                    row.id,
+                    owner,
+                    f"{prefix}{row.id}/f",
+                    row.filename,
+                    row.content_type,
+                    row.size,
+                    row.status,
+                    row.created_at,
+                )
             )
         ai_rows = [
-            (ai.id, state.viewer_id if ai.mine else other_id, ai.prompt, ai.answer, ai.model,
-             ai.latency_ms, ai.created_at)
+            (
+                ai.id,
+                state.viewer_id if ai.mine else other_id,
+                ai.prompt,
+                ai.answer,
+                ai.model,
+                ai.latency_ms,
+                ai.created_at,
+            )
             for ai in state.ai_requests
             if not (ai.mine and not state.viewer_exists)
         ]
@@ -398,9 +414,7 @@ class PlansEnv:
             request_id=REQUEST_ID,
         )
 
-    def run_once(
-        self, *, executor: str, name: str, state: State, variables: dict[str, Any] | None
-    ) -> str:
+    def run_once(self, *, executor: str, name: str, state: State, variables: dict[str, Any] | None) -> str:
         """Seed, inject the faults, execute with `executor` ("graphql-core" or "plan"), serialize."""
         self.seed(state)
         rng = random.Random(7)  # the same "random" ids for both runs (new users, rows, keys)
@@ -411,7 +425,9 @@ class PlansEnv:
             new_user_id = uuid.UUID(int=state.viewer_id.int ^ 1)
             monkeypatch.setattr(users_repository, "uuid", SimpleNamespace(uuid4=lambda: new_user_id))
             # Pre-signed URLs carry their signing time; both runs sign at the same instant.
-            monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda **_: FIXED_NOW.replace(tzinfo=None))
+            monkeypatch.setattr(
+                botocore.auth, "get_current_datetime", lambda **_: FIXED_NOW.replace(tzinfo=None)
+            )
             _faulty(state, monkeypatch)
             context = self.context()
             if executor == "plan":
@@ -420,7 +436,9 @@ class PlansEnv:
                 )
             else:
                 result = self.loop.run_until_complete(
-                    self.schema.execute(trusted_documents()[name], variable_values=variables, context_value=context)
+                    self.schema.execute(
+                        trusted_documents()[name], variable_values=variables, context_value=context
+                    )
                 )
                 body = dict(process_result(result))
         return json.dumps(body)
