@@ -44,7 +44,9 @@ def web_operations(*, documents: Path = WEB_DOCUMENTS) -> dict[str, Operation]:
     if not isinstance(compiled, dict) or not all(
         isinstance(key, str) and isinstance(text, str) for key, text in compiled.items()
     ):
-        raise WebSourceError(f"{documents} must map document ids to document text, as relay-compiler writes it")
+        raise WebSourceError(
+            f"{documents} must map document ids to document text, as relay-compiler writes it"
+        )
     operations: dict[str, Operation] = {}
     for document_id, text in compiled.items():
         head = _OPERATION.match(text)
@@ -52,7 +54,9 @@ def web_operations(*, documents: Path = WEB_DOCUMENTS) -> dict[str, Operation]:
             raise WebSourceError(f"document {document_id} of {documents} does not start with an operation")
         kind, name = head.groups()
         if name in operations:
-            raise WebSourceError(f"operation {name} is in {documents} twice ({operations[name].document_id}, {document_id})")
+            raise WebSourceError(
+                f"operation {name} is in {documents} twice ({operations[name].document_id}, {document_id})"
+            )
         operations[name] = Operation(name=name, kind=kind, document=text, document_id=document_id)
     if not operations:
         raise WebSourceError(f"{documents} holds no operation: the web app's source has no graphql`` tags")

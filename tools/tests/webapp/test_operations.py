@@ -57,7 +57,9 @@ def test_a_new_operation_without_sample_variables_is_a_clear_error(tmp_path: Pat
         ("{}", "holds no operation"),
     ],
 )
-def test_missing_or_malformed_documents_are_a_clear_error(tmp_path: Path, content: str | None, message: str) -> None:
+def test_missing_or_malformed_documents_are_a_clear_error(
+    tmp_path: Path, content: str | None, message: str
+) -> None:
     compiled = tmp_path / "persisted-documents.json"
     if content is not None:
         compiled.write_text(content)

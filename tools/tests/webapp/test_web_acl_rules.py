@@ -78,10 +78,8 @@ def test_the_old_rule_blocks_the_web_app_and_misses_escaped_introspection() -> N
     ask = "AiPanelAskMutation (prompt: {})"
     assert outcomes[ask.format("mentions __typename")][1:] == ("BLOCK", "BlockGraphqlIntrospection")
     assert outcomes[ask.format("short")][1] == "ALLOW"
-    assert outcomes[ask.format("8000 characters")][1:] == (
-        "BLOCK",
-        "AWSManagedRulesCommonRuleSet/SizeRestrictions_BODY",
-    )
+    # An 8000-character prompt by id stays under the old size rule's 8 KB; 7000 Japanese characters do not.
+    assert outcomes[ask.format("8000 characters")][1] == "ALLOW"
     assert outcomes[ask.format("7000 Japanese characters")][1:] == (
         "BLOCK",
         "AWSManagedRulesCommonRuleSet/SizeRestrictions_BODY",
