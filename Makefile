@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # Every package of the repository is a folder with a pyproject.toml, at the top or under services/.
 PYPROJECTS := $(wildcard */pyproject.toml services/*/pyproject.toml)
 
-.PHONY: help setup up test lint format pytest synth lock bench faults clean
+.PHONY: help setup up test lint format pytest synth lock bench faults clean documents
 # The packages that need no CDK run their tests in a venv without it (.venv-services, issue 15);
 # tests/test_architecture.py checks this list against docs/architecture.md and that venv.
 VENV_SERVICES := .venv-services
@@ -30,7 +30,11 @@ node_modules/.installed: package.json package-lock.json
 	@scripts/npm-install .
 	@touch $@
 
-services/web/dist/index.html: services/web/node_modules/.installed $(shell find services/web/src services/web/index.html services/web/vite.config.ts -type f 2>/dev/null)
+# The web build runs relay-compiler first (npm run relay): it validates every operation against the
+# api's committed schema and writes src/**/__generated__/ (left out here: each build rewrites them)
+# and .relay/persisted-documents.json.
+WEB_SOURCES = $(shell find services/web/src services/web/scripts -type f -not -path '*/__generated__/*' 2>/dev/null)
+services/web/dist/index.html: services/web/node_modules/.installed $(WEB_SOURCES) services/web/index.html services/web/vite.config.ts services/web/relay.config.json services/api/schema.graphql
 	@cd services/web && npm run --silent build
 	@touch $@
 
@@ -82,6 +86,10 @@ faults: setup ## the long fault-injection and fuzzing suites (Postgres restart, 
 
 synth: setup ## synthesize every environment into cdk.out/
 	for env in dev staging prod; do $(VENV)/bin/foundry synth --env $$env || exit 1; done
+
+documents: setup ## merge the web's relay-compiler output into the api's trusted documents manifest (commit it)
+	@cd services/web && npm run --silent relay
+	@$(VENV_SERVICES)/bin/python -m foundry_api.documents sync
 
 lock: ## re-pin requirements.lock (and each service's requirements.txt) from the pyprojects
 	@scripts/lock

@@ -195,6 +195,15 @@ ENV_VARS: tuple[EnvVar, ...] = (
         default="30",
         description="api's deadline for one call to ai (ai retries upstream; api does not retry).",
     ),
+    # -- api: GraphQL documents
+    EnvVar(
+        name="GRAPHQL_DOCUMENTS",
+        services=_API,
+        default="trusted",
+        description="Which GraphQL documents api runs: 'trusted', only the web app's, by `documentId` "
+        "(its manifest; anything else is refused with PERSISTED_QUERY_NOT_FOUND), or 'any', query text "
+        "too (GraphiQL, curl), for local and dev only.",
+    ),
     # -- ai -> upstream
     EnvVar(
         name="AI_UPSTREAM_BASE_URL",

@@ -226,3 +226,4 @@ def test_api_accepts_the_configured_parties_else_the_custom_domain_else_no_token
     )
     assert environment.plain["CLERK_AUTHORIZED_PARTIES"] == parties
     assert environment.plain["AI_SERVICE_URL"] == "https://ai"
+    assert environment.plain["GRAPHQL_DOCUMENTS"] == built.config.graphql.documents == "any"  # dev's

@@ -105,3 +105,16 @@ def test_checker_regions_come_from_the_geo_allowlist() -> None:
     assert len(load_config(env="prod").health_check_regions) == 8
     unchecked = load_config(env="prod", overrides=['edge.geo_allowlist=["DE"]', "ops.health_check=false"])
     assert unchecked.edge.geo_allowlist == ("DE",)
+
+
+def test_only_dev_may_accept_query_text() -> None:
+    """GRAPHQL_DOCUMENTS: the web app's documents only where real users are (issue 16)."""
+    assert {env: load_config(env=env).graphql.documents for env in ("dev", "staging", "prod")} == {
+        "dev": "any",
+        "staging": "trusted",
+        "prod": "trusted",
+    }
+    assert load_config(env="dev", overrides=["graphql.documents=trusted"]).graphql.documents == "trusted"
+    for env in ("staging", "prod"):
+        with pytest.raises(ConfigError, match=f"graphql.documents must be trusted in {env}"):
+            load_config(env=env, overrides=["graphql.documents=any"])

@@ -98,9 +98,36 @@ def test_each_environment_deploys_sha_tagged_images_with_oidc() -> None:
     credentials = steps["aws-actions/configure-aws-credentials@v4"]["with"]
     assert credentials["role-to-assume"] == "${{ vars.FOUNDRY_DEPLOY_ROLE_ARN }}"
     assert not any("aws-access-key-id" in str(step) for step in job["steps"])
-    deploy = steps["Deploy"]["run"]
+    deploy = steps[DEPLOY_WEB]["run"]
     for service in ("web", "api", "ai"):
         assert f'--set services.{service}.image_tag="$IMAGE_TAG"' in deploy
+
+
+DEPLOY_API = "Deploy api and ai (web keeps the image it runs)"
+DEPLOY_WEB = "Deploy web, once the api that knows its documents runs"
+
+
+def _first_deploy_of(service: str, steps: list[dict[str, Any]]) -> int:
+    """The index of the first step that deploys the new image of `service` (or publishes web)."""
+    for index, step in enumerate(steps):
+        run = re.sub(r"\\\n\s*", " ", str(step.get("run", "")))
+        if f'--set services.{service}.image_tag="$IMAGE_TAG"' in run:
+            return index
+        if service == "web" and "foundry web publish" in run:
+            return index
+    raise AssertionError(f"no step deploys {service}")
+
+
+def test_api_is_deployed_before_web() -> None:
+    """The new bundle asks for documents only the new api's manifest holds (issue 16)."""
+    steps = _job()["steps"]
+    assert _first_deploy_of("api", steps) < _first_deploy_of("web", steps)
+
+
+def test_the_order_check_catches_web_and_api_in_one_step() -> None:
+    together = [{"run": '.venv/bin/foundry deploy \\\n  --set services.web.image_tag="$IMAGE_TAG" \\\n'
+                 '  --set services.api.image_tag="$IMAGE_TAG"'}]
+    assert not _first_deploy_of("api", together) < _first_deploy_of("web", together)
 
 
 def test_migrations_run_inside_the_vpc_before_the_new_api_takes_traffic() -> None:
@@ -117,7 +144,8 @@ def test_migrations_run_inside_the_vpc_before_the_new_api_takes_traffic() -> Non
         "Build or promote api and ai, unless the tag is in the registry already",
         "Stage the migration runner on the new image",
         "Migrations plan, then apply",
-        "Deploy",
+        DEPLOY_API,
+        DEPLOY_WEB,
         "Publish web to the assets bucket (edge.web_origin = s3)",
         "Readiness check through CloudFront",
         "Roll back to the previous images",
@@ -311,6 +339,7 @@ ROLLBACK_CASES = [
     # (job status, outcomes of the steps that ran, api tag before, roll back?)
     ("success", {"deploy": "success", "health": "success"}, "old", False),
     ("failure", {"deploy": "failure"}, "old", True),
+    ("failure", {"deploy": "success", "deploy_web": "failure"}, "old", True),
     ("failure", {"deploy": "success", "publish": "failure"}, "old", True),
     ("failure", {"deploy": "success", "publish": "success", "health": "failure"}, "old", True),
     ("failure", {"images": "failure"}, "old", False),  # nothing deployed yet

@@ -51,6 +51,8 @@ def api_env(
         "ORIGIN_VERIFY_SECRET": origin_verify_secret,
         "AI_SERVICE_URL": ai_url,
         "AI_INTERNAL_API_KEY": internal_api_key,
+        # Query text as well as the web app's documents: GraphiQL and curl work against the twin.
+        "GRAPHQL_DOCUMENTS": "any",
     }
 
 

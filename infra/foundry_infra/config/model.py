@@ -262,6 +262,13 @@ class AuthConfig(_Model):
     )
 
 
+class GraphqlConfig(_Model):
+    documents: Literal["trusted", "any"] = Field(
+        "trusted",
+        description="Documents api runs: trusted (the web app's manifest, by id) or any (query text too; dev only).",
+    )
+
+
 class AiUpstreamConfig(_Model):
     base_url: str = Field(
         "https://api.openai.com/v1", description="OpenAI-compatible base URL ai calls via NAT."
@@ -343,6 +350,7 @@ class EnvironmentConfig(_Model):
     services: ServicesConfig = Field(ServicesConfig(), description="Services and registries.")
     edge: EdgeConfig = Field(EdgeConfig(), description="CloudFront and DNS.")
     auth: AuthConfig = Field(AuthConfig(), description="Clerk JWT verification in api.")
+    graphql: GraphqlConfig = Field(GraphqlConfig(), description="api's GraphQL endpoint (GRAPHQL_DOCUMENTS).")
     ai: AiUpstreamConfig = Field(AiUpstreamConfig(), description="The AI provider behind ai.")
     gpu: GpuConfig = Field(GpuConfig(), description="Optional GPU inference path (spec §9).")
     waf: WafConfig = Field(WafConfig(), description="Web ACL.")
@@ -372,6 +380,15 @@ class EnvironmentConfig(_Model):
                 f"--set edge.origin_facing_prefix_list_id=pl-..., from `aws ec2 describe-managed-prefix-lists "
                 f"--region {self.region} --filters Name=prefix-list-name,"
                 "Values=com.amazonaws.global.cloudfront.origin-facing`"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _trusted_documents_where_users_are(self) -> "EnvironmentConfig":
+        if self.name in ("staging", "prod") and self.graphql.documents != "trusted":
+            raise ValueError(
+                f"graphql.documents must be trusted in {self.name}: only the web app's own documents run "
+                "where real users are (any accepts arbitrary queries; the api refuses it outside dev too)"
             )
         return self
 

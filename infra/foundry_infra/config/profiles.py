@@ -10,6 +10,7 @@ from foundry_infra.config.model import (
     EdgeConfig,
     EnvironmentConfig,
     EnvironmentName,
+    GraphqlConfig,
     NetworkConfig,
     OpsConfig,
     ServiceConfig,
@@ -31,6 +32,8 @@ def dev() -> EnvironmentConfig:
             alarm_email="foundry-dev-alerts@example.com", monthly_budget_usd=250, log_retention_days=14
         ),
         delivery=DeliveryConfig(github_environment="dev"),
+        # Query text too, for GraphiQL and curl; staging and prod run the web app's documents only.
+        graphql=GraphqlConfig(documents="any"),
     )
 
 

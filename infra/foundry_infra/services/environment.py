@@ -127,6 +127,7 @@ def api_environment(
             "CLERK_AUTHORIZED_PARTIES": ",".join(config.auth.authorized_parties)
             or site_origin
             or UNSET_AUTHORIZED_PARTY,
+            "GRAPHQL_DOCUMENTS": config.graphql.documents,
         },
         secrets={
             "CLERK_SECRET_KEY": secrets.clerk_secret_key,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,12 +22,17 @@ from strawberry.asgi import GraphQL
 
 from foundry_api.ai_requests.client import AiClient
 from foundry_api.context import Context, Services
-from foundry_api.core import migrate
+from foundry_api.core import json_codec, migrate
+from foundry_api.core.asgi import FoundryApp, lean_stack
 from foundry_api.core.config import Settings
 from foundry_api.core.db import Pool, connection_kwargs, create_pool
 from foundry_api.core.middleware import ERRORS, AuthMiddleware, OriginVerifyMiddleware, access_log
 from foundry_api.core.security import JwksCache, TokenVerifier
 from foundry_api.core.storage import ObjectStore
+from foundry_api.documents.endpoint import DocumentsEndpoint
+from foundry_api.documents.manifest import load_manifest
+from foundry_api.documents.prepared import prepare_documents
+from foundry_api.plans import compile_document
 from foundry_api.schema import build_schema
 
 log = structlog.stdlib.get_logger(__name__)
@@ -51,6 +56,10 @@ class FoundryGraphQL(GraphQL[Context, None]):
         super().__init__(**kwargs)
         self._services = services
 
+    def encode_json(self, data: object) -> bytes:
+        # The trusted documents' path writes its bodies with the same encoder: same bytes both ways.
+        return json_codec.dumps(data)
+
     async def get_context(self, request: Request | Any, response: Response | Any) -> Context:
         state = request.scope.get("state", {})
         return Context(
@@ -70,7 +79,13 @@ def run_migrations_sync(settings: Settings) -> list[str]:
         return [m.label for m in migrate.apply(conn)]
 
 
-def create_app(settings: Settings, *, lifecycle: Lifecycle | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    lifecycle: Lifecycle | None = None,
+    trusted_documents: Mapping[str, str] | None = None,
+) -> FoundryApp:
+    """The api. `trusted_documents` (id -> text) defaults to the committed manifest's."""
     lifecycle = lifecycle or Lifecycle()
     required_version = migrate.required_version()
     pool: Pool = create_pool(settings)
@@ -149,13 +164,30 @@ def create_app(settings: Settings, *, lifecycle: Lifecycle | None = None) -> Sta
         ready = verdict.status_code == 200
         return JSONResponse({"status": "ready" if ready else "not ready"}, status_code=verdict.status_code)
 
+    schema = build_schema(allow_introspection=settings.exposes_schema)
     graphql_app = FoundryGraphQL(
         services=services,
-        schema=build_schema(allow_introspection=settings.exposes_schema),
+        schema=schema,
         graphql_ide="graphiql" if settings.exposes_schema else None,
         allow_queries_via_get=False,
         multipart_uploads_enabled=False,
     )
+    # -- trusted documents (foundry_api/documents): each parsed, validated and planned here, once;
+    # POST /graphql takes the lean path below, and query text reaches graphql_app only where allowed.
+    documents = prepare_documents(
+        documents=load_manifest().trusted() if trusted_documents is None else trusted_documents,
+        schema=schema,
+        allow_introspection=settings.exposes_schema,
+        compiler=compile_document,
+    )
+    graphql_endpoint = DocumentsEndpoint(
+        documents=documents,
+        services=services,
+        text_app=graphql_app,
+        trusted_only=settings.trusted_documents_only,
+        max_body_bytes=MAX_BODY_BYTES,
+    )
+    # -- end trusted documents
     middleware = [Middleware(RequestContextMiddleware, access_log=access_log)]
     if settings.origin_verify_secret is not None:
         middleware.append(
@@ -174,17 +206,20 @@ def create_app(settings: Settings, *, lifecycle: Lifecycle | None = None) -> Sta
             ide_enabled=settings.exposes_schema,
         ),
     ]
-    app = Starlette(
+    app = FoundryApp(
         routes=[
             Route(HEALTH_PATH, healthz, methods=["GET"]),
             Route(READY_PATH, readyz, methods=["GET"]),
             # CloudFront forwards /api/* here; the external health check goes through the edge.
             Route("/api" + HEALTH_PATH, healthz, methods=["GET"]),
             Route("/api" + READY_PATH, public_readyz, methods=["GET"]),
-            Route(GRAPHQL_PATH, graphql_app, methods=["GET", "POST"]),
+            Route(GRAPHQL_PATH, graphql_endpoint, methods=["GET", "POST"]),
         ],
         middleware=middleware,
         lifespan=lifespan,
     )
+    # -- trusted documents: POST /graphql skips Starlette's routing, through the same middleware.
+    app.lean_route(method="POST", path=GRAPHQL_PATH, app=lean_stack(middleware, endpoint=graphql_endpoint))
+    # -- end trusted documents
     app.state.lifecycle = lifecycle
     return app

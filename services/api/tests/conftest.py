@@ -171,6 +171,8 @@ def make_settings(
         "ai_service_url": ai_url,
         "ai_internal_api_key": SecretStr(AI_KEY),
         "ai_request_timeout_seconds": 1.0,
+        # Query text, as the twin and dev accept it; the trusted-only api is started with "trusted".
+        "graphql_documents": "any",
     }
     values.update(overrides)
     return Settings(**values)
@@ -187,10 +189,10 @@ class RunningApi:
         self.server.stop()
 
 
-def start_api(settings: Settings) -> RunningApi:
+def start_api(settings: Settings, *, trusted_documents: dict[str, str] | None = None) -> RunningApi:
     lifecycle = Lifecycle()
     server = BackgroundServer(
-        create_app(settings, lifecycle=lifecycle),
+        create_app(settings, lifecycle=lifecycle, trusted_documents=trusted_documents),
         name="api",
         startup_timeout=SERVER_START_SECONDS,
         shutdown_timeout=15,
@@ -220,13 +222,21 @@ def api(
 
 
 @pytest.fixture(scope="session")
+def trusted_api(postgres: PostgresServer, start_api_with: Callable[..., RunningApi]) -> RunningApi:
+    """An api that runs trusted documents only (as staging and prod do), on a database of its own."""
+    return start_api_with(database_url=postgres.create_database("api_trusted"), graphql_documents="trusted")
+
+
+@pytest.fixture(scope="session")
 def start_api_with(
     issuer: LocalIssuer, s3_endpoint: str, ai_stub: AiStub
 ) -> Iterator[Callable[..., RunningApi]]:
     """Start extra api instances with other settings; stopped at the end of the session."""
     started: list[RunningApi] = []
 
-    def start(*, database_url: str, **overrides: Any) -> RunningApi:
+    def start(
+        *, database_url: str, trusted_documents: dict[str, str] | None = None, **overrides: Any
+    ) -> RunningApi:
         running = start_api(
             make_settings(
                 database_url=database_url,
@@ -234,7 +244,8 @@ def start_api_with(
                 s3_endpoint=s3_endpoint,
                 ai_url=ai_stub.url,
                 **overrides,
-            )
+            ),
+            trusted_documents=trusted_documents,
         )
         started.append(running)
         return running
@@ -275,6 +286,22 @@ class GraphQLClient:
             all_headers["Authorization"] = f"Bearer {self.token(sub)}"
         return self.http.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=all_headers
+        )
+
+    def post_document(
+        self,
+        document_id: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        sub: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """A persisted document request, as the web app sends it (GraphQL-over-HTTP `documentId`)."""
+        all_headers = dict(headers or {})
+        if sub is not None:
+            all_headers["Authorization"] = f"Bearer {self.token(sub)}"
+        return self.http.post(
+            "/graphql", json={"documentId": document_id, "variables": variables or {}}, headers=all_headers
         )
 
     def data(self, query: str, variables: dict[str, Any] | None = None, *, sub: str) -> dict[str, Any]:
@@ -339,3 +366,47 @@ __all__ = ["GraphQLClient", "RunningApi", "connect", "make_settings", "migrate",
 def api_http(api: RunningApi) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=api.url, timeout=10) as client:
         yield client
+
+
+# -- the trusted documents (foundry_api/documents/manifest.json), with variables to send them
+
+# Values that make each document run deterministically: a content type createUpload refuses, an id
+# no upload has, a prompt the ai stub fails: the same answer however often it is sent.
+SAMPLE_VALUES: dict[str, Any] = {
+    "prompt": "[fail-500] sample",
+    "filename": "sample.txt",
+    "contentType": "application/x-not-allowed",
+    "size": 1,
+    "id": "VXBsb2FkOjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA==",
+    "first": 20,
+    "count": 20,
+    "after": None,
+    "cursor": None,
+}
+
+
+def sample_variables(document: str) -> dict[str, Any]:
+    """Variables for `document`'s required variables (defaults left to the document)."""
+    from graphql import NonNullTypeNode, OperationDefinitionNode, parse
+
+    variables: dict[str, Any] = {}
+    for definition in parse(document).definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        for variable in definition.variable_definitions or ():
+            name = variable.variable.name.value
+            if variable.default_value is None and isinstance(variable.type, NonNullTypeNode):
+                variables[name] = SAMPLE_VALUES[name]
+    return variables
+
+
+@pytest.fixture(scope="session")
+def trusted_documents() -> dict[str, str]:
+    from foundry_api.documents.manifest import load_manifest
+
+    return load_manifest().trusted()
+
+
+@pytest.fixture(scope="session")
+def variables_for() -> Callable[[str], dict[str, Any]]:
+    return sample_variables

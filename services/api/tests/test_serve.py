@@ -40,6 +40,7 @@ def test_sigterm_drains_in_flight_requests(
         "AI_SERVICE_URL": ai_stub.url,
         "AI_INTERNAL_API_KEY": ai_stub.api_key,
         "AI_REQUEST_TIMEOUT_SECONDS": "10",
+        "GRAPHQL_DOCUMENTS": "any",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "foundry_api", "serve"],

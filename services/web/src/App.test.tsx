@@ -9,11 +9,10 @@ import { anUpload, connection, viewer } from "./test/fixtures";
 function startApp(options: { uploadsStatus?: () => number } = {}) {
   const backend = fakeBackend(
     {
-      Uploads: () =>
+      WorkspaceQuery: () =>
         (options.uploadsStatus?.() ?? 200) === 401
           ? jsonResponse({ errors: [{ message: "expired" }] }, 401)
-          : viewer("uploads", connection([anUpload()])),
-      AiRequests: () => viewer("aiRequests", connection([])),
+          : viewer({ uploads: connection([anUpload()]) }),
     },
     (user) => jsonResponse({ token: `token-for-${user}`, expires_at: Math.floor(Date.now() / 1000) + 900 }),
   );

@@ -1,10 +1,11 @@
 import { useMemo } from "react";
-import { createGraphQLClient } from "./api/graphql";
+import { RelayEnvironmentProvider } from "react-relay";
+import { createRelayEnvironment } from "./api/environment";
 import { AuthProvider } from "./auth/AuthProvider";
 import { useAuth } from "./auth/context";
-import { AiPanel } from "./features/ai/AiPanel";
-import { UploadsPanel } from "./features/uploads/UploadsPanel";
 import { ErrorBanner, ErrorProvider } from "./ui/errors";
+import { LoadBoundary } from "./ui/LoadBoundary";
+import { Workspace } from "./Workspace";
 
 export function App({ clerkPublishableKey = import.meta.env.VITE_CLERK_PUBLISHABLE_KEY }: { clerkPublishableKey?: string }) {
   return (
@@ -20,13 +21,14 @@ export function App({ clerkPublishableKey = import.meta.env.VITE_CLERK_PUBLISHAB
 /** Rendered only with a session: the auth provider shows its sign-in page otherwise. */
 export function SignedInApp() {
   const { state, getToken, signOut, handleUnauthorized } = useAuth();
-  const client = useMemo(
-    () => createGraphQLClient({ getToken, onUnauthorized: handleUnauthorized }),
+  // The providers keep these callbacks stable, so a token refresh keeps the store (and the lists).
+  const environment = useMemo(
+    () => createRelayEnvironment({ getToken, onUnauthorized: handleUnauthorized }),
     [getToken, handleUnauthorized],
   );
 
   return (
-    <>
+    <RelayEnvironmentProvider environment={environment}>
       <header className="app-header">
         <h1>Foundry</h1>
         <div className="user">
@@ -36,10 +38,7 @@ export function SignedInApp() {
           </button>
         </div>
       </header>
-      <main className="app-main">
-        <UploadsPanel client={client} />
-        <AiPanel client={client} />
-      </main>
-    </>
+      <LoadBoundary>{(fetchKey) => <Workspace fetchKey={fetchKey} />}</LoadBoundary>
+    </RelayEnvironmentProvider>
   );
 }

@@ -27,8 +27,10 @@ def image_builds(*, config: EnvironmentConfig, registry: str) -> list[Image]:
     """The three images at their configured tags, for every platform this environment's backends run."""
     platforms = ",".join(sorted(required_platforms(config)))
     contexts = {"api": ["-f", "services/api/Dockerfile", "."], "ai": ["-f", "services/ai/Dockerfile", "."]}
-    # web: the deployed build mode (dev sign-in compiled out; the build fails without the key).
-    contexts["web"] = ["--build-arg", "WEB_BUILD_MODE=deployed", "--build-arg", KEY, "services/web"]
+    # web: the deployed build mode (dev sign-in compiled out; the build fails without the key), from
+    # the repository root like the others (relay-compiler reads services/api/schema.graphql).
+    web_args = ["--build-arg", "WEB_BUILD_MODE=deployed", "--build-arg", KEY]
+    contexts["web"] = ["-f", "services/web/Dockerfile", *web_args, "."]
     images = []
     for service, repository in repository_names(f"foundry/{config.name}").items():
         tag = getattr(config.services, service.value).image_tag

@@ -143,6 +143,10 @@ class Settings(DatabaseSettings):
     ai_internal_api_key: SecretStr
     ai_request_timeout_seconds: float = Field(default=30, gt=0, le=120)
 
+    # Which GraphQL documents run (foundry_api/documents): "trusted", only the manifest's, sent by
+    # documentId; "any" also accepts query text (GraphiQL, curl), in local and dev only.
+    graphql_documents: Literal["trusted", "any"] = "trusted"
+
     @field_validator("clerk_jwks_url", "ai_service_url", "clerk_issuer")
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -163,6 +167,19 @@ class Settings(DatabaseSettings):
             if value is None or value.get_secret_value().strip().lower() in _PLACEHOLDERS:
                 raise ValueError(f"{name.upper()} is missing or a placeholder")
         return self
+
+    @model_validator(mode="after")
+    def _only_trusted_documents_outside_development(self) -> Settings:
+        if not self.is_development and self.graphql_documents != "trusted":
+            raise ValueError(
+                "GRAPHQL_DOCUMENTS must be trusted outside local/dev: there only the web app's own "
+                "documents run (any accepts arbitrary queries, for GraphiQL and curl in development)"
+            )
+        return self
+
+    @property
+    def trusted_documents_only(self) -> bool:
+        return self.graphql_documents == "trusted"
 
     @property
     def exposes_schema(self) -> bool:

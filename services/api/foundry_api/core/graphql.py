@@ -34,35 +34,48 @@ _LIMIT_RULES = [depth_limit_rule(MAX_QUERY_DEPTH, None, None), max_aliases_rule(
 _NO_INTROSPECTION_RULES = [*_LIMIT_RULES, NoSchemaIntrospectionCustomRule]
 
 
-def _is_expected(error: GraphQLError) -> bool:
+def is_expected(error: GraphQLError) -> bool:
     # Parse/validation errors carry no original error; ClientError is raised on purpose.
     original = error.original_error
     return original is None or isinstance(original, ClientError | GraphQLError)
+
+
+def masked(error: GraphQLError, *, request_id: str | None) -> GraphQLError:
+    """`error` as the client may see it: unexpected ones become a generic message plus the request id
+    (and are logged whole); the text path (MaskUnexpectedErrors) and the trusted documents' path
+    (foundry_api.documents) both answer through this."""
+    if is_expected(error):
+        return error
+    original = error.original_error
+    log.error(
+        "graphql_unexpected_error",
+        path=error.path,
+        error_type=type(original).__name__ if original else None,
+        exc_info=original,
+    )
+    return GraphQLError(
+        message=f"Unexpected error (request id {request_id}).",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": "INTERNAL", "requestId": request_id},
+    )
 
 
 class MaskUnexpectedErrors(MaskErrors):
     """Replaces unexpected errors with a generic message plus the request id, and logs the real one."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda error: not _is_expected(error))
+        super().__init__(should_mask_error=lambda error: not is_expected(error))
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        request_id = getattr(self.execution_context.context, "request_id", None)
-        original = error.original_error
-        log.error(
-            "graphql_unexpected_error",
-            path=error.path,
-            error_type=type(original).__name__ if original else None,
-            exc_info=original,
-        )
-        return GraphQLError(
-            message=f"Unexpected error (request id {request_id}).",
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions={"code": "INTERNAL", "requestId": request_id},
-        )
+        return masked(error, request_id=getattr(self.execution_context.context, "request_id", None))
+
+
+def validation_rules(*, allow_introspection: bool) -> list[Any]:
+    """The rules every document meets beyond the specification's own: depth, aliases, introspection."""
+    return list(_LIMIT_RULES if allow_introspection else _NO_INTROSPECTION_RULES)
 
 
 def schema_extensions(*, allow_introspection: bool) -> list[Callable[[], SchemaExtension]]:

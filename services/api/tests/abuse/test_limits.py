@@ -1,7 +1,9 @@
 """Abuse that must be turned away cheaply: oversized bodies, deep queries, alias and token floods.
 
 Each is sent 20 times to the real api over HTTP; the median time to reject is printed next to a
-small valid query's, and only the rejection itself is asserted (timings vary by machine).
+small valid query's, and only the rejection itself is asserted (timings vary by machine). Both
+document modes: where only trusted documents run, every abusive text gets PERSISTED_QUERY_NOT_FOUND
+before any parser sees it, and the valid reference is a trusted document sent by id.
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
+import pytest
 
 if TYPE_CHECKING:
-    from tests.conftest import GraphQLClient
+    from tests.conftest import GraphQLClient, RunningApi
 
 REPEATS = 20
 VALID = "{ viewer { id } }"
@@ -45,11 +48,25 @@ def _rejected_with(*words: str) -> Callable[[httpx.Response], None]:
     return check
 
 
-def test_abuse_is_rejected_cheaply(gql: GraphQLClient, sub: str) -> None:
+def _refused_unread(response: httpx.Response) -> None:
+    assert response.status_code == 400, response.text
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
+@pytest.mark.parametrize("mode", ["any", "trusted"])
+def test_abuse_is_rejected_cheaply(
+    mode: str,
+    api: RunningApi,
+    trusted_api: RunningApi,
+    gql: GraphQLClient,
+    trusted_documents: dict[str, str],
+    sub: str,
+) -> None:
+    target = api if mode == "any" else trusted_api
     auth = {"Authorization": f"Bearer {gql.token(sub)}"}
 
-    def post(payload: dict[str, object]) -> httpx.Response:
-        return gql.http.post("/graphql", json=payload, headers=auth)
+    def post(payload: dict[str, Any]) -> httpx.Response:
+        return gql.http.post(f"{target.url}/graphql", json=payload, headers=auth)
 
     def ok(response: httpx.Response) -> None:
         assert response.status_code == 200 and "errors" not in response.json(), response.text
@@ -57,13 +74,20 @@ def test_abuse_is_rejected_cheaply(gql: GraphQLClient, sub: str) -> None:
     def too_large(response: httpx.Response) -> None:
         assert response.status_code == 413, response.status_code
 
+    viewer_only = next(i for i, t in trusted_documents.items() if t.lstrip().startswith("query"))
+    valid: dict[str, Any] = {"query": VALID} if mode == "any" else {"documentId": viewer_only, "variables": {"first": 1}}
+    trusted = mode == "trusted"
     figures = {
-        "valid query (reference)": _median_ms(lambda: post({"query": VALID}), ok),
+        "valid query (reference)": _median_ms(lambda: post(valid), ok),
         "256 KiB body": _median_ms(lambda: post(OVERSIZED), too_large),
-        "depth 42": _median_ms(lambda: post({"query": DEEP}), _rejected_with("depth")),
-        "100 aliases": _median_ms(lambda: post({"query": ALIASES}), _rejected_with("alias")),
-        "3000 tokens": _median_ms(lambda: post({"query": TOKENS}), _rejected_with("token")),
+        "depth 42": _median_ms(lambda: post({"query": DEEP}), _refused_unread if trusted else _rejected_with("depth")),
+        "100 aliases": _median_ms(
+            lambda: post({"query": ALIASES}), _refused_unread if trusted else _rejected_with("alias")
+        ),
+        "3000 tokens": _median_ms(
+            lambda: post({"query": TOKENS}), _refused_unread if trusted else _rejected_with("token")
+        ),
     }
-    print("\nrejecting abuse, median of", REPEATS, "over HTTP:")
+    print(f"\nrejecting abuse ({mode} documents), median of", REPEATS, "over HTTP:")
     for name, ms in figures.items():
         print(f"  {name:<24} {ms:6.2f} ms")

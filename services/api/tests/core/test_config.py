@@ -136,3 +136,13 @@ def test_cli_start_up_failure_is_one_line_without_traceback() -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
     assert "AI_INTERNAL_API_KEY is missing or a placeholder" in result.stderr
+
+
+def test_query_text_is_refused_as_a_setting_outside_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    _set(monkeypatch, PROD_ENV)
+    assert load_settings().trusted_documents_only  # the default
+    monkeypatch.setenv("GRAPHQL_DOCUMENTS", "any")
+    with pytest.raises(ConfigError, match="GRAPHQL_DOCUMENTS must be trusted outside local/dev"):
+        load_settings()
+    _set(monkeypatch, {**BASE_ENV, "FOUNDRY_ENV": "dev"})
+    assert not load_settings().trusted_documents_only

@@ -1,6 +1,6 @@
 import { ClerkProvider, SignIn, useAuth as useClerkAuth, useUser } from "@clerk/clerk-react";
 import { useCallback, useMemo, useRef, type ReactNode } from "react";
-import { UnauthorizedError } from "../api/graphql";
+import { UnauthorizedError } from "../api/network";
 import { useErrorReporter } from "../ui/errors";
 import { AuthContext } from "./context";
 import type { Auth } from "./types";

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore, type FormEvent, type ReactNode } from "react";
-import { UnauthorizedError } from "../api/graphql";
+import { UnauthorizedError } from "../api/network";
 import { useErrorReporter } from "../ui/errors";
 import { AuthContext } from "./context";
 import { DevSession } from "./devSession";

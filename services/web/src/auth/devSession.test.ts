@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { NetworkError } from "../api/graphql";
+import { NetworkError } from "../api/network";
 import { jsonResponse } from "../test/fakes";
 import { DEV_SESSION_STORAGE_KEY, DevSession, DevSignInError } from "./devSession";
 

@@ -1,4 +1,4 @@
-import { NetworkError } from "../api/graphql";
+import { NetworkError } from "../api/network";
 
 export const DEV_TOKEN_ENDPOINT = "/__dev/token";
 export const DEV_SESSION_STORAGE_KEY = "foundry.devSession";

@@ -1,4 +1,8 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { buildSchema, graphql } from "graphql";
 import { vi } from "vitest";
+import persistedDocuments from "../../.relay/persisted-documents.json";
 
 export function jsonResponse(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
@@ -6,16 +10,25 @@ export function jsonResponse(body: unknown, status = 200): Response {
 
 export interface RecordedGraphQLCall {
   operationName: string;
-  query: string;
+  documentId: string;
+  /** The request body as sent: a persisted document id and variables, never the document itself. */
+  body: Record<string, unknown>;
   variables: Record<string, unknown>;
   headers: Headers;
 }
 
 type GraphQLHandler = (variables: Record<string, unknown>) => Response | Promise<Response> | unknown;
 
+// The api's committed schema, the one relay-compiler validates against (relay.config.json); vitest
+// runs from services/web (package.json), and jsdom's URL has no file: scheme.
+const schema = buildSchema(readFileSync(resolve("../api/schema.graphql"), "utf8"));
+const documents: Record<string, string> = persistedDocuments;
+
 /**
- * A stand-in for the network at the fetch boundary: /graphql requests are routed by operation name
- * to handlers (a handler returning a plain object answers `{"data": ...}` with HTTP 200).
+ * A stand-in for the api at the fetch boundary that serves /graphql as a trusted-documents server
+ * does: it looks the `documentId` up in the compiler's manifest (.relay/persisted-documents.json),
+ * and executes that document against the committed schema (graphql-js) over the root object the
+ * handler for its operation returns; a handler's Response is sent as is.
  */
 export function fakeBackend(handlers: Record<string, GraphQLHandler>, devToken?: (user: string) => Response) {
   const graphqlCalls: RecordedGraphQLCall[] = [];
@@ -24,14 +37,21 @@ export function fakeBackend(handlers: Record<string, GraphQLHandler>, devToken?:
     const body = JSON.parse(String(init?.body ?? "{}")) as Record<string, unknown>;
     if (url === "/__dev/token" && devToken) return devToken(String(body.user));
     if (url !== "/graphql") throw new TypeError(`unexpected request to ${url}`);
-    const query = String(body.query);
-    const operationName = /(?:query|mutation)\s+(\w+)/.exec(query)?.[1] ?? "";
+    const documentId = String(body.documentId);
+    const document = documents[documentId];
+    if (document === undefined) {
+      const message = `documentId ${documentId} is not in .relay/persisted-documents.json`;
+      return jsonResponse({ errors: [{ message, extensions: { code: "PERSISTED_QUERY_NOT_FOUND" } }] });
+    }
+    const operationName = /(?:query|mutation)\s+(\w+)/.exec(document)?.[1] ?? "";
     const variables = (body.variables ?? {}) as Record<string, unknown>;
-    graphqlCalls.push({ operationName, query, variables, headers: new Headers(init?.headers) });
+    graphqlCalls.push({ operationName, documentId, body, variables, headers: new Headers(init?.headers) });
     const handler = handlers[operationName];
     if (!handler) throw new Error(`no fake handler for operation ${operationName}`);
     const result = await handler(variables);
-    return result instanceof Response ? result : jsonResponse({ data: result });
+    if (result instanceof Response) return result;
+    const executed = await graphql({ schema, source: document, rootValue: result, variableValues: variables });
+    return jsonResponse(executed);
   });
   return { fetchFn, graphqlCalls, operations: () => graphqlCalls.map((call) => call.operationName) };
 }

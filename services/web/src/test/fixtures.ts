@@ -1,9 +1,35 @@
-import type { Connection } from "../api/types";
-import type { AiRequest } from "../features/ai/api";
-import type { Upload } from "../features/uploads/api";
+// Objects as the api's resolvers return them: the fake backend (fakes.ts) executes the real
+// persisted documents over them, so a test gets exactly the fields an operation selects.
 
-export function anUpload(overrides: Partial<Upload> = {}): Upload {
+export interface UploadNode {
+  __typename: "Upload";
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  status: "PENDING" | "UPLOADED";
+  createdAt: string;
+  downloadUrl: string | null;
+}
+
+export interface AiRequestNode {
+  __typename: "AiRequest";
+  id: string;
+  prompt: string;
+  answer: string;
+  model: string;
+  latencyMs: number;
+  createdAt: string;
+}
+
+export interface Connection<TNode> {
+  edges: { cursor: string; node: TNode }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+export function anUpload(overrides: Partial<UploadNode> = {}): UploadNode {
   return {
+    __typename: "Upload",
     id: "up-1",
     filename: "report.pdf",
     contentType: "application/pdf",
@@ -15,8 +41,9 @@ export function anUpload(overrides: Partial<Upload> = {}): Upload {
   };
 }
 
-export function anAiRequest(overrides: Partial<AiRequest> = {}): AiRequest {
+export function anAiRequest(overrides: Partial<AiRequestNode> = {}): AiRequestNode {
   return {
+    __typename: "AiRequest",
     id: "ai-1",
     prompt: "What is S3?",
     answer: "Object storage.",
@@ -31,12 +58,22 @@ export function connection<T extends { id: string }>(
   nodes: T[],
   { hasNextPage = false, endCursor }: { hasNextPage?: boolean; endCursor?: string } = {},
 ): Connection<T> {
+  const edges = nodes.map((node) => ({ cursor: `cursor-${node.id}`, node }));
   return {
-    edges: nodes.map((node) => ({ cursor: `cursor-${node.id}`, node })),
-    pageInfo: { hasNextPage, endCursor: endCursor ?? (nodes.length ? `cursor-${nodes.at(-1)!.id}` : null) },
+    edges,
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: endCursor ?? edges.at(-1)?.cursor ?? null,
+    },
   };
 }
 
-export const viewer = (field: "uploads" | "aiRequests", value: Connection<{ id: string }>) => ({
-  viewer: { id: "user-1", [field]: value },
-});
+/** The signed-in user with both lists (either can be left empty). */
+export function viewer({
+  uploads = connection<UploadNode>([]),
+  aiRequests = connection<AiRequestNode>([]),
+}: { uploads?: Connection<UploadNode>; aiRequests?: Connection<AiRequestNode> } = {}) {
+  return { viewer: { __typename: "Viewer", id: "Vmlld2VyOnVzZXItMQ==", uploads, aiRequests } };
+}

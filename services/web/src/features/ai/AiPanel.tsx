@@ -1,17 +1,62 @@
-import { useCallback, useState, type FormEvent } from "react";
-import type { GraphQLClient } from "../../api/graphql";
-import { usePaginatedList } from "../../api/usePaginatedList";
+import { useState, type FormEvent } from "react";
+import { graphql, usePaginationFragment, useRelayEnvironment } from "react-relay";
+import { commitMutationAsync, prependNode } from "../../api/mutation";
+import { expectPayload } from "../../api/userError";
 import { useErrorReporter } from "../../ui/errors";
-import { formatDateTime, toIsoOrRaw } from "../../ui/format";
-import { askAi, fetchAiRequests, type AiRequest } from "./api";
+import type { AiAnswer_aiRequest$key } from "./__generated__/AiAnswer_aiRequest.graphql";
+import type { AiPanel_viewer$key } from "./__generated__/AiPanel_viewer.graphql";
+import type { AiPanelAskMutation } from "./__generated__/AiPanelAskMutation.graphql";
+import { AiAnswer } from "./AiAnswer";
+import { AiRequestItem } from "./AiRequestItem";
 
-export function AiPanel({ client }: { client: GraphQLClient }) {
+export const AI_REQUESTS_PAGE_SIZE = 20;
+
+// The answered request goes to the top of the history straight from the mutation's result.
+const askAiMutation = graphql`
+  mutation AiPanelAskMutation($prompt: String!) {
+    askAi(input: { prompt: $prompt }) {
+      __typename
+      ... on AskAiPayload {
+        aiRequest {
+          id
+          ...AiAnswer_aiRequest
+          ...AiRequestItem_aiRequest
+        }
+      }
+      ... on UserError {
+        code
+        message
+        field
+      }
+    }
+  }
+`;
+
+export function AiPanel({ viewer }: { viewer: AiPanel_viewer$key }) {
+  const environment = useRelayEnvironment();
   const { report, clear } = useErrorReporter();
-  const loadPage = useCallback((after: string | null) => fetchAiRequests(client, after), [client]);
-  const history = usePaginatedList(loadPage, report);
+  // Later pages come from node(id: viewer) (Viewer implements Node in the api's schema).
+  const { data, hasNext, isLoadingNext, loadNext } = usePaginationFragment(
+    graphql`
+      fragment AiPanel_viewer on Viewer
+      @refetchable(queryName: "AiPanelPaginationQuery")
+      @argumentDefinitions(count: { type: "Int", defaultValue: 20 }, cursor: { type: "String" }) {
+        aiRequests(first: $count, after: $cursor) @connection(key: "AiPanel_aiRequests") {
+          __id
+          edges {
+            node {
+              id
+              ...AiRequestItem_aiRequest
+            }
+          }
+        }
+      }
+    `,
+    viewer,
+  );
   const [prompt, setPrompt] = useState("");
   const [asking, setAsking] = useState(false);
-  const [latest, setLatest] = useState<AiRequest | null>(null);
+  const [latest, setLatest] = useState<AiAnswer_aiRequest$key | null>(null);
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -19,9 +64,19 @@ export function AiPanel({ client }: { client: GraphQLClient }) {
     clear();
     setAsking(true);
     try {
-      setLatest(await askAi(client, prompt));
+      const response = await commitMutationAsync<AiPanelAskMutation>(
+        environment,
+        askAiMutation,
+        { prompt },
+        prependNode({
+          rootField: "askAi",
+          nodeField: "aiRequest",
+          edgeType: "AiRequestEdge",
+          connections: [data.aiRequests.__id],
+        }),
+      );
+      setLatest(expectPayload(response.askAi, "AskAiPayload").aiRequest);
       setPrompt("");
-      await history.reload();
     } catch (error) {
       report(error);
     } finally {
@@ -29,6 +84,8 @@ export function AiPanel({ client }: { client: GraphQLClient }) {
     }
   };
 
+  const loadMore = () => loadNext(AI_REQUESTS_PAGE_SIZE, { onComplete: (error) => error && report(error) });
+  const edges = data.aiRequests.edges;
   return (
     <section className="panel" aria-labelledby="ai-heading">
       <h2 id="ai-heading">Ask the AI</h2>
@@ -46,42 +103,22 @@ export function AiPanel({ client }: { client: GraphQLClient }) {
           {asking ? "Asking…" : "Ask"}
         </button>
       </form>
-      {latest && (
-        <article className="answer" aria-live="polite" aria-label="Answer" data-testid="ai-answer">
-          <p data-testid="ai-answer-text">{latest.answer}</p>
-          <p className="muted">
-            <span data-testid="ai-answer-model">{latest.model}</span> ·{" "}
-            <span data-testid="ai-answer-latency">{latest.latencyMs} ms</span>
-          </p>
-        </article>
-      )}
+      {latest && <AiAnswer aiRequest={latest} />}
       <h3>Earlier requests</h3>
-      {history.items.length === 0 ? (
+      {edges.length === 0 ? (
         <p className="muted" data-testid="ai-requests-empty">
           No requests yet.
         </p>
       ) : (
         <ul className="item-list" aria-label="Earlier AI requests" data-testid="ai-requests-list">
-          {history.items.map((request) => (
-            <li key={request.id} data-testid="ai-request-item" data-ai-request-id={request.id}>
-              <p className="item-title">{request.prompt}</p>
-              <p>{request.answer}</p>
-              <p className="muted">
-                {request.model} · {request.latencyMs} ms ·{" "}
-                <time dateTime={toIsoOrRaw(request.createdAt)}>{formatDateTime(request.createdAt)}</time>
-              </p>
-            </li>
+          {edges.map(({ node }) => (
+            <AiRequestItem key={node.id} aiRequest={node} />
           ))}
         </ul>
       )}
-      {history.hasNextPage && (
-        <button
-          type="button"
-          onClick={() => void history.loadMore()}
-          disabled={history.loading}
-          data-testid="ai-requests-load-more"
-        >
-          {history.loading ? "Loading…" : "Load more"}
+      {hasNext && (
+        <button type="button" onClick={loadMore} disabled={isLoadingNext} data-testid="ai-requests-load-more">
+          {isLoadingNext ? "Loading…" : "Load more"}
         </button>
       )}
     </section>

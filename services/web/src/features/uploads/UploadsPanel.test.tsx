@@ -1,23 +1,9 @@
-import { render, screen, within } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { createGraphQLClient } from "../../api/graphql";
-import { FakeXhr, fakeBackend } from "../../test/fakes";
+import { FakeXhr } from "../../test/fakes";
 import { anUpload, connection, viewer } from "../../test/fixtures";
-import { ErrorBanner, ErrorProvider } from "../../ui/errors";
-import { UploadsPanel } from "./UploadsPanel";
-
-function renderPanel(handlers: Parameters<typeof fakeBackend>[0]) {
-  const backend = fakeBackend(handlers);
-  const client = createGraphQLClient({ getToken: async () => "tok", onUnauthorized: vi.fn(), fetchFn: backend.fetchFn });
-  render(
-    <ErrorProvider>
-      <ErrorBanner />
-      <UploadsPanel client={client} />
-    </ErrorProvider>,
-  );
-  return backend;
-}
+import { renderWorkspace } from "../../test/renderWorkspace";
 
 beforeEach(() => {
   FakeXhr.reset();
@@ -30,11 +16,9 @@ describe("UploadsPanel", () => {
       anUpload({ id: "a", filename: "a.png", size: 1536 }),
       anUpload({ id: "b", filename: "b.txt", status: "PENDING", downloadUrl: null }),
     ];
-    const backend = renderPanel({
-      Uploads: ({ after }) =>
-        after === null
-          ? viewer("uploads", connection(first, { hasNextPage: true }))
-          : viewer("uploads", connection([anUpload({ id: "c", filename: "c.csv" })])),
+    const backend = renderWorkspace({
+      WorkspaceQuery: () => viewer({ uploads: connection(first, { hasNextPage: true }) }),
+      UploadsPanelPaginationQuery: () => viewer({ uploads: connection([anUpload({ id: "c", filename: "c.csv" })]) }),
     });
 
     const items = await screen.findAllByTestId("upload-item");
@@ -49,18 +33,15 @@ describe("UploadsPanel", () => {
     await userEvent.click(screen.getByTestId("uploads-load-more"));
 
     await vi.waitFor(() => expect(screen.getAllByTestId("upload-item")).toHaveLength(3));
-    expect(backend.graphqlCalls.map((call) => call.variables)).toEqual([
-      { first: 20, after: null },
-      { first: 20, after: "cursor-b" },
-    ]);
+    expect(backend.operations()).toEqual(["WorkspaceQuery", "UploadsPanelPaginationQuery"]);
+    expect(backend.graphqlCalls[1]!.variables).toEqual({ count: 20, cursor: "cursor-b" });
     expect(screen.queryByTestId("uploads-load-more")).toBeNull();
   });
 
-  it("uploads a picked file with a progress bar and refreshes the list when done", async () => {
-    let uploaded = false;
-    const backend = renderPanel({
-      Uploads: () => viewer("uploads", connection(uploaded ? [anUpload({ id: "new", filename: "notes.txt" })] : [])),
-      CreateUpload: () => ({
+  it("uploads a picked file with a progress bar and lists it when done", async () => {
+    const backend = renderWorkspace({
+      WorkspaceQuery: () => viewer(),
+      uploadFileCreateMutation: () => ({
         createUpload: {
           __typename: "CreateUploadPayload",
           upload: anUpload({ id: "new", filename: "notes.txt", status: "PENDING", downloadUrl: null }),
@@ -68,10 +49,9 @@ describe("UploadsPanel", () => {
           uploadHeaders: [{ name: "Content-Type", value: "text/plain" }],
         },
       }),
-      CompleteUpload: () => {
-        uploaded = true;
-        return { completeUpload: { __typename: "CompleteUploadPayload", upload: anUpload({ id: "new" }) } };
-      },
+      uploadFileCompleteMutation: () => ({
+        completeUpload: { __typename: "CompleteUploadPayload", upload: anUpload({ id: "new", filename: "notes.txt" }) },
+      }),
     });
     expect(await screen.findByTestId("uploads-empty")).toBeTruthy();
     const file = new File(["0123456789"], "notes.txt", { type: "text/plain" });
@@ -82,6 +62,7 @@ describe("UploadsPanel", () => {
     const xhr = FakeXhr.latest();
     expect(xhr.url).toBe("https://uploads.example.test/new?sig=1");
     expect(xhr.requestHeaders).toEqual([["Content-Type", "text/plain"]]);
+    expect(screen.queryByTestId("upload-item")).toBeNull(); // listed once the server has checked it
 
     xhr.emitProgress(4, 10);
     const bar = await screen.findByRole("progressbar", { name: "Upload progress" });
@@ -93,15 +74,18 @@ describe("UploadsPanel", () => {
 
     const item = await screen.findByTestId("upload-item");
     expect(within(item).getByTestId("upload-filename").textContent).toBe("notes.txt");
+    expect(item.getAttribute("data-status")).toBe("UPLOADED");
     expect(bar.getAttribute("value")).toBe("10");
-    expect(backend.operations()).toEqual(["Uploads", "CreateUpload", "CompleteUpload", "Uploads"]);
+    await vi.waitFor(() => expect(screen.getByTestId("upload-status").textContent).toBe("Uploaded notes.txt"));
+    expect(backend.operations()).toEqual(["WorkspaceQuery", "uploadFileCreateMutation", "uploadFileCompleteMutation"]);
+    expect(backend.graphqlCalls[2]!.variables).toEqual({ id: "new" }); // only what the document declares
     expect(screen.queryByTestId("error-banner")).toBeNull();
   });
 
   it("shows createUpload's UserError in the error banner", async () => {
-    renderPanel({
-      Uploads: () => viewer("uploads", connection([])),
-      CreateUpload: () => ({
+    renderWorkspace({
+      WorkspaceQuery: () => viewer(),
+      uploadFileCreateMutation: () => ({
         createUpload: { __typename: "UserError", code: "TOO_LARGE", message: "File is larger than 25 MB.", field: "size" },
       }),
     });
@@ -117,9 +101,18 @@ describe("UploadsPanel", () => {
     expect(screen.queryByTestId("upload-progress")).toBeNull();
   });
 
-  it("shows a failed list load in the error banner", async () => {
-    renderPanel({ Uploads: () => new Response("upstream down", { status: 503 }) });
+  it("shows a failed load in the error banner and loads again on retry", async () => {
+    let status = 503;
+    const backend = renderWorkspace({
+      WorkspaceQuery: () => (status === 503 ? new Response("upstream down", { status }) : viewer()),
+    });
 
     expect((await screen.findByTestId("error-banner")).textContent).toContain("HTTP 503");
+    status = 200;
+    await userEvent.click(screen.getByTestId("load-retry"));
+
+    expect(await screen.findByTestId("uploads-empty")).toBeTruthy();
+    expect(screen.queryByTestId("error-banner")).toBeNull();
+    expect(backend.operations()).toEqual(["WorkspaceQuery", "WorkspaceQuery"]);
   });
 });

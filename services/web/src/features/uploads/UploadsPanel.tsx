@@ -1,11 +1,12 @@
-import { useCallback, useRef, useState, type FormEvent } from "react";
-import type { GraphQLClient } from "../../api/graphql";
-import { usePaginatedList } from "../../api/usePaginatedList";
+import { useRef, useState, type FormEvent } from "react";
+import { graphql, usePaginationFragment, useRelayEnvironment } from "react-relay";
 import { useErrorReporter } from "../../ui/errors";
-import { formatBytes, formatDateTime, toIsoOrRaw } from "../../ui/format";
-import { fetchUploads, type Upload } from "./api";
+import type { UploadsPanel_viewer$key } from "./__generated__/UploadsPanel_viewer.graphql";
 import type { UploadProgress } from "./putObject";
-import { uploadFile, type UploadStep } from "./uploadFile";
+import { UploadItem } from "./UploadItem";
+import { uploadFile, type CompletedUpload, type UploadStep } from "./uploadFile";
+
+export const UPLOADS_PAGE_SIZE = 20;
 
 const STEP_LABELS: Record<UploadStep, string> = {
   creating: "Preparing upload…",
@@ -13,15 +14,33 @@ const STEP_LABELS: Record<UploadStep, string> = {
   completing: "Finishing…",
 };
 
-export function UploadsPanel({ client }: { client: GraphQLClient }) {
+export function UploadsPanel({ viewer }: { viewer: UploadsPanel_viewer$key }) {
+  const environment = useRelayEnvironment();
   const { report, clear } = useErrorReporter();
-  const loadPage = useCallback((after: string | null) => fetchUploads(client, after), [client]);
-  const uploads = usePaginatedList(loadPage, report);
+  // Later pages come from node(id: viewer) (Viewer implements Node in the api's schema).
+  const { data, hasNext, isLoadingNext, loadNext } = usePaginationFragment(
+    graphql`
+      fragment UploadsPanel_viewer on Viewer
+      @refetchable(queryName: "UploadsPanelPaginationQuery")
+      @argumentDefinitions(count: { type: "Int", defaultValue: 20 }, cursor: { type: "String" }) {
+        uploads(first: $count, after: $cursor) @connection(key: "UploadsPanel_uploads") {
+          __id
+          edges {
+            node {
+              id
+              ...UploadItem_upload
+            }
+          }
+        }
+      }
+    `,
+    viewer,
+  );
   const fileInput = useRef<HTMLInputElement>(null);
   const [file, setFile] = useState<File | null>(null);
   const [step, setStep] = useState<UploadStep | null>(null);
   const [progress, setProgress] = useState<UploadProgress | null>(null);
-  const [lastUploaded, setLastUploaded] = useState<Upload | null>(null);
+  const [lastUploaded, setLastUploaded] = useState<CompletedUpload | null>(null);
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -30,11 +49,14 @@ export function UploadsPanel({ client }: { client: GraphQLClient }) {
     setLastUploaded(null);
     setProgress({ loaded: 0, total: file.size });
     try {
-      const upload = await uploadFile(client, file, { onStep: setStep, onProgress: setProgress });
+      const upload = await uploadFile(environment, file, {
+        onStep: setStep,
+        onProgress: setProgress,
+        connections: [data.uploads.__id],
+      });
       setLastUploaded(upload);
       setFile(null);
       if (fileInput.current) fileInput.current.value = "";
-      await uploads.reload();
     } catch (error) {
       setProgress(null);
       report(error);
@@ -43,7 +65,9 @@ export function UploadsPanel({ client }: { client: GraphQLClient }) {
     }
   };
 
+  const loadMore = () => loadNext(UPLOADS_PAGE_SIZE, { onComplete: (error) => error && report(error) });
   const busy = step !== null;
+  const edges = data.uploads.edges;
   return (
     <section className="panel" aria-labelledby="uploads-heading">
       <h2 id="uploads-heading">Uploads</h2>
@@ -75,44 +99,22 @@ export function UploadsPanel({ client }: { client: GraphQLClient }) {
           </span>
         </div>
       )}
-      <UploadList uploads={uploads.items} />
-      {uploads.hasNextPage && (
-        <button
-          type="button"
-          onClick={() => void uploads.loadMore()}
-          disabled={uploads.loading}
-          data-testid="uploads-load-more"
-        >
-          {uploads.loading ? "Loading…" : "Load more"}
+      {edges.length === 0 ? (
+        <p className="muted" data-testid="uploads-empty">
+          No uploads yet.
+        </p>
+      ) : (
+        <ul className="item-list" aria-label="My uploads" data-testid="uploads-list">
+          {edges.map(({ node }) => (
+            <UploadItem key={node.id} upload={node} />
+          ))}
+        </ul>
+      )}
+      {hasNext && (
+        <button type="button" onClick={loadMore} disabled={isLoadingNext} data-testid="uploads-load-more">
+          {isLoadingNext ? "Loading…" : "Load more"}
         </button>
       )}
     </section>
-  );
-}
-
-function UploadList({ uploads }: { uploads: Upload[] }) {
-  if (uploads.length === 0) return <p className="muted" data-testid="uploads-empty">No uploads yet.</p>;
-  return (
-    <ul className="item-list" aria-label="My uploads" data-testid="uploads-list">
-      {uploads.map((upload) => (
-        <li key={upload.id} data-testid="upload-item" data-upload-id={upload.id} data-status={upload.status}>
-          <span className="item-title" data-testid="upload-filename">
-            {upload.filename}
-          </span>
-          <span className="muted">{formatBytes(upload.size)}</span>
-          <span className={`badge badge-${upload.status.toLowerCase()}`} data-testid="upload-item-status">
-            {upload.status}
-          </span>
-          <time dateTime={toIsoOrRaw(upload.createdAt)} className="muted">
-            {formatDateTime(upload.createdAt)}
-          </time>
-          {upload.downloadUrl && (
-            <a href={upload.downloadUrl} rel="noopener noreferrer" data-testid="upload-download-link">
-              Download<span className="visually-hidden"> {upload.filename}</span>
-            </a>
-          )}
-        </li>
-      ))}
-    </ul>
   );
 }

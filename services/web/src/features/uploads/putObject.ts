@@ -1,4 +1,8 @@
-import type { HttpHeader } from "./api";
+/** A header the pre-signed request must carry, exactly (schema: HttpHeader). */
+export interface HttpHeader {
+  readonly name: string;
+  readonly value: string;
+}
 
 export interface UploadProgress {
   loaded: number;

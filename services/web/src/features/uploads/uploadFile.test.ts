@@ -1,29 +1,20 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { createGraphQLClient } from "../../api/graphql";
-import { UserFacingError } from "../../api/types";
+import { createRelayEnvironment } from "../../api/environment";
+import { UserFacingError } from "../../api/userError";
 import { asXhr, fakeBackend, FakeXhr } from "../../test/fakes";
-import type { Upload } from "./api";
+import { anUpload, type UploadNode } from "../../test/fixtures";
 import { StorageUploadError } from "./putObject";
 import { uploadFile, type UploadStep } from "./uploadFile";
 
 const UPLOAD_URL = "https://uploads.example.test/u1/report.pdf?X-Amz-Signature=abc";
 
-function upload(overrides: Partial<Upload> = {}): Upload {
-  return {
-    id: "up-1",
-    filename: "report.pdf",
-    contentType: "application/pdf",
-    size: 11,
-    status: "PENDING",
-    createdAt: "2026-11-27T00:00:00Z",
-    downloadUrl: null,
-    ...overrides,
-  };
+function upload(overrides: Partial<UploadNode> = {}): UploadNode {
+  return anUpload({ size: 11, status: "PENDING", downloadUrl: null, ...overrides });
 }
 
 function setup(createResult: unknown = undefined) {
   const backend = fakeBackend({
-    CreateUpload: () => ({
+    uploadFileCreateMutation: () => ({
       createUpload: createResult ?? {
         __typename: "CreateUploadPayload",
         upload: upload(),
@@ -35,16 +26,16 @@ function setup(createResult: unknown = undefined) {
         ],
       },
     }),
-    CompleteUpload: ({ id }) => ({
+    uploadFileCompleteMutation: ({ id }) => ({
       completeUpload: {
         __typename: "CompleteUploadPayload",
         upload: upload({ id: String(id), status: "UPLOADED", downloadUrl: "https://dl.example.test/u1" }),
       },
     }),
   });
-  const client = createGraphQLClient({ getToken: async () => "tok", onUnauthorized: vi.fn(), fetchFn: backend.fetchFn });
+  const environment = createRelayEnvironment({ getToken: async () => "tok", onUnauthorized: vi.fn(), fetchFn: backend.fetchFn });
   const file = new File(["hello world"], "report.pdf", { type: "application/pdf" });
-  return { ...backend, client, file };
+  return { ...backend, environment, file };
 }
 
 /** Wait until the flow has opened its PUT (after createUpload resolved). */
@@ -57,11 +48,11 @@ beforeEach(() => FakeXhr.reset());
 
 describe("uploadFile", () => {
   it("creates the upload, PUTs the bytes with the signed headers while reporting progress, then completes it", async () => {
-    const { client, file, graphqlCalls, operations } = setup();
+    const { environment, file, graphqlCalls, operations } = setup();
     const progress = vi.fn();
     const steps: UploadStep[] = [];
 
-    const done = uploadFile(client, file, {
+    const done = uploadFile(environment, file, {
       onProgress: progress,
       onStep: (step) => steps.push(step),
       createXhr: () => asXhr(new FakeXhr()),
@@ -77,7 +68,7 @@ describe("uploadFile", () => {
       ["x-amz-server-side-encryption", "aws:kms"],
     ]);
     expect(xhr.body).toBe(file);
-    expect(operations()).toEqual(["CreateUpload"]);
+    expect(operations()).toEqual(["uploadFileCreateMutation"]);
 
     xhr.emitProgress(4, 11);
     xhr.emitProgress(11, 11);
@@ -89,49 +80,51 @@ describe("uploadFile", () => {
     xhr.respond(200);
     const completed = await done;
 
-    expect(operations()).toEqual(["CreateUpload", "CompleteUpload"]);
+    expect(operations()).toEqual(["uploadFileCreateMutation", "uploadFileCompleteMutation"]);
     expect(graphqlCalls[1]!.variables).toEqual({ id: "up-1" });
-    expect(completed).toMatchObject({ id: "up-1", status: "UPLOADED", downloadUrl: "https://dl.example.test/u1" });
+    expect(completed).toEqual({ id: "up-1", filename: "report.pdf" });
+    const record = environment.getStore().getSource().get("up-1");
+    expect(record).toMatchObject({ status: "UPLOADED", downloadUrl: "https://dl.example.test/u1" });
     expect(steps).toEqual(["creating", "uploading", "completing"]);
   });
 
   it("stops at createUpload's UserError and shows its message, without touching storage", async () => {
-    const { client, file, operations } = setup({
+    const { environment, file, operations } = setup({
       __typename: "UserError",
       code: "UNSUPPORTED_TYPE",
       message: "Files of type application/pdf are not allowed.",
       field: "contentType",
     });
 
-    const error = await uploadFile(client, file, { createXhr: () => asXhr(new FakeXhr()) }).catch((e: unknown) => e);
+    const error = await uploadFile(environment, file, { createXhr: () => asXhr(new FakeXhr()) }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(UserFacingError);
     expect((error as UserFacingError).message).toBe("Files of type application/pdf are not allowed.");
     expect((error as UserFacingError).field).toBe("contentType");
     expect(FakeXhr.instances).toHaveLength(0);
-    expect(operations()).toEqual(["CreateUpload"]);
+    expect(operations()).toEqual(["uploadFileCreateMutation"]);
   });
 
   it("does not complete the upload when storage rejects the PUT", async () => {
-    const { client, file, operations } = setup();
+    const { environment, file, operations } = setup();
 
-    const done = uploadFile(client, file, { createXhr: () => asXhr(new FakeXhr()) }).catch((e: unknown) => e);
+    const done = uploadFile(environment, file, { createXhr: () => asXhr(new FakeXhr()) }).catch((e: unknown) => e);
     (await pendingPut()).respond(403);
     const error = await done;
 
     expect(error).toBeInstanceOf(StorageUploadError);
     expect((error as StorageUploadError).status).toBe(403);
     expect((error as Error).message).toContain("HTTP 403");
-    expect(operations()).toEqual(["CreateUpload"]);
+    expect(operations()).toEqual(["uploadFileCreateMutation"]);
   });
 
   it("reports a network failure of the PUT as a readable error", async () => {
-    const { client, file, operations } = setup();
+    const { environment, file, operations } = setup();
 
-    const done = uploadFile(client, file, { createXhr: () => asXhr(new FakeXhr()) }).catch((e: unknown) => e);
+    const done = uploadFile(environment, file, { createXhr: () => asXhr(new FakeXhr()) }).catch((e: unknown) => e);
     (await pendingPut()).failNetwork();
 
     expect(((await done) as Error).message).toMatch(/could not reach storage/);
-    expect(operations()).toEqual(["CreateUpload"]);
+    expect(operations()).toEqual(["uploadFileCreateMutation"]);
   });
 });

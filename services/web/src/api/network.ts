@@ -1,3 +1,5 @@
+import type { FetchFunction, GraphQLResponse, RequestParameters, Variables } from "relay-runtime";
+
 export const GRAPHQL_ENDPOINT = "/graphql";
 
 /** The session is missing or was rejected (HTTP 401): the user must sign in again. */
@@ -35,19 +37,23 @@ export interface GraphQLErrorEntry {
   extensions?: { code?: string; [key: string]: unknown };
 }
 
-interface GraphQLResponse<TData> {
-  data?: TData | null;
+interface ResponseBody {
+  data?: Record<string, unknown> | null;
   errors?: GraphQLErrorEntry[];
 }
 
-export type Variables = Record<string, unknown>;
+/**
+ * What the browser POSTs: the id of a document the compiler persisted (relay.config.json's
+ * persistConfig), never its text. `documentId` is the GraphQL-over-HTTP persisted-documents request
+ * parameter (https://github.com/graphql/graphql-over-http/blob/main/rfcs/PersistedOperations.md); the id
+ * is the manifest's key as the compiler wrote it (SHA-256 hex, a "custom document identifier").
+ */
+export interface PersistedDocumentRequest {
+  documentId: string;
+  variables: Variables;
+}
 
-export type GraphQLClient = <TData, TVariables extends Variables = Variables>(
-  query: string,
-  variables?: TVariables,
-) => Promise<TData>;
-
-export interface GraphQLClientOptions {
+export interface NetworkOptions {
   /** Current bearer token, or null when signed out. */
   getToken: () => Promise<string | null>;
   /** Called once per rejected request so the app can return to the sign-in page. */
@@ -58,21 +64,30 @@ export interface GraphQLClientOptions {
 
 const UNAUTHENTICATED_CODES = new Set(["UNAUTHENTICATED", "UNAUTHORIZED"]);
 
-export function createGraphQLClient({
+/** The body for an operation; an operation without a persisted id means the compiler was not run. */
+export function persistedDocumentRequest(params: RequestParameters, variables: Variables): PersistedDocumentRequest {
+  if (!params.id) {
+    throw new Error(
+      `${params.name} has no persisted document id: its artifact was not compiled with persistConfig (run npm run relay).`,
+    );
+  }
+  return { documentId: params.id, variables };
+}
+
+/** Relay's network fetch: the bearer token, a persisted document id, and today's error and 401 handling. */
+export function createFetchFunction({
   getToken,
   onUnauthorized,
   fetchFn = (...args) => globalThis.fetch(...args),
   endpoint = GRAPHQL_ENDPOINT,
-}: GraphQLClientOptions): GraphQLClient {
+}: NetworkOptions): FetchFunction {
   const unauthorized = (): never => {
     onUnauthorized();
     throw new UnauthorizedError();
   };
 
-  return async function request<TData, TVariables extends Variables = Variables>(
-    query: string,
-    variables?: TVariables,
-  ): Promise<TData> {
+  return async (params, variables): Promise<GraphQLResponse> => {
+    const body = JSON.stringify(persistedDocumentRequest(params, variables));
     const token = await getToken();
     if (!token) return unauthorized();
 
@@ -85,7 +100,7 @@ export function createGraphQLClient({
           "Content-Type": "application/json",
           Authorization: `Bearer ${token}`,
         },
-        body: JSON.stringify({ query, variables: variables ?? {} }),
+        body,
       });
     } catch {
       throw new NetworkError();
@@ -93,8 +108,8 @@ export function createGraphQLClient({
 
     if (response.status === 401) return unauthorized();
 
-    const body = await readJson<GraphQLResponse<TData>>(response);
-    const errors = body?.errors ?? [];
+    const payload = await readJson<ResponseBody>(response);
+    const errors = payload?.errors ?? [];
     if (errors.some((error) => UNAUTHENTICATED_CODES.has(String(error.extensions?.code)))) {
       return unauthorized();
     }
@@ -104,10 +119,10 @@ export function createGraphQLClient({
     if (!response.ok) {
       throw new GraphQLRequestError(`The server answered HTTP ${response.status}.`, response.status);
     }
-    if (body?.data == null) {
+    if (payload?.data == null) {
       throw new GraphQLRequestError("The server answered without data.", response.status);
     }
-    return body.data;
+    return { data: payload.data };
   };
 }
 
