@@ -35,6 +35,7 @@ from foundry_api.core.db import create_pool
 from foundry_api.core.errors import ClientError
 from foundry_api.core.security import Principal
 from foundry_api.core.storage import ObjectStore
+from foundry_api.documents.manifest import load_manifest
 from foundry_api.plans import Plan, compile_document
 from foundry_api.schema import build_schema
 from foundry_api.uploads import mutations as upload_mutations
@@ -43,19 +44,19 @@ from foundry_api.uploads import types as upload_types
 from foundry_api.uploads.types import Upload
 from foundry_api.users import repository as users_repository
 from foundry_twin.faults.queries import ASK, COMPLETE, CREATE, PAGE
-from graphql import parse
+from graphql import OperationDefinitionNode, parse
 from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.http import process_result
 
-MANIFEST = Path(__file__).resolve().parents[3] / "web" / ".relay" / "persisted-documents.json"
+WEB_COMPILER_OUTPUT = Path(__file__).resolve().parents[3] / "web" / ".relay" / "persisted-documents.json"
 _UPLOAD = "id filename contentType size status createdAt downloadUrl"
 _AI = "id prompt answer model latencyMs createdAt"
 _PAGE_INFO = "pageInfo { hasNextPage endCursor }"
 _USER_ERROR = "... on UserError { code message field }"
 
-# services/web/src/features/*/api.ts today, with their template strings expanded.
+# services/web/src/features/*/api.ts before the move to Relay, with their template strings expanded.
 WEB = {
     "web.Uploads": f"""query Uploads($first: Int!, $after: String) {{
   viewer {{ id uploads(first: $first, after: $after) {{ edges {{ cursor node {{ {_UPLOAD} }} }} {_PAGE_INFO} }} }}
@@ -178,11 +179,22 @@ EDGE_CASES = {
 }
 
 
+def _operation_name(text: str) -> str:
+    operation = next(d for d in parse(text).definitions if isinstance(d, OperationDefinitionNode))
+    return operation.name.value if operation.name else "anonymous"
+
+
 def trusted_documents() -> dict[str, str]:
+    """The api's committed manifest (what it trusts: every kept release), the web's compiler output
+    when it is there, the hand-written web operations of before Relay, the benchmark's, and the
+    Relay and edge shapes above."""
     documents = {**WEB, **BENCH, **RELAY, **EDGE_CASES}
-    if MANIFEST.exists():
-        manifest: dict[str, str] = json.loads(MANIFEST.read_text())
-        documents |= {f"manifest.{key}": text for key, text in manifest.items()}
+    manifests = [load_manifest().trusted()]
+    if WEB_COMPILER_OUTPUT.exists():
+        manifests.append(json.loads(WEB_COMPILER_OUTPUT.read_text()))
+    for manifest in manifests:
+        for key, text in manifest.items():
+            documents[f"manifest.{_operation_name(text)}.{key[:8]}"] = text
     return documents
 
 
