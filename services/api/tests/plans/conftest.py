@@ -478,7 +478,10 @@ def plans_env(postgres: Any, api: Any) -> Iterator[PlansEnv]:
         migrate.apply(conn)
         for table in ("users", "uploads", "ai_requests"):
             conn.execute(f"ALTER TABLE {table} ALTER COLUMN created_at SET DEFAULT '{FIXED_NOW.isoformat()}'")
-    settings = api.settings.model_copy(update={"database_url": SecretStr(url)})
+    # One pooled connection: concurrent resolvers (two root fields, two connections under viewer)
+    # then reach Postgres in the order they ask, not in whichever order two connections answer, so
+    # graphql-core's own error order is reproducible and the comparison can be byte for byte.
+    settings = api.settings.model_copy(update={"database_url": SecretStr(url), "db_pool_max_size": 1})
     loop = asyncio.new_event_loop()
     pool = create_pool(settings)
     loop.run_until_complete(pool.open(wait=True))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 from typing import Any
 
 import pytest
@@ -162,7 +163,7 @@ def test_every_trusted_document_matches_graphql_core(
 
 def _state_with_null_filename(conftest: Any) -> Any:
     row = conftest.UploadRow(
-        id=__import__("uuid").UUID(int=99),
+        id=uuid.UUID(int=99),
         mine=True,
         filename="a.txt",
         content_type="text/plain",
@@ -171,7 +172,7 @@ def _state_with_null_filename(conftest: Any) -> Any:
         created_at=_TIMES[0],
     )
     return conftest.State(
-        viewer_id=__import__("uuid").UUID(int=5),
+        viewer_id=uuid.UUID(int=5),
         viewer_exists=True,
         uploads=(row,),
         ai_requests=(),
@@ -199,9 +200,7 @@ def test_a_planted_null_propagation_bug_is_caught(
 def test_a_planted_dropped_field_is_caught(
     plans_env: Any, conftest: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    state = conftest.State(
-        viewer_id=__import__("uuid").UUID(int=6), viewer_exists=True, uploads=(), ai_requests=()
-    )
+    state = conftest.State(viewer_id=uuid.UUID(int=6), viewer_exists=True, uploads=(), ai_requests=())
     original = plan_compile._Compiler.fields
 
     def dropping(self: Any, parent_type: Any, grouped: Any) -> Any:
@@ -217,3 +216,45 @@ def test_a_planted_dropped_field_is_caught(
     assert difference is not None
     assert "hasNextPage" in difference.splitlines()[0]
     assert "hasNextPage" not in difference.splitlines()[1]
+
+
+# -- partial data: errors at nullable positions, which random states reach less often
+
+
+def _upload(conftest: Any, n: int, *, status: str = "UPLOADED") -> Any:
+    return conftest.UploadRow(
+        id=uuid.UUID(int=1000 + n),
+        mine=True,
+        filename=f"f{n}.txt",
+        content_type="text/plain",
+        size=n + 1,
+        status=status,
+        created_at=_TIMES[n % len(_TIMES)],
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "fault", "variables"),
+    [
+        ("relay.UploadsPageQuery", "presign_error", None),  # downloadUrl: String
+        ("relay.NodeRefetchQuery", "node_lookup_error", "upload"),  # node: Node
+        ("edge.MergedQuery", "node_lookup_error", "upload"),  # two nullable node fields
+        ("edge.HomeQuery", "presign_error", {"first": 3}),  # beside a gathered sibling connection
+    ],
+)
+def test_errors_at_nullable_positions_leave_partial_data(
+    plans_env: Any, conftest: Any, name: str, fault: str, variables: Any
+) -> None:
+    uploads = tuple(_upload(conftest, n) for n in range(3))
+    state = conftest.State(
+        viewer_id=uuid.UUID(int=7),
+        viewer_exists=True,
+        uploads=uploads,
+        ai_requests=(),
+        faults=frozenset({conftest.Fault(kind=fault, at=1)}),
+    )
+    if variables == "upload":
+        variables = {"id": to_base64("Upload", uploads[0].id)}
+    expected = plans_env.run_once(executor="graphql-core", name=name, state=state, variables=variables)
+    assert '"errors"' in expected and not expected.startswith('{"data": null')  # the case is partial
+    assert plans_env.differences(name=name, state=state, variables=variables) is None
