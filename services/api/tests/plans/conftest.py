@@ -26,6 +26,7 @@ from typing import Any
 import botocore.auth
 import psycopg
 import pytest
+import structlog.testing
 from foundry_api.ai_requests import mutations as ai_mutations
 from foundry_api.ai_requests import queries as ai_queries
 from foundry_api.ai_requests.client import AiClient
@@ -430,7 +431,9 @@ class PlansEnv:
         """Seed, inject the faults, execute with `executor` ("graphql-core" or "plan"), serialize."""
         self.seed(state)
         rng = random.Random(7)  # the same "random" ids for both runs (new users, rows, keys)
-        with pytest.MonkeyPatch.context() as monkeypatch:
+        # The api's error log lines are captured, not rendered (a rich traceback per masked error
+        # was most of the suite's time), and compared: the plan logs what graphql-core's path logs.
+        with pytest.MonkeyPatch.context() as monkeypatch, structlog.testing.capture_logs() as logs:
             monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=rng.getrandbits(128), version=4))
             # Two root fields that both meet a new user race to insert its row (concurrently in
             # graphql-core too); whichever wins, the row gets this one id.
@@ -453,7 +456,8 @@ class PlansEnv:
                     )
                 )
                 body = dict(process_result(result))
-        return json.dumps(body)
+        events = [(e.get("event"), e.get("path"), e.get("error_type")) for e in logs]
+        return json.dumps(body) + "\nlogs: " + repr(events)
 
     def differences(self, *, name: str, state: State, variables: dict[str, Any] | None) -> str | None:
         """None when both executors give the same bytes, else both bodies."""

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.filterwarnings(
 # plans-thorough for a longer hunt. (A module-local settings object: the other suites' profiles
 # stay as they are.)
 _PROFILES = {
-    "plans": settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck)),
+    "plans": settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck)),
     "plans-thorough": settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck)),
 }
 PLANS_SETTINGS = _PROFILES[os.environ.get("PLANS_PROFILE", "plans")]
@@ -194,7 +194,7 @@ def test_a_planted_null_propagation_bug_is_caught(
     difference = plans_env.differences(name="web.Uploads", state=state, variables={"first": 5})
     assert difference is not None
     assert '"data": null' in difference.splitlines()[0]
-    assert '"data": null' not in difference.splitlines()[1]
+    assert '"data": null' not in difference.splitlines()[2]
 
 
 def test_a_planted_dropped_field_is_caught(
@@ -215,7 +215,7 @@ def test_a_planted_dropped_field_is_caught(
         plans_env.plans.pop("bench.page", None)
     assert difference is not None
     assert "hasNextPage" in difference.splitlines()[0]
-    assert "hasNextPage" not in difference.splitlines()[1]
+    assert "hasNextPage" not in difference.splitlines()[2]
 
 
 # -- partial data: errors at nullable positions, which random states reach less often
@@ -256,5 +256,6 @@ def test_errors_at_nullable_positions_leave_partial_data(
     if variables == "upload":
         variables = {"id": to_base64("Upload", uploads[0].id)}
     expected = plans_env.run_once(executor="graphql-core", name=name, state=state, variables=variables)
-    assert '"errors"' in expected and not expected.startswith('{"data": null')  # the case is partial
+    assert '"errors"' in expected
+    assert not expected.startswith('{"data": null')  # the case is partial
     assert plans_env.differences(name=name, state=state, variables=variables) is None
