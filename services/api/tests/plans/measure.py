@@ -4,8 +4,8 @@ runs it today) against the compiled plan, with canned resolver data and with the
     .venv-services/bin/python services/api/tests/plans/measure.py [--rounds N]
 
 Not a test (nothing here asserts a time): figures for the report and the bench note. Canned data
-replaces the two repository calls (the viewer's row, one page of 20 uploads) so only execution
-remains; the database run seeds a user with 25 uploads on a throw-away twin Postgres.
+replaces the two repository calls (the viewer's row, a page of 20 uploads and one of 20 AI requests) so only execution
+remains; the database run seeds a user with 25 uploads (no AI requests) on a throw-away twin Postgres.
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import psycopg
+from foundry_api.ai_requests import queries as ai_queries
 from foundry_api.context import Context, Services
 from foundry_api.core import migrate
 from foundry_api.core.config import Settings
 from foundry_api.core.db import create_pool
 from foundry_api.core.security import Principal
+from foundry_api.documents.manifest import load_manifest
 from foundry_api.plans import compile_document
 from foundry_api.schema import build_schema
 from foundry_api.uploads import queries as upload_queries
@@ -91,7 +93,9 @@ async def _per_call_us(call: Callable[[], Awaitable[Any]], rounds: int) -> float
 
 async def _measure(label: str, services: Any, rounds: int) -> None:
     schema = build_schema()
-    for name, text in (("page (bench)", PAGE), ("page (relay shape)", RELAY_PAGE)):
+    workspace = next(t for t in load_manifest().trusted().values() if t.startswith("query WorkspaceQuery"))
+    documents = (("page (bench)", PAGE), ("page (relay shape)", RELAY_PAGE), ("WorkspaceQuery", workspace))
+    for name, text in documents:
         plan = compile_document(schema=schema, document=parse(text), operation_name=None)
 
         async def via_graphql_core(text: str = text) -> Any:
@@ -124,13 +128,30 @@ async def _canned(rounds: int) -> None:
         for i in range(25)
     ]
 
+    ai_rows = [
+        {
+            "id": uuid.uuid4(),
+            "owner_id": user.id,
+            "prompt": f"question {i}",
+            "answer": f"answer {i}",
+            "model": "stub-model",
+            "latency_ms": 40 + i,
+            "created_at": NOW - dt.timedelta(minutes=i),
+        }
+        for i in range(25)
+    ]
+
     async def page_uploads(_pool: Any, *, owner_id: Any, page: Any) -> list[dict[str, Any]]:
         return rows[: page.limit + 1]
+
+    async def page_ai_requests(_pool: Any, *, owner_id: Any, page: Any) -> list[dict[str, Any]]:
+        return ai_rows[: page.limit + 1]
 
     async def viewer(_self: Any) -> UserRecord:
         return user
 
     setattr(upload_queries, "page_uploads", page_uploads)  # noqa: B010 - canned rows
+    setattr(ai_queries, "page_ai_requests", page_ai_requests)  # noqa: B010
     original_viewer = Context.viewer
     setattr(Context, "viewer", viewer)  # noqa: B010 - the canned user
     try:
@@ -138,6 +159,7 @@ async def _canned(rounds: int) -> None:
     finally:
         setattr(Context, "viewer", original_viewer)  # noqa: B010
         setattr(upload_queries, "page_uploads", _ORIGINAL_PAGE_UPLOADS)  # noqa: B010
+        setattr(ai_queries, "page_ai_requests", _ORIGINAL_PAGE_AI)  # noqa: B010
 
 
 async def _database(url: str, rounds: int) -> None:
@@ -170,6 +192,7 @@ async def _database(url: str, rounds: int) -> None:
 
 
 _ORIGINAL_PAGE_UPLOADS = getattr(upload_queries, "page_uploads")  # noqa: B009 - not re-exported
+_ORIGINAL_PAGE_AI = getattr(ai_queries, "page_ai_requests")  # noqa: B009
 
 
 def main() -> None:
