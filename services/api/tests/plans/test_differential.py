@@ -37,7 +37,7 @@ pytestmark = pytest.mark.filterwarnings(
 # plans-thorough for a longer hunt. (A module-local settings object: the other suites' profiles
 # stay as they are.)
 _PROFILES = {
-    "plans": settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck)),
+    "plans": settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck)),
     "plans-thorough": settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck)),
 }
 PLANS_SETTINGS = _PROFILES[os.environ.get("PLANS_PROFILE", "plans")]
