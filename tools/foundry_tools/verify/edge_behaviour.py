@@ -1,6 +1,6 @@
 """The web ACL judged by what it does: evaluated as AWS WAF would on the web app's own requests.
 
-`waf-behaviour` sends every operation the web app has (read from services/web/src, with realistic
+`waf-behaviour` sends every operation the web app has (by id, from relay-compiler's persisted documents, with realistic
 variables: long, non-Latin, HTML, SQL prompts) and every spelling of introspection through
 `foundry_waf`, the evaluator the twin's edge runs, against the synthesized or deployed web ACL.
 PASS: the web app is served and introspection refused; FAIL names the probe and the rule that decided.

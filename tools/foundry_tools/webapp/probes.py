@@ -1,5 +1,5 @@
-"""Requests to try against the edge: what the web app sends (every operation, realistic variables,
-long and awkward prompts) and what introspection looks like, as the browser would put them on the wire.
+"""Requests to try against the edge: what the web app sends (every operation by its persisted id,
+realistic variables, long and awkward prompts) and what introspection looks like, on the wire.
 
 Shared by `foundry verify` (evaluated with the web ACL) and the twin's tests (sent through the edge).
 """
@@ -42,14 +42,13 @@ PROMPTS: Mapping[str, str] = {
 def operation_variables(operation: Operation) -> list[tuple[str, dict[str, Any]]]:
     """Realistic variables for each operation the web app sends (a new operation must be added here)."""
     name = operation.name
-    if name == "AskAi":
+    if name == "AiPanelAskMutation":
         return [(f"prompt: {label}", {"prompt": prompt}) for label, prompt in PROMPTS.items()]
-    if name in ("AiRequests", "Uploads"):
-        return [
-            ("first page", {"first": 20, "after": None}),
-            ("next page", {"first": 20, "after": SAMPLE_CURSOR}),
-        ]
-    if name == "CreateUpload":
+    if name == "WorkspaceQuery":
+        return [("first pages", {})]
+    if name in ("AiPanelPaginationQuery", "UploadsPanelPaginationQuery"):
+        return [("next page", {"count": 20, "cursor": SAMPLE_CURSOR})]
+    if name == "uploadFileCreateMutation":
         return [
             (
                 "pdf",
@@ -57,23 +56,31 @@ def operation_variables(operation: Operation) -> list[tuple[str, dict[str, Any]]
             ),
             ("image", {"filename": "写真_2026-12-01.jpg", "contentType": "image/jpeg", "size": 512_000}),
         ]
-    if name == "CompleteUpload":
+    if name == "uploadFileCompleteMutation":
         return [("upload id", {"id": "VXBsb2FkOjAxOTNhNGZlLTk5YjMtNzAwMC1hMDAwLTAwMDAwMDAwMDAwMQ"})]
     raise KeyError(
-        f"operation {name} ({operation.source}) has no sample variables: add them to "
+        f"operation {name} ({operation.document_id}) has no sample variables: add them to "
         "foundry_tools.webapp.probes.operation_variables so the edge checks test it"
     )
 
 
 def graphql_body(document: str, variables: Mapping[str, Any]) -> bytes:
-    """The body as the web app's client builds it: JSON.stringify({query, variables}) (UTF-8, no escapes)."""
+    """A body with the document's text, as GraphiQL or curl send it (UTF-8, no escapes)."""
     return json.dumps(
         {"query": document, "variables": dict(variables)}, ensure_ascii=False, separators=(",", ":")
     ).encode()
 
 
+def persisted_body(document_id: str, variables: Mapping[str, Any]) -> bytes:
+    """The body as the web app's network layer builds it (services/web/src/api/network.ts):
+    JSON.stringify({documentId, variables}) (UTF-8, no escapes)."""
+    return json.dumps(
+        {"documentId": document_id, "variables": dict(variables)}, ensure_ascii=False, separators=(",", ":")
+    ).encode()
+
+
 def browser_headers(*, token: str = SAMPLE_TOKEN, length: int) -> list[tuple[str, str]]:
-    """The headers a browser sends with the web app's fetch (api/graphql.ts)."""
+    """The headers a browser sends with the web app's fetch (services/web/src/api/network.ts)."""
     return [
         ("host", "app.example.com"),
         ("user-agent", BROWSER_USER_AGENT),
@@ -105,11 +112,11 @@ class Probe:
 
 
 def web_app_probes(operations: Mapping[str, Operation]) -> list[Probe]:
-    """Every operation with every sample of its variables: each must be served."""
+    """Every operation with every sample of its variables, sent by id as the browser does: each must be served."""
     return [
         Probe(
             name=f"{op.name} ({label})",
-            body=graphql_body(op.document, variables),
+            body=persisted_body(op.document_id, variables),
             expect="served",
             operation=op.name,
         )

@@ -135,11 +135,14 @@ def test_through_the_prod_edge_the_web_app_is_served_and_introspection_refused(
         answer = response.json()
         if probe.expect == "served":
             assert response.status_code == 200, (probe.name, answer)
-            assert "errors" not in answer or probe.operation in ("AiRequests", "Uploads"), (
+            assert "errors" not in answer or probe.operation in (
+                "AiPanelPaginationQuery",
+                "UploadsPanelPaginationQuery",
+            ), (
                 probe.name,
                 answer,
             )
-            if probe.operation == "AskAi":
+            if probe.operation == "AiPanelAskMutation":
                 assert answer["data"]["askAi"]["__typename"] == "AskAiPayload", (probe.name, answer)
         else:
             # Only what hides past the inspection limit may pass the edge: the api decides it.
@@ -167,12 +170,12 @@ def test_through_the_prod_edge_the_web_app_is_served_and_introspection_refused(
 
 def test_what_api_answers_with_4xx_the_edge_never_turns_into_5xx(prod_twin: RunningTwin) -> None:
     alice = Client(prod_twin.url, "alice")
-    ask = web_operations()["AskAi"].document
+    ask = web_operations()["AiPanelAskMutation"].document_id  # sent by id, as the browser does
     cases = {
         "no token": (
             Probe(
                 name="q",
-                body=json.dumps({"query": ask, "variables": {"prompt": "hi"}}).encode(),
+                body=json.dumps({"documentId": ask, "variables": {"prompt": "hi"}}).encode(),
                 expect="served",
             ),
             "",
@@ -182,7 +185,7 @@ def test_what_api_answers_with_4xx_the_edge_never_turns_into_5xx(prod_twin: Runn
         "prompt too long": (
             Probe(
                 name="q",
-                body=json.dumps({"query": ask, "variables": {"prompt": "x" * 8001}}).encode(),
+                body=json.dumps({"documentId": ask, "variables": {"prompt": "x" * 8001}}).encode(),
                 expect="served",
             ),
             alice.token,
@@ -190,7 +193,7 @@ def test_what_api_answers_with_4xx_the_edge_never_turns_into_5xx(prod_twin: Runn
         "body over the api's 64 KiB": (
             Probe(
                 name="q",
-                body=json.dumps({"query": ask, "variables": {"prompt": "x" * 70_000}}).encode(),
+                body=json.dumps({"documentId": ask, "variables": {"prompt": "x" * 70_000}}).encode(),
                 expect="served",
             ),
             alice.token,

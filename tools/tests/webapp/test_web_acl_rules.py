@@ -19,7 +19,7 @@ from foundry_tools.webapp.probes import (
     PROMPTS,
     Probe,
     all_probes,
-    graphql_body,
+    persisted_body,
 )
 from foundry_waf import WebAclEvaluator
 from foundry_waf.managed import CRS_BODY_RULES
@@ -74,13 +74,13 @@ def test_every_web_operation_is_served_and_introspection_refused(
 
 def test_the_old_rule_blocks_the_web_app_and_misses_escaped_introspection() -> None:
     outcomes = _outcomes(_old())
-    assert outcomes["AskAi (prompt: short)"][1:] == ("BLOCK", "BlockGraphqlIntrospection")  # __typename
-    assert outcomes["CreateUpload (pdf)"][1:] == ("BLOCK", "BlockGraphqlIntrospection")
-    assert outcomes["AskAi (prompt: 8000 characters)"][1:] == (
-        "BLOCK",
-        "AWSManagedRulesCommonRuleSet/SizeRestrictions_BODY",
-    )
-    assert outcomes["AskAi (prompt: 7000 Japanese characters)"][1:] == (
+    # The web app sends ids, so only a prompt that mentions __typename trips the old rule now.
+    ask = "AiPanelAskMutation (prompt: {})"
+    assert outcomes[ask.format("mentions __typename")][1:] == ("BLOCK", "BlockGraphqlIntrospection")
+    assert outcomes[ask.format("short")][1] == "ALLOW"
+    # An 8000-character prompt by id stays under the old size rule's 8 KB; 7000 Japanese characters do not.
+    assert outcomes[ask.format("8000 characters")][1] == "ALLOW"
+    assert outcomes[ask.format("7000 Japanese characters")][1:] == (
         "BLOCK",
         "AWSManagedRulesCommonRuleSet/SizeRestrictions_BODY",
     )
@@ -97,10 +97,10 @@ def test_dev_serves_the_web_app_and_leaves_introspection_to_the_api(
 def test_the_edge_passes_what_the_api_accepts(synths: dict[str, SynthesizedEnvironment]) -> None:
     """Up to the api's own body limit, a GraphQL body reaches the api: the api answers, not the edge."""
     acl = WebAclEvaluator(_acl(synths["prod"]))
-    ask = web_operations()["AskAi"].document
-    overhead = len(graphql_body(ask, {"prompt": ""}))
+    ask = web_operations()["AiPanelAskMutation"].document_id
+    overhead = len(persisted_body(ask, {"prompt": ""}))
     for prompt in ("a" * (API_MAX_BODY_BYTES - overhead), "語" * ((API_MAX_BODY_BYTES - overhead) // 3)):
-        probe = Probe(name="max body", body=graphql_body(ask, {"prompt": prompt}), expect="served")
+        probe = Probe(name="max body", body=persisted_body(ask, {"prompt": prompt}), expect="served")
         assert len(probe.body) <= API_MAX_BODY_BYTES
         assert acl.evaluate(probe.request()).action == "ALLOW"
     # Off /graphql the Core rule set's body rules still block: an 8 KB+ body elsewhere is refused.

@@ -58,6 +58,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
 
@@ -70,6 +71,10 @@ from foundry_api.plans.nodes import (
     OBJECT,
     RELAY_ID,
     RESOLVER,
+    SHAPE_LEAF,
+    SHAPE_OBJECT,
+    SHAPE_OBJECT_LIST,
+    SHAPE_OTHER,
     TYPENAME,
     Completion,
     FieldPlan,
@@ -110,7 +115,9 @@ def compile_document(
     for values in itertools.product((False, True), repeat=len(conditions)):
         variable_values = _condition_values(gql_schema, operation, dict(zip(conditions, values, strict=True)))
         compiler = _Compiler(gql_schema, fragments, operation, variable_values)
-        grouped, _defer, _forbidden = collect_fields(gql_schema, fragments, variable_values, root_type, operation)
+        grouped, _defer, _forbidden = collect_fields(
+            gql_schema, fragments, variable_values, root_type, operation
+        )
         roots[values] = ObjectPlan(gql_type=root_type, fields=compiler.fields(root_type, grouped))
     return Plan(
         schema=schema,
@@ -176,7 +183,7 @@ def _condition_variables(document: DocumentNode, operation: OperationDefinitionN
         def enter_directive(self, node: DirectiveNode, *_args: Any) -> None:
             if node.name.value not in ("include", "skip"):
                 return
-            for argument in node.arguments:
+            for argument in node.arguments or ():
                 if isinstance(argument.value, VariableNode) and argument.value.name.value not in names:
                     names.append(argument.value.name.value)
                 elif not isinstance(argument.value, (VariableNode, BooleanValueNode)):
@@ -184,7 +191,9 @@ def _condition_variables(document: DocumentNode, operation: OperationDefinitionN
 
     visit(document, Conditions())
     if len(names) > MAX_CONDITION_VARIABLES:
-        raise PlanUnsupported(f"@include/@skip read {len(names)} variables (at most {MAX_CONDITION_VARIABLES})")
+        raise PlanUnsupported(
+            f"@include/@skip read {len(names)} variables (at most {MAX_CONDITION_VARIABLES})"
+        )
     definitions = {d.variable.name.value: d for d in operation.variable_definitions or ()}
     for name in names:
         definition = definitions.get(name)
@@ -223,6 +232,35 @@ def _reads_variables(node: Any) -> bool:
     return found
 
 
+def _enum_names(gql_type: Any) -> tuple[type | None, dict[Any, str]]:
+    """For Strawberry's enum type, the name its coerce_output_value gives each Python member."""
+    if not isinstance(gql_type, CustomGraphQLEnumType):
+        return None, {}
+    enum_cls = gql_type.wrapped_cls
+    if type(gql_type).coerce_output_value is not CustomGraphQLEnumType.coerce_output_value:
+        return None, {}
+    members: list[Any] = list(enum_cls)
+    return enum_cls, {member: gql_type.coerce_output_value(member) for member in members}
+
+
+def _shape(completion: Completion) -> dict[str, Any]:
+    """Which fast path an ATTRIBUTE or RELAY_ID field's value can take (see run.Run.execute_fields)."""
+    inner = completion.inner if completion.kind == NON_NULL else completion
+    assert inner is not None
+    if inner.kind == LEAF:
+        return {"shape": SHAPE_LEAF, "leaf": inner}
+    if inner.kind == OBJECT:
+        return {"shape": SHAPE_OBJECT, "object_plan": inner.object_plan}
+    if inner.kind == LIST:
+        item = inner.inner
+        assert item is not None
+        item_inner = item.inner if item.kind == NON_NULL else item
+        assert item_inner is not None
+        if item_inner.kind == OBJECT:
+            return {"shape": SHAPE_OBJECT_LIST, "item": item, "object_plan": item_inner.object_plan}
+    return {"shape": SHAPE_OTHER}
+
+
 class _Compiler:
     def __init__(
         self,
@@ -235,9 +273,13 @@ class _Compiler:
         self.fragments = fragments
         self.operation = operation
         self.variable_values = variable_values
-        self.no_variables = get_variable_values(schema, (), {})
+        no_variables = get_variable_values(schema, (), {})
+        assert not isinstance(no_variables, list)
+        self.no_variables = no_variables
 
-    def fields(self, parent_type: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]) -> list[FieldPlan]:
+    def fields(
+        self, parent_type: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]
+    ) -> list[FieldPlan]:
         return [self.field(parent_type, key, details) for key, details in grouped.items()]
 
     def field(self, parent_type: GraphQLObjectType, key: str, details: list[FieldDetails]) -> FieldPlan:
@@ -277,7 +319,9 @@ class _Compiler:
             and strawberry_field.is_basic_field
             and not field_def.args
         ):
-            return FieldPlan(kind=ATTRIBUTE, attr=strawberry_field.python_name, **common)
+            return FieldPlan(
+                kind=ATTRIBUTE, attr=strawberry_field.python_name, **_shape(completion), **common
+            )
         args: dict[str, Any] | None = None
         if not (field_def.args or node.arguments):
             args = {}
@@ -337,23 +381,31 @@ class _Compiler:
             item = self.completion(gql_type.of_type, details)
             return Completion(kind=LIST, gql_type=gql_type, non_null=False, inner=item)
         if is_leaf_type(gql_type):
+            enum_cls, enum_names = _enum_names(gql_type)
             return Completion(
                 kind=LEAF,
                 gql_type=gql_type,
                 non_null=False,
-                leaf=gql_type,  # type: ignore[arg-type]
+                leaf=gql_type,
                 fast_types=_FAST_LEAVES.get(gql_type, frozenset()),
                 int32=gql_type is GraphQLInt,
+                enum_cls=enum_cls,
+                enum_names=enum_names,
             )
         if is_object_type(gql_type):
             assert isinstance(gql_type, GraphQLObjectType)
             return Completion(
-                kind=OBJECT, gql_type=gql_type, non_null=False, object_plan=self.object_plan(gql_type, details)
+                kind=OBJECT,
+                gql_type=gql_type,
+                non_null=False,
+                object_plan=self.object_plan(gql_type, details),
             )
         if is_abstract_type(gql_type):
-            abstract: GraphQLAbstractType = gql_type  # type: ignore[assignment]
+            abstract: GraphQLAbstractType = gql_type
             by_type = {t.name: self.object_plan(t, details) for t in self.schema.get_possible_types(abstract)}
-            return Completion(kind=ABSTRACT, gql_type=gql_type, non_null=False, abstract=abstract, by_type=by_type)
+            return Completion(
+                kind=ABSTRACT, gql_type=gql_type, non_null=False, abstract=abstract, by_type=by_type
+            )
         raise PlanUnsupported(f"output type {gql_type}")  # pragma: no cover - all output types above
 
     def object_plan(self, gql_type: GraphQLObjectType, details: list[FieldDetails]) -> ObjectPlan:

@@ -28,6 +28,12 @@ ATTRIBUTE = 1  # a Strawberry field without resolver or extensions: getattr(sour
 RELAY_ID = 2  # the stock `relay.Node.id` resolver, inlined
 RESOLVER = 3  # anything else: the schema's own resolve function with a real GraphQLResolveInfo
 
+# FieldPlan.shape: what the completion is, for the fast paths of ATTRIBUTE and RELAY_ID fields
+SHAPE_OTHER = 0
+SHAPE_LEAF = 1  # (non-null) leaf
+SHAPE_OBJECT = 2  # (non-null) object type
+SHAPE_OBJECT_LIST = 3  # (non-null) list of (non-null) object type
+
 # Completion.kind
 NON_NULL = 0
 LIST = 1
@@ -47,6 +53,9 @@ class Completion:
     # returns for them), checked with `type(value) in`; empty for leaves that always convert.
     fast_types: frozenset[type] = frozenset()
     int32: bool = False  # Int: the fast path also checks the 32-bit range
+    # A Strawberry enum: its Python members and the names CustomGraphQLEnumType returns for them.
+    enum_cls: type | None = None
+    enum_names: dict[Any, str] = field(default_factory=dict)
     object_plan: ObjectPlan | None = None
     abstract: GraphQLAbstractType | None = None
     by_type: dict[str, ObjectPlan] = field(default_factory=dict)  # ABSTRACT: runtime type name → plan
@@ -69,6 +78,10 @@ class FieldPlan:
     const_args: dict[str, Any] | None = None  # None: computed per request (variables)
     relay_cls: type | None = None
     relay_attr: str = ""
+    shape: int = 0
+    leaf: Completion | None = None  # SHAPE_LEAF: the leaf completion
+    object_plan: ObjectPlan | None = None  # SHAPE_OBJECT, SHAPE_OBJECT_LIST: the object's plan
+    item: Completion | None = None  # SHAPE_OBJECT_LIST: the item completion
 
 
 @dataclass(slots=True, kw_only=True)
@@ -77,3 +90,6 @@ class ObjectPlan:
     fields: list[FieldPlan] = field(default_factory=list)
     is_type_of: Callable[..., Any] | None = None
     is_type_of_needs_info: bool = False
+    # Python types already seen to be neither awaitable nor an Exception here (filled at run time):
+    # values of these types take the fast path straight to is_type_of and the fields.
+    known_types: set[type] = field(default_factory=set)

@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from graphql import FragmentDefinitionNode, GraphQLError, OperationDefinitionNode
 from graphql.execution.values import VariableValues, get_variable_values
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.types.execution import ExecutionContext
 
 from foundry_api.plans.nodes import ObjectPlan
@@ -85,8 +86,12 @@ class Plan:
         )
         data: dict[str, Any] | None
         try:
-            result = run.execute_fields_serially(root, None, None) if self._serial else run.execute_fields(root, None, None)
-            if run_is_awaitable(result):
+            result = (
+                run.execute_fields_serially(root, None, None)
+                if self._serial
+                else run.execute_fields(root, None, None)
+            )
+            if optimized_is_awaitable(result):
                 result = await result
             data = result
         except GraphQLError as error:
@@ -121,9 +126,3 @@ class Plan:
             mask.execution_context = execution_context
             errors = mask._process_errors(errors)
         return {"data": data, "errors": [error.formatted for error in errors]}
-
-
-def run_is_awaitable(value: Any) -> bool:
-    from strawberry.execution.is_awaitable import optimized_is_awaitable
-
-    return optimized_is_awaitable(value)

@@ -32,13 +32,15 @@ from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo as _StrawberryResolveInfo
 
 from foundry_api.plans.nodes import (
-    ABSTRACT,
     ATTRIBUTE,
     LEAF,
     LIST,
     NON_NULL,
     OBJECT,
     RELAY_ID,
+    SHAPE_LEAF,
+    SHAPE_OBJECT,
+    SHAPE_OBJECT_LIST,
     TYPENAME,
     Completion,
     FieldPlan,
@@ -52,7 +54,7 @@ _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 def _path(prev: Path | None, key: str | int, typename: str | None) -> Path:
     # Path is a NamedTuple; tuple.__new__ skips its Python-level __new__ (same object, a third
     # of the cost), and a path is built per object and list item.
-    return _new_path(Path, (prev, key, typename))  # type: ignore[no-any-return]
+    return _new_path(Path, (prev, key, typename))
 
 
 class Run:
@@ -89,7 +91,7 @@ class Run:
 
     # -- what resolvers see
 
-    def info(self, f: FieldPlan, path: Path) -> GraphQLResolveInfo:
+    def info(self, f: FieldPlan, path: Path) -> GraphQLResolveInfo[Any]:
         # The info Strawberry's execution context builds (StrawberryGraphQLCoreExecutionContext):
         # the coerced variables as a plain dict, and the request's operation extensions (none).
         helpers = self._helpers
@@ -112,7 +114,7 @@ class Run:
             optimized_is_awaitable,
             None,
             helpers,
-            None,
+            None,  # type: ignore[arg-type]  # what Strawberry's view passes without request extensions
         )
 
     def gather_async_work(self, values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
@@ -136,30 +138,62 @@ class Run:
         try:
             for f in plan.fields:
                 kind = f.kind
+                key = f.key
                 if kind is ATTRIBUTE:
-                    comp = f.completion
-                    # The hot path: a plain attribute of a leaf type whose value graphql-core
-                    # would return unchanged (a str for String, a bool for Boolean...).
                     try:
                         value = getattr(source, f.attr)
                     except Exception as raw_error:
-                        self.handle_field_error(raw_error, comp, f, _path(path, f.key, f.typename))
-                        results[f.key] = None
+                        self.handle_field_error(raw_error, f.completion, f, _path(path, key, f.typename))
+                        results[key] = None
                         continue
-                    leaf = comp.inner if comp.kind is NON_NULL else comp
-                    if leaf is not None and leaf.kind is LEAF and type(value) in leaf.fast_types:
-                        if not leaf.int32 or _INT_MIN <= value <= _INT_MAX:
-                            results[f.key] = value
+                    shape = f.shape
+                    # The fast paths: a value graphql-core would return unchanged (a str for String,
+                    # an int in range for Int...), an enum member, an object or a list of objects of
+                    # a type already seen here; anything else takes execute_field's full path.
+                    if shape is SHAPE_LEAF:
+                        leaf = f.leaf
+                        value_type = type(value)
+                        if value_type in leaf.fast_types:  # type: ignore[union-attr]
+                            if not leaf.int32 or _INT_MIN <= value <= _INT_MAX:  # type: ignore[union-attr]
+                                results[key] = value
+                                continue
+                        elif value_type is leaf.enum_cls:  # type: ignore[union-attr]
+                            results[key] = leaf.enum_names[value]  # type: ignore[union-attr]
                             continue
+                    elif shape is SHAPE_OBJECT:
+                        object_plan = f.object_plan
+                        if type(value) in object_plan.known_types:  # type: ignore[union-attr]
+                            result = self._object_field(f, object_plan, value, path)  # type: ignore[arg-type]
+                            results[key] = result
+                            if type(result) is not dict and result is not None:
+                                awaitable_fields.append(key)
+                            continue
+                    elif shape is SHAPE_OBJECT_LIST and type(value) is list:
+                        result = self._list_field(f, value, path)
+                        results[key] = result
+                        if type(result) is not list and result is not None:
+                            awaitable_fields.append(key)
+                        continue
                     result = self.complete_resolved(f, source, path, value)
                 elif kind is TYPENAME:
-                    results[f.key] = f.typename
+                    results[key] = f.typename
                     continue
+                elif kind is RELAY_ID and type(source) is f.relay_cls:
+                    try:
+                        node_id = getattr(source, f.relay_attr)
+                    except Exception:  # the resolver's own path raises and reports it
+                        node_id = None
+                    if type(node_id) is str:
+                        # Node._id: GlobalID(type name from the path, str(node_id)), which the ID
+                        # scalar serializes with str(): to_base64.
+                        results[key] = to_base64(f.typename, node_id)
+                        continue
+                    result = self.execute_field(f, source, path)
                 else:
                     result = self.execute_field(f, source, path)
-                results[f.key] = result
+                results[key] = result
                 if optimized_is_awaitable(result):
-                    awaitable_fields.append(f.key)
+                    awaitable_fields.append(key)
         except Exception:
             if awaitable_fields:
                 self.settle_in_background([results[key] for key in awaitable_fields])
@@ -217,6 +251,34 @@ class Run:
             completed = self.complete_value(comp, f, path, result)
             if optimized_is_awaitable(completed):
                 return self._await_completed(comp, f, path, completed)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, comp, f, path)
+            return None
+        return completed
+
+    def _object_field(self, f: FieldPlan, plan: ObjectPlan, value: Any, parent_path: Path | None) -> Any:
+        """execute_field for an attribute holding an object of a known type (complete_object_value)."""
+        path = _path(parent_path, f.key, f.typename)
+        try:
+            completed = self.complete_object_value(plan, f, path, value)
+            if type(completed) is not dict:
+                return self._await_completed(f.completion, f, path, completed)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, f.completion, f, path)
+            return None
+        return completed
+
+    def _list_field(self, f: FieldPlan, value: list[Any], parent_path: Path | None) -> Any:
+        """execute_field for an attribute holding a list (of objects): complete_list_value."""
+        path = _path(parent_path, f.key, f.typename)
+        comp = f.completion
+        list_comp = comp.inner if comp.kind is NON_NULL else comp
+        try:
+            completed = self.complete_list_value(list_comp, f, path, value)  # type: ignore[arg-type]
+            if type(completed) is not list:
+                return self._await_completed(comp, f, path, completed)
+            if comp.kind is NON_NULL and completed is None:  # pragma: no cover - a list is never None
+                raise TypeError(f"Cannot return null for non-nullable field {f.parent_type}.{f.name}.")
         except Exception as raw_error:
             self.handle_field_error(raw_error, comp, f, path)
             return None
@@ -296,8 +358,11 @@ class Run:
                 raise TypeError(msg)
             return coerced
         if kind is OBJECT:
-            assert comp.object_plan is not None
-            return self.complete_object_value(comp.object_plan, f, path, result)
+            plan = comp.object_plan
+            assert plan is not None
+            if not optimized_is_awaitable(result):
+                plan.known_types.add(type(result))
+            return self.complete_object_value(plan, f, path, result)
         if kind is LIST:
             return self.complete_list_value(comp, f, path, result)
         return self.complete_abstract_value(comp, f, path, result)
@@ -311,6 +376,8 @@ class Run:
                 raise GraphQLError(msg)
         item_comp = comp.inner
         assert item_comp is not None
+        item_plan = f.object_plan if f.shape is SHAPE_OBJECT_LIST else None
+        known_types = item_plan.known_types if item_plan is not None else ()
         completed_results: list[Any] = []
         append = completed_results.append
         awaitable_indices: list[int] = []
@@ -319,7 +386,18 @@ class Run:
         try:
             for item in iterator:
                 item_path = _path(path, index, None)
-                if optimized_is_awaitable(item):
+                if type(item) in known_types:
+                    try:
+                        completed_item = self.complete_object_value(item_plan, f, item_path, item)  # type: ignore[arg-type]
+                        if type(completed_item) is dict:
+                            append(completed_item)
+                        else:
+                            append(self._await_completed(item_comp, f, item_path, completed_item))
+                            awaitable_indices.append(index)
+                    except Exception as raw_error:
+                        self.handle_field_error(raw_error, item_comp, f, item_path)
+                        append(None)
+                elif optimized_is_awaitable(item):
                     append(self._complete_awaitable_list_item(item_comp, f, item_path, item))
                     awaitable_indices.append(index)
                 else:

@@ -26,16 +26,17 @@ from typing import Any
 import botocore.auth
 import psycopg
 import pytest
+import structlog.testing
 from foundry_api.ai_requests import mutations as ai_mutations
 from foundry_api.ai_requests import queries as ai_queries
 from foundry_api.ai_requests.client import AiClient
-from foundry_api.ai_requests.types import AiRequest
 from foundry_api.context import Context, Services
 from foundry_api.core import migrate
 from foundry_api.core.db import create_pool
 from foundry_api.core.errors import ClientError
 from foundry_api.core.security import Principal
 from foundry_api.core.storage import ObjectStore
+from foundry_api.documents.manifest import load_manifest
 from foundry_api.plans import Plan, compile_document
 from foundry_api.schema import build_schema
 from foundry_api.uploads import mutations as upload_mutations
@@ -44,19 +45,19 @@ from foundry_api.uploads import types as upload_types
 from foundry_api.uploads.types import Upload
 from foundry_api.users import repository as users_repository
 from foundry_twin.faults.queries import ASK, COMPLETE, CREATE, PAGE
-from graphql import parse
+from graphql import OperationDefinitionNode, parse
 from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.http import process_result
 
-MANIFEST = Path(__file__).resolve().parents[3] / "web" / ".relay" / "persisted-documents.json"
+WEB_COMPILER_OUTPUT = Path(__file__).resolve().parents[3] / "web" / ".relay" / "persisted-documents.json"
 _UPLOAD = "id filename contentType size status createdAt downloadUrl"
 _AI = "id prompt answer model latencyMs createdAt"
 _PAGE_INFO = "pageInfo { hasNextPage endCursor }"
 _USER_ERROR = "... on UserError { code message field }"
 
-# services/web/src/features/*/api.ts today, with their template strings expanded.
+# services/web/src/features/*/api.ts before the move to Relay, with their template strings expanded.
 WEB = {
     "web.Uploads": f"""query Uploads($first: Int!, $after: String) {{
   viewer {{ id uploads(first: $first, after: $after) {{ edges {{ cursor node {{ {_UPLOAD} }} }} {_PAGE_INFO} }} }}
@@ -179,11 +180,22 @@ EDGE_CASES = {
 }
 
 
+def _operation_name(text: str) -> str:
+    operation = next(d for d in parse(text).definitions if isinstance(d, OperationDefinitionNode))
+    return operation.name.value if operation.name else "anonymous"
+
+
 def trusted_documents() -> dict[str, str]:
+    """The api's committed manifest (what it trusts: every kept release), the web's compiler output
+    when it is there, the hand-written web operations of before Relay, the benchmark's, and the
+    Relay and edge shapes above."""
     documents = {**WEB, **BENCH, **RELAY, **EDGE_CASES}
-    if MANIFEST.exists():
-        manifest: dict[str, str] = json.loads(MANIFEST.read_text())
-        documents |= {f"manifest.{key}": text for key, text in manifest.items()}
+    manifests = [load_manifest().trusted()]
+    if WEB_COMPILER_OUTPUT.exists():
+        manifests.append(json.loads(WEB_COMPILER_OUTPUT.read_text()))
+    for manifest in manifests:
+        for key, text in manifest.items():
+            documents[f"manifest.{_operation_name(text)}.{key[:8]}"] = text
     return documents
 
 
@@ -315,23 +327,25 @@ def _faulty(state: State, monkeypatch: pytest.MonkeyPatch) -> None:
             return original_presign(self, key=key, filename=filename)
 
         monkeypatch.setattr(ObjectStore, "presign_get", presign_get)
-    row_faults = {k: kinds[k] for k in ("null_filename", "bad_status", "exception_value", "huge_size") if k in kinds}
+    row_faults = {
+        k: kinds[k] for k in ("null_filename", "bad_status", "exception_value", "huge_size") if k in kinds
+    }
     if row_faults:
         original_from_row = Upload.from_row.__func__  # type: ignore[attr-defined]
 
         def from_row(cls: type[Upload], row: dict[str, Any]) -> Upload:
-            upload = original_from_row(cls, row)
+            upload: Upload = original_from_row(cls, row)
             index = counters.uploads_built
             counters.uploads_built += 1
             if row_faults.get("null_filename") == index:
-                upload.filename = None  # type: ignore[assignment]
+                upload.filename = None  # type: ignore[assignment]  # the fault itself
             if row_faults.get("bad_status") == index:
-                upload.status = "BOGUS"  # type: ignore[assignment]
+                upload.status = "BOGUS"  # type: ignore[assignment]  # the fault itself
             if row_faults.get("huge_size") == index:
                 upload.size = 2**31
             if row_faults.get("exception_value") == index:
-                upload.content_type = ValueError("a value that is an error")  # type: ignore[assignment]
-            return upload  # type: ignore[no-any-return]
+                upload.content_type = ValueError("a value that is an error")  # type: ignore[assignment]  # the fault itself
+            return upload
 
         monkeypatch.setattr(Upload, "from_row", classmethod(from_row))
 
@@ -365,12 +379,27 @@ class PlansEnv:
             owner, sub = (state.viewer_id, SUB) if row.mine else (other_id, OTHER_SUB)
             prefix = f"uploads/{OTHER_SUB if row.foreign_key else sub}/"
             uploads.append(
-                (row.id, owner, f"{prefix}{row.id}/f", row.filename, row.content_type, row.size,
-                 row.status, row.created_at)
+                (
+                    row.id,
+                    owner,
+                    f"{prefix}{row.id}/f",
+                    row.filename,
+                    row.content_type,
+                    row.size,
+                    row.status,
+                    row.created_at,
+                )
             )
         ai_rows = [
-            (ai.id, state.viewer_id if ai.mine else other_id, ai.prompt, ai.answer, ai.model,
-             ai.latency_ms, ai.created_at)
+            (
+                ai.id,
+                state.viewer_id if ai.mine else other_id,
+                ai.prompt,
+                ai.answer,
+                ai.model,
+                ai.latency_ms,
+                ai.created_at,
+            )
             for ai in state.ai_requests
             if not (ai.mine and not state.viewer_exists)
         ]
@@ -398,20 +427,22 @@ class PlansEnv:
             request_id=REQUEST_ID,
         )
 
-    def run_once(
-        self, *, executor: str, name: str, state: State, variables: dict[str, Any] | None
-    ) -> str:
+    def run_once(self, *, executor: str, name: str, state: State, variables: dict[str, Any] | None) -> str:
         """Seed, inject the faults, execute with `executor` ("graphql-core" or "plan"), serialize."""
         self.seed(state)
         rng = random.Random(7)  # the same "random" ids for both runs (new users, rows, keys)
-        with pytest.MonkeyPatch.context() as monkeypatch:
+        # The api's error log lines are captured, not rendered (a rich traceback per masked error
+        # was most of the suite's time), and compared: the plan logs what graphql-core's path logs.
+        with pytest.MonkeyPatch.context() as monkeypatch, structlog.testing.capture_logs() as logs:
             monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=rng.getrandbits(128), version=4))
             # Two root fields that both meet a new user race to insert its row (concurrently in
             # graphql-core too); whichever wins, the row gets this one id.
             new_user_id = uuid.UUID(int=state.viewer_id.int ^ 1)
             monkeypatch.setattr(users_repository, "uuid", SimpleNamespace(uuid4=lambda: new_user_id))
             # Pre-signed URLs carry their signing time; both runs sign at the same instant.
-            monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda **_: FIXED_NOW.replace(tzinfo=None))
+            monkeypatch.setattr(
+                botocore.auth, "get_current_datetime", lambda **_: FIXED_NOW.replace(tzinfo=None)
+            )
             _faulty(state, monkeypatch)
             context = self.context()
             if executor == "plan":
@@ -420,10 +451,13 @@ class PlansEnv:
                 )
             else:
                 result = self.loop.run_until_complete(
-                    self.schema.execute(trusted_documents()[name], variable_values=variables, context_value=context)
+                    self.schema.execute(
+                        trusted_documents()[name], variable_values=variables, context_value=context
+                    )
                 )
                 body = dict(process_result(result))
-        return json.dumps(body)
+        events = [(e.get("event"), e.get("path"), e.get("error_type")) for e in logs]
+        return json.dumps(body) + "\nlogs: " + repr(events)
 
     def differences(self, *, name: str, state: State, variables: dict[str, Any] | None) -> str | None:
         """None when both executors give the same bytes, else both bodies."""
@@ -448,7 +482,10 @@ def plans_env(postgres: Any, api: Any) -> Iterator[PlansEnv]:
         migrate.apply(conn)
         for table in ("users", "uploads", "ai_requests"):
             conn.execute(f"ALTER TABLE {table} ALTER COLUMN created_at SET DEFAULT '{FIXED_NOW.isoformat()}'")
-    settings = api.settings.model_copy(update={"database_url": SecretStr(url)})
+    # One pooled connection: concurrent resolvers (two root fields, two connections under viewer)
+    # then reach Postgres in the order they ask, not in whichever order two connections answer, so
+    # graphql-core's own error order is reproducible and the comparison can be byte for byte.
+    settings = api.settings.model_copy(update={"database_url": SecretStr(url), "db_pool_max_size": 1})
     loop = asyncio.new_event_loop()
     pool = create_pool(settings)
     loop.run_until_complete(pool.open(wait=True))

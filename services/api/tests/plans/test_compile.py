@@ -1,0 +1,90 @@
+"""What the plan compiler refuses (the caller then serves the document with graphql-core), and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import strawberry
+from foundry_api.plans import PlanUnsupported, compile_document
+from foundry_api.plans.nodes import ATTRIBUTE, RELAY_ID, RESOLVER, TYPENAME
+from foundry_api.schema import Query, build_schema
+from graphql import parse
+from strawberry.extensions import SchemaExtension
+
+
+@pytest.fixture(scope="module")
+def schema() -> strawberry.Schema:
+    return build_schema()
+
+
+@pytest.mark.parametrize(
+    ("document", "operation_name", "reason"),
+    [
+        ("{ __schema { queryType { name } } }", None, "introspection field __schema"),
+        ("{ viewer { id } } { viewer { id } }", None, "several operations and no operation name"),
+        ("query A { viewer { id } }", "B", "no operation named 'B'"),
+        ("subscription S { viewer { id } }", None, "subscription operations are not planned"),
+        (
+            "query Q($x: Boolean) { viewer { id @include(if: $x) } }",
+            None,
+            "@include/@skip variable $x is not Boolean!",
+        ),
+        (
+            "query Q($a: Boolean!, $b: Boolean!, $c: Boolean!, $d: Boolean!, $e: Boolean!) { viewer {"
+            " a: id @include(if: $a) b: id @include(if: $b) c: id @include(if: $c) d: id @skip(if: $d)"
+            " e: id @skip(if: $e) } }",
+            None,
+            "@include/@skip read 5 variables (at most 4)",
+        ),
+    ],
+)
+def test_unsupported_documents_say_why(
+    schema: strawberry.Schema, document: str, operation_name: str | None, reason: str
+) -> None:
+    with pytest.raises(PlanUnsupported) as raised:
+        compile_document(schema=schema, document=parse(document), operation_name=operation_name)
+    assert raised.value.reason == reason
+
+
+class _ResolveTracer(SchemaExtension):
+    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        return _next(root, info, *args, **kwargs)
+
+
+class _ResultsExtension(SchemaExtension):
+    def get_results(self) -> dict[str, Any]:
+        return {"cost": 1}
+
+
+@pytest.mark.parametrize(
+    ("extension", "reason"),
+    [
+        (_ResolveTracer, "schema extension _ResolveTracer wraps every resolver"),
+        (_ResultsExtension, "schema extension _ResultsExtension adds response extensions"),
+    ],
+)
+def test_schema_extensions_the_plan_cannot_mirror_are_refused(extension: type, reason: str) -> None:
+    schema = strawberry.Schema(query=Query, extensions=[extension])
+    with pytest.raises(PlanUnsupported) as raised:
+        compile_document(schema=schema, document=parse("{ viewer { id } }"), operation_name=None)
+    assert raised.value.reason == reason
+
+
+def test_fields_get_the_fast_kinds_they_qualify_for(schema: strawberry.Schema) -> None:
+    document = parse(
+        "{ __typename viewer { id uploads(first: 1) { edges { node { id filename downloadUrl } } } } }"
+    )
+    plan = compile_document(schema=schema, document=document, operation_name=None)
+    typename, viewer = plan.root.fields
+    assert (typename.kind, viewer.kind) == (TYPENAME, RESOLVER)
+    viewer_fields = viewer.completion.inner.object_plan.fields  # type: ignore[union-attr]
+    assert [(f.key, f.kind) for f in viewer_fields] == [("id", RELAY_ID), ("uploads", RESOLVER)]
+    assert viewer_fields[1].const_args == {"first": 1, "after": None}
+    edges = viewer_fields[1].completion.inner.object_plan.fields[0]  # type: ignore[union-attr]
+    node_fields = edges.object_plan.fields[0].object_plan.fields  # type: ignore[union-attr]
+    assert [(f.key, f.kind) for f in node_fields] == [
+        ("id", RELAY_ID),
+        ("filename", ATTRIBUTE),
+        ("downloadUrl", RESOLVER),
+    ]
