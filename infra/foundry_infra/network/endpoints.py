@@ -50,7 +50,9 @@ SPEC_ENDPOINTS: tuple[InterfaceEndpoint, ...] = ("secretsmanager", "ecr.api", "e
 APPRUNNER_REQUESTS = "apprunner.requests"
 
 _ECR = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html"
-_ECS_SECRETS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html"
+_ECS_SECRETS = (
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html"
+)
 _AWSLOGS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html"
 _ECS_EC2 = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking-awsvpc.html"
 _ROTATION = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-secrets-manager-vpc.html"
@@ -114,17 +116,35 @@ TABLE: dict[str, tuple[Caller, ...]] = {
         *_ecs_services("the task definition's secrets, injected at start", _ECS_SECRETS),
         Caller(_MIGRATIONS, "ECS Fargate", "DATABASE_SECRET injected at start", False, _ECS_SECRETS, _always),
         Caller("rotation function", "Lambda", "rotates the master secret monthly", False, _ROTATION, _always),
-        Caller("GPU instances", "ECS on EC2", "the vLLM task's API key, fetched by the agent", True, _ECS_EC2, _gpu),
+        Caller(
+            "GPU instances",
+            "ECS on EC2",
+            "the vLLM task's API key, fetched by the agent",
+            True,
+            _ECS_EC2,
+            _gpu,
+        ),
     ),
     "logs": (
         *_ecs_services("awslogs log driver", _AWSLOGS),
         Caller(_MIGRATIONS, "ECS Fargate", "awslogs log driver, per deploy", False, _AWSLOGS, _always),
-        Caller("GPU instances", "ECS on EC2", "the vLLM task's awslogs, written by the agent", True, _ECS_EC2, _gpu),
+        Caller(
+            "GPU instances",
+            "ECS on EC2",
+            "the vLLM task's awslogs, written by the agent",
+            True,
+            _ECS_EC2,
+            _gpu,
+        ),
     ),
     "sts": (),
     APPRUNNER_REQUESTS: (
         Caller(
-            "api", "its VPC connector", "the private ai service's only way in", True, _PRIVATE_APP_RUNNER,
+            "api",
+            "its VPC connector",
+            "the private ai service's only way in",
+            True,
+            _PRIVATE_APP_RUNNER,
             _ai_private_on_app_runner,
         ),
     ),
