@@ -149,6 +149,14 @@ TABLE: dict[str, tuple[Caller, ...]] = {
         ),
     ),
 }
+# Services workloads call that no profile gives an endpoint: always through the NAT. The GPU instances'
+# ECS agent polls ECS and sends telemetry (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/vpc-endpoints.html);
+# three more endpoints in each AZ for one optional path are not in the spec's list.
+THROUGH_NAT: dict[str, str] = {
+    "ecs": "GPU instances' ECS agent registers and reports (ECS on EC2)",
+    "ecs-agent": "GPU instances' ECS agent polls for tasks (ECS on EC2)",
+    "ecs-telemetry": "GPU instances' ECS agent sends metrics (ECS on EC2)",
+}
 # Why a spec endpoint has no caller at all.
 NO_CALLER: dict[str, str] = {
     "sts": f"no workload calls STS: task, instance and function roles get credentials without it ({_STS_UNUSED})",

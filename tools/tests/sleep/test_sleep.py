@@ -78,7 +78,10 @@ def _stubbed_apprunner(states: dict[str, str], *, action: str) -> tuple[Any, Stu
         arn = ARN.format(name=name)
         stub.add_response("describe_service", {"Service": _service(name, status)}, {"ServiceArn": arn})
         if status == wanted:
-            answer = {"Service": _service(name, "OPERATION_IN_PROGRESS"), "OperationId": "0123456789abcdef0123456789abcdef0123"}
+            answer = {
+                "Service": _service(name, "OPERATION_IN_PROGRESS"),
+                "OperationId": "0123456789abcdef0123456789abcdef0123",
+            }
             stub.add_response(call, answer, {"ServiceArn": arn})
     stub.activate()
     return client, stub
