@@ -151,8 +151,11 @@ def run(config: EnvironmentConfig, *, clients: Clients, action: Action) -> Outco
             steps.append(
                 partial(_ecs, clients, name=name, awake=settings.min_instances, action=action, out=out)
             )
-    database = partial(_database, clients, identifier=database_identifier(config), action=action, out=out)
+    database: Callable[[], None] = partial(
+        _database, clients, identifier=database_identifier(config), action=action, out=out
+    )
     # The services sleep before the database and wake after it: api needs it to start.
-    for step in [*steps, database] if action == "sleep" else [database, *steps]:
+    ordered: list[Callable[[], None]] = [*steps, database] if action == "sleep" else [database, *steps]
+    for step in ordered:
         step()
     return out
