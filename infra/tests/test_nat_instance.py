@@ -36,7 +36,9 @@ def test_nat_instance_replaces_the_gateway(lean: Synth) -> None:
 def test_nat_instance_group_admits_the_private_app_subnets_only(lean: Synth) -> None:
     t = lean.platform
     (key,) = t.of_type("AWS::EC2::Instance")
-    (group,) = [g["Fn::GetAtt"][0] for g in t.props(key)["SecurityGroupIds"]]
+    (interface,) = t.props(key)["NetworkInterfaces"]
+    assert interface["AssociatePublicIpAddress"] is True
+    (group,) = [g["Fn::GetAtt"][0] for g in interface["GroupSet"]]
     ingress = t.props(group).get("SecurityGroupIngress", [])
     app_cidrs = {
         s["Properties"]["CidrBlock"]

@@ -149,13 +149,17 @@ TABLE: dict[str, tuple[Caller, ...]] = {
         ),
     ),
 }
-# Services workloads call that no profile gives an endpoint: always through the NAT. The GPU instances'
-# ECS agent polls ECS and sends telemetry (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/vpc-endpoints.html);
-# three more endpoints in each AZ for one optional path are not in the spec's list.
+# Services workloads call that no profile gives an endpoint (none is in the spec's list): always
+# through the NAT. The GPU instances' ECS agent polls ECS and sends telemetry
+# (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/vpc-endpoints.html): three more
+# endpoints per AZ for one optional path. api's and ai's roles may send X-Ray traces (ops.tracing):
+# a few KB per request, far below an endpoint's hours; so do their CloudWatch metrics on ECS (https://docs.aws.amazon.com/xray/latest/devguide/xray-security-vpc-endpoint.html).
 THROUGH_NAT: dict[str, str] = {
     "ecs": "GPU instances' ECS agent registers and reports (ECS on EC2)",
     "ecs-agent": "GPU instances' ECS agent polls for tasks (ECS on EC2)",
     "ecs-telemetry": "GPU instances' ECS agent sends metrics (ECS on EC2)",
+    "xray": "api's and ai's traces (ops.tracing), a few KB a request",
+    "monitoring": "the services' own CloudWatch metrics on ECS (cloudwatch:PutMetricData)",
 }
 # Why a spec endpoint has no caller at all.
 NO_CALLER: dict[str, str] = {

@@ -39,7 +39,7 @@ def endpoint_table() -> str:
             )
     for service, why in endpoints.THROUGH_NAT.items():
         lines.append(
-            f"| `{service}` | {why} | ECS on EC2 | through the NAT, no endpoint | yes | — | "
+            f"| `{service}` | {why} | — | through the NAT, no endpoint | yes | — | "
             + " | ".join("—" for _ in configs)
             + " |"
         )

@@ -29,7 +29,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
-from foundry_infra.checkov import skip_checkov
 from foundry_infra.config.model import EnvironmentConfig, SleepConfig
 from foundry_infra.data.database import Database
 from foundry_infra.services.apprunner import AppRunnerService
@@ -130,12 +129,6 @@ class SleepSchedule(Construct):
                             maximum_retry_attempts=0, maximum_event_age_in_seconds=3600
                         ),
                     ),
-                )
-                skip_checkov(
-                    schedule,
-                    "CKV_AWS_297",
-                    reason="The schedule's input holds only resource ARNs and a task count, nothing "
-                    "worth a customer-managed key.",
                 )
                 self.schedules.append(schedule)
 

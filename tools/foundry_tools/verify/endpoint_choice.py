@@ -28,8 +28,14 @@ def interface_endpoints_by_need(m: EnvironmentModel, config: EnvironmentConfig, 
             present.setdefault(endpoint.service, []).append(endpoint.id)
     wanted = expected(config)
     for service in sorted(wanted - set(present)):
+        fallback = (
+            "api cannot reach the private ai at all"
+            if service == endpoints.APPRUNNER_REQUESTS
+            else "its callers' calls would take the NAT, or fail where there is none"
+        )
         r.fail(
-            f"no {service} interface endpoint, which this environment needs: {endpoints.reason(config, service)}"
+            f"no {service} interface endpoint, which this environment needs ({fallback}): "
+            f"{endpoints.reason(config, service)}"
         )
     for service in sorted(set(present) - wanted):
         r.fail(

@@ -258,7 +258,8 @@ def _migrations_subnets_without_nat(p: dict[str, Any], e: dict[str, Any]) -> str
             del p["Resources"][key]
     data = [{"Ref": k} for k, v in p["Resources"].items() if v["Type"] == "AWS::EC2::Subnet" and "data" in k]
     p["Outputs"]["MigrationsSubnetIds"]["Value"] = {"Fn::Join": [",", data]}
-    return "no default route through a NAT gateway"
+    # workloads-reach-aws-apis: "no default route through a NAT gateway"; interface-endpoints: "take the NAT".
+    return "NAT"
 
 
 def _migrations_egress_closed(p: dict[str, Any], e: dict[str, Any]) -> str:
@@ -326,9 +327,10 @@ MUTATIONS: dict[str, tuple[Mutation, str | tuple[str, ...]]] = {
     "api without a Clerk issuer": (_clerk_issuer_removed, "auth"),
     "endpoints do not admit the migration runner": (_migrations_not_admitted, "workloads-reach-aws-apis"),
     "endpoints do not admit the rotation function": (_rotation_not_admitted, "workloads-reach-aws-apis"),
+    # prod chose those endpoints: the interface-endpoints check fails on their loss too (issue 18).
     "migration runner in subnets without a NAT": (
         _migrations_subnets_without_nat,
-        "workloads-reach-aws-apis",
+        ("workloads-reach-aws-apis", ENDPOINTS),
     ),
     "migration runner's group closes HTTPS out": (_migrations_egress_closed, "workloads-reach-aws-apis"),
     "master secret handed to the api": (_master_secret_to_api, "api-database-login"),
