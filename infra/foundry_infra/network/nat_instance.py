@@ -32,7 +32,8 @@ ROOT_VOLUME_GIB = 8  # AL2023's image size; the instance keeps no state
 class NatInstances:
     """The provider for ec2.Vpc and, once the VPC exists, what secures and watches its instances."""
 
-    def __init__(self, *, config: NetworkConfig) -> None:
+    def __init__(self, *, config: NetworkConfig, name: str) -> None:
+        self.name = name  # the environment's resource prefix, e.g. foundry-dev
         self.provider = ec2.NatProvider.instance_v2(
             instance_type=ec2.InstanceType(config.nat_instance_type),
             machine_image=ec2.MachineImage.latest_amazon_linux2023(cpu_type=ec2.AmazonLinuxCpuType.ARM_64),
@@ -101,6 +102,7 @@ class NatInstances:
             alarm = cw.Alarm(
                 scope,
                 check,
+                alarm_name=f"{self.name}-nat-{number}-{verb.removesuffix('s')}",
                 alarm_description=f"NAT instance {number}: {check} for 2 minutes; the alarm {verb} it in place.",
                 metric=status(check),
                 threshold=1,

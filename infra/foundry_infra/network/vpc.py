@@ -39,7 +39,11 @@ class Network(Construct):
         super().__init__(scope, id_)
         self.config = config
         # Issue 18: NAT gateways (default) or NAT instances (dev's opt-in), one per nat_gateways.
-        self.nat_instances = NatInstances(config=config) if config.nat == "instance" else None
+        self.nat_instances = (
+            NatInstances(config=config, name=log_group_prefix.strip("/").replace("/", "-"))
+            if config.nat == "instance"
+            else None
+        )
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
