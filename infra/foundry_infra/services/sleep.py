@@ -56,7 +56,7 @@ class SleepTarget:
 
 
 def app_runner_target(*, name: str, service_arn: str) -> SleepTarget:
-    body = {"ServiceArn": service_arn}
+    body: dict[str, object] = {"ServiceArn": service_arn}
     return SleepTarget(
         name, "apprunner", "pauseService", "resumeService", body, body,
         ("apprunner:PauseService", "apprunner:ResumeService"), service_arn,
@@ -64,7 +64,7 @@ def app_runner_target(*, name: str, service_arn: str) -> SleepTarget:
 
 
 def rds_target(*, identifier: str, instance_arn: str) -> SleepTarget:
-    body = {"DbInstanceIdentifier": identifier}
+    body: dict[str, object] = {"DbInstanceIdentifier": identifier}
     return SleepTarget(
         "database", "rds", "stopDBInstance", "startDBInstance", body, body,
         ("rds:StopDBInstance", "rds:StartDBInstance"), instance_arn,

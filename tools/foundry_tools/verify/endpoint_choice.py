@@ -15,7 +15,7 @@ from foundry_tools.verify.results import CheckResult
 
 
 def expected(config: EnvironmentConfig) -> set[str]:
-    chosen = set(endpoints.chosen(config))
+    chosen: set[str] = set(endpoints.chosen(config))
     if endpoints.needs_apprunner_requests(config):
         chosen.add(endpoints.APPRUNNER_REQUESTS)
     return chosen

@@ -526,6 +526,7 @@ def test_placeholders_are_reported_per_key_and_real_values_pass(prod: Synthesize
 
 
 def _interface_endpoint(p: dict[str, Any], service: str) -> str:
+    key: str
     (key,) = [
         k
         for k, r in p["Resources"].items()
