@@ -15,6 +15,7 @@ from foundry_tools.cli import (
     diff_cmd,
     images_cmd,
     migrate_cmd,
+    sleep_cmd,
     synth_cmd,
     trace_cmd,
     twin_cmd,
@@ -43,6 +44,7 @@ for command_module in (
     diagram_cmd,
     images_cmd,
     migrate_cmd,
+    sleep_cmd,
     verify_cmd,
     web_cmd,
 ):

@@ -16,8 +16,9 @@ import pytest
 from foundry_templates import SynthesizedEnvironment
 
 CHECKOV = Path(__file__).resolve().parents[3] / ".venv-checkov" / "bin" / "checkov"
-# The three profiles, and the matrix's ECS-with-GPU corners: every ECS, ALB, NLB and GPU resource type.
-SCANNED = ["dev", "staging", "prod", "dev-ecs-gpu", "prod-ecs-gpu"]
+# The three profiles, and the matrix's ECS-with-GPU corners: every ECS, ALB, NLB and GPU resource type;
+# dev-lean: the NAT instance and the sleep schedules (issue 18).
+SCANNED = ["dev", "staging", "prod", "dev-ecs-gpu", "prod-ecs-gpu", "dev-lean"]
 RESULT_KINDS = ("passed_checks", "failed_checks", "skipped_checks")
 
 
