@@ -114,7 +114,9 @@ def test_cli_diff_formats(dev: Synth, tmp_path: Path) -> None:
     assert "| | **total** |" in markdown.stdout and "**+$36.50**" in markdown.stdout
     same = _cost("--env", "dev", "--from", str(dev.out_dir), "--diff", str(dev.out_dir))
     assert same.returncode == 0, same.stderr
-    assert "(no resource changes its monthly cost)" in same.stdout and "total       $0.00/month" in same.stdout
+    assert (
+        "(no resource changes its monthly cost)" in same.stdout and "total       $0.00/month" in same.stdout
+    )
 
 
 def test_cli_diff_errors_are_one_line(dev: Synth, tmp_path: Path) -> None:
