@@ -37,6 +37,8 @@ PROD_MIXED = ("services.web.compute=ecs", "services.ai.compute=ecs")
 # dev's GPU path takes every option (Spot, NLB); prod's the defaults (on-demand, no NLB).
 DEV_GPU = ("gpu.enabled=true", "gpu.spot=true", "gpu.nlb=true")
 PROD_GPU = ("gpu.enabled=true",)
+# Issue 18: dev at its cheapest, the NAT instance and the sleep schedule, on App Runner and on ECS.
+DEV_LEAN = ("network.nat=instance", "sleep.enabled=true")
 MATRIX: dict[str, tuple[str, tuple[str, ...]]] = {
     "dev-gpu": ("dev", DEV_GPU),
     "dev-ecs": ("dev", ALL_ECS),
@@ -48,6 +50,8 @@ MATRIX: dict[str, tuple[str, tuple[str, ...]]] = {
     "prod-ecs-gpu": ("prod", ALL_ECS + PROD_GPU),
     "prod-mixed": ("prod", PROD_MIXED),
     "prod-mixed-gpu": ("prod", PROD_MIXED + PROD_GPU),
+    "dev-lean": ("dev", DEV_LEAN),
+    "dev-ecs-lean": ("dev", ALL_ECS + DEV_LEAN),
 }
 # The matrix by backend, for tests that state one invariant on every backend.
 BACKENDS: dict[str, tuple[str, ...]] = {

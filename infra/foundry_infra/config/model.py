@@ -6,6 +6,7 @@ read the process environment.
 """
 
 from typing import Annotated, Literal, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from foundry_contract.postgres import (
     IDLE_IN_TRANSACTION_TIMEOUT_MS,
@@ -19,6 +20,11 @@ from foundry_infra.config.health_checks import checker_regions
 
 EnvironmentName = Literal["dev", "staging", "prod"]
 InterfaceEndpoint = Literal["secretsmanager", "ecr.api", "ecr.dkr", "logs", "sts"]
+# Issue 18: the NAT kinds, the NAT instance's sizes (Graviton: the AMI is arm64) and the weekdays.
+NatKind = Literal["gateway", "instance"]
+NatInstanceType = Literal["t4g.nano", "t4g.micro", "t4g.small"]
+Weekday = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
 AppRunnerCpu = Literal[256, 512, 1024, 2048, 4096]
 AppRunnerMemory = Literal[512, 1024, 2048, 3072, 4096, 6144, 8192, 10240, 12288]
 Compute = Literal["apprunner", "ecs"]
@@ -46,9 +52,19 @@ class NetworkConfig(_Model):
         description="The two AZs, fixed so that synth needs no context lookup.",
     )
     nat_gateways: int = Field(1, ge=1, le=2, description="NAT gateways (1: single-AZ egress; 2: one per AZ).")
-    interface_endpoints: tuple[InterfaceEndpoint, ...] = Field(
-        ("secretsmanager", "ecr.api", "ecr.dkr", "logs", "sts"),
-        description="Interface endpoints in the data subnets (each costs per AZ-hour).",
+    # Issue 18: NAT kind and endpoints by need (foundry_infra.network.endpoints holds the table).
+    nat: NatKind = Field(
+        "gateway",
+        description="NAT gateways (default, prod's only choice) or NAT instances (dev: a t4g.nano each).",
+    )
+    nat_instance_type: NatInstanceType = Field("t4g.nano", description="Size of a NAT instance (nat=instance).")
+    interface_endpoints: tuple[InterfaceEndpoint, ...] | None = Field(
+        None,
+        description="Interface endpoints in the data subnets (each costs per AZ-hour); none = by need of the backends.",
+    )
+    endpoints_for_occasional_callers: bool = Field(
+        False,
+        description="By need, also give one-off callers (migration task, rotation) endpoints instead of the NAT.",
     )
     interface_endpoint_azs: int = Field(2, ge=1, le=2, description="AZs that get an endpoint ENI.")
     flow_log_retention_days: int = Field(30, ge=1, description="Retention of the VPC flow-log group.")
@@ -332,6 +348,51 @@ class DeliveryConfig(_Model):
         return self
 
 
+class SleepConfig(_Model):
+    """Issue 18: dev asleep outside working hours (EventBridge Scheduler; foundry_infra.services.sleep)."""
+
+    enabled: bool = Field(
+        False, description="Pause App Runner, stop RDS and scale ECS to 0 outside working hours."
+    )
+    timezone: str = Field("Europe/Berlin", description="IANA time zone of the working hours.")
+    working_days: tuple[Weekday, ...] = Field(
+        ("MON", "TUE", "WED", "THU", "FRI"), min_length=1, description="Days the environment wakes."
+    )
+    wake_hour: int = Field(8, ge=0, le=23, description="Hour (local) the environment wakes on a working day.")
+    sleep_hour: int = Field(18, ge=1, le=23, description="Hour (local) it goes to sleep that day.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"sleep.timezone {value!r} is not an IANA time zone; use one such as Europe/Berlin or UTC"
+            ) from None
+        return value
+
+    @field_validator("working_days")
+    @classmethod
+    def _days_once_in_order(cls, value: tuple[Weekday, ...]) -> tuple[Weekday, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"sleep.working_days {list(value)} names a day twice")
+        return tuple(day for day in WEEKDAYS if day in value)
+
+    @model_validator(mode="after")
+    def _wake_before_sleep(self) -> "SleepConfig":
+        if self.wake_hour >= self.sleep_hour:
+            raise ValueError(
+                f"sleep.wake_hour ({self.wake_hour}) must be before sleep.sleep_hour ({self.sleep_hour}) "
+                "on the same day"
+            )
+        return self
+
+    @property
+    def active_hours_per_week(self) -> int:
+        return len(self.working_days) * (self.sleep_hour - self.wake_hour)
+
+
 class EnvironmentConfig(_Model):
     name: EnvironmentName = Field(description="Environment name.")
     account: Annotated[str, Field(pattern=r"^\d{12}$")] = Field(
@@ -348,6 +409,23 @@ class EnvironmentConfig(_Model):
     waf: WafConfig = Field(WafConfig(), description="Web ACL.")
     ops: OpsConfig = Field(OpsConfig(), description="Alarms and budget.")
     delivery: DeliveryConfig = Field(DeliveryConfig(), description="CI/CD.")
+    sleep: SleepConfig = Field(SleepConfig(), description="Working-hours schedule (issue 18).")
+
+    @model_validator(mode="after")
+    def _prod_never_cuts_costs_on_availability(self) -> "EnvironmentConfig":
+        # Issue 18: a NAT instance is one instance in one AZ and a sleeping environment serves nothing;
+        # both are dev's trade-offs, never prod's.
+        if self.name == "prod" and self.network.nat == "instance":
+            raise ValueError(
+                "network.nat=instance is for dev and staging: prod keeps NAT gateways (one per AZ, managed "
+                "and highly available); remove the override or set network.nat=gateway"
+            )
+        if self.name == "prod" and self.sleep.enabled:
+            raise ValueError(
+                "sleep.enabled=true would pause prod outside working hours; prod serves around the clock, "
+                "so remove the override (dev and staging may sleep)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _azs_in_region(self) -> "EnvironmentConfig":

@@ -9,6 +9,7 @@ from constructs import Construct
 from foundry_infra.checkov import skip_checkov
 from foundry_infra.config.model import InterfaceEndpoint, NetworkConfig
 from foundry_infra.defaults import log_retention
+from foundry_infra.network.nat_instance import NatInstances
 
 PUBLIC, APP, DATA = "public", "app", "data"
 
@@ -25,16 +26,27 @@ class Network(Construct):
     """The data tier is isolated: no route to a NAT or an IGW, only the S3 gateway endpoint."""
 
     def __init__(
-        self, scope: Construct, id_: str, *, config: NetworkConfig, logs_key: kms.IKey, log_group_prefix: str
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: NetworkConfig,
+        interface_endpoints: tuple[InterfaceEndpoint, ...],
+        logs_key: kms.IKey,
+        log_group_prefix: str,
     ) -> None:
+        """`interface_endpoints` is the by-need choice of network/endpoints.py (`chosen`)."""
         super().__init__(scope, id_)
         self.config = config
+        # Issue 18: NAT gateways (default) or NAT instances (dev's opt-in), one per nat_gateways.
+        self.nat_instances = NatInstances(config=config) if config.nat == "instance" else None
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(config.cidr),
             availability_zones=list(config.availability_zones),
             nat_gateways=config.nat_gateways,
+            nat_gateway_provider=self.nat_instances.provider if self.nat_instances else None,
             subnet_configuration=[
                 ec2.SubnetConfiguration(name=PUBLIC, subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24),
                 ec2.SubnetConfiguration(
@@ -71,10 +83,9 @@ class Network(Construct):
             description="Interface endpoints - HTTPS from the app tier service security groups only",
             allow_all_outbound=False,
         )
-        endpoint_subnets = ec2.SubnetSelection(
-            subnet_group_name=DATA,
-            availability_zones=list(config.availability_zones[: config.interface_endpoint_azs]),
-        )
+        if self.nat_instances is not None:
+            self.nat_instances.secure(vpc=self.vpc, private_subnets=self.vpc.private_subnets)
+        endpoint_subnets = self.endpoint_subnets
         self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {
             name: self.vpc.add_interface_endpoint(
                 name.replace(".", "-"),
@@ -84,7 +95,7 @@ class Network(Construct):
                 security_groups=[self.endpoint_security_group],
                 open=False,
             )
-            for name in config.interface_endpoints
+            for name in interface_endpoints
         }
 
     def _explain_default_group_handler(self) -> None:
@@ -117,6 +128,14 @@ class Network(Construct):
     @property
     def data_subnets(self) -> ec2.SubnetSelection:
         return ec2.SubnetSelection(subnet_group_name=DATA)
+
+    @property
+    def endpoint_subnets(self) -> ec2.SubnetSelection:
+        """Where interface endpoints put their ENIs: the data subnets of interface_endpoint_azs AZs."""
+        return ec2.SubnetSelection(
+            subnet_group_name=DATA,
+            availability_zones=list(self.config.availability_zones[: self.config.interface_endpoint_azs]),
+        )
 
     def admit_to_endpoints(self, peer: ec2.ISecurityGroup, *, description: str) -> None:
         """Interface endpoints with private DNS answer for their services' names across the VPC and drop

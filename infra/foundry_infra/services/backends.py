@@ -124,7 +124,8 @@ class ServiceBackends:
             "AiIngress",
             service=service,
             vpc=self._network.vpc,
-            subnets=self._network.data_subnets,
+            # In as many AZs as the other interface endpoints (network.interface_endpoint_azs).
+            subnets=self._network.endpoint_subnets,
             allowed_peers=[api_group],
         )
         return self.ai_ingress.url

@@ -14,6 +14,7 @@ from foundry_infra.delivery.github import GithubDelivery
 from foundry_infra.edge import references
 from foundry_infra.edge.distribution import Distribution
 from foundry_infra.edge.dns import custom_domain_aliases, custom_domain_origin
+from foundry_infra.network import endpoints
 from foundry_infra.network.security_groups import ServiceSecurityGroups
 from foundry_infra.network.vpc import Network
 from foundry_infra.observability.platform import platform_observability
@@ -24,6 +25,7 @@ from foundry_infra.services.backends import ServiceBackends
 from foundry_infra.services.environment import ai_environment, api_environment, web_environment
 from foundry_infra.services.registry import ImportedRegistry
 from foundry_infra.services.roles import service_roles
+from foundry_infra.services.sleep import sleep_schedule
 from foundry_infra.stacks.edge_global import EDGE_REGION, EdgeGlobalStack
 
 
@@ -46,7 +48,12 @@ class PlatformStack(Stack):
         # Spec §2, §4, §5: the VPC, the buckets, the secrets and the database, each with its own key.
         keys = Keys(self, "Keys", prefix=prefix)
         network = Network(
-            self, "Network", config=config.network, logs_key=keys.logs, log_group_prefix=f"/{prefix}"
+            self,
+            "Network",
+            config=config.network,
+            interface_endpoints=endpoints.chosen(config),
+            logs_key=keys.logs,
+            log_group_prefix=f"/{prefix}",
         )
         groups = ServiceSecurityGroups(self, "SecurityGroups", vpc=network.vpc, services=config.services)
         buckets = Buckets(
@@ -154,6 +161,8 @@ class PlatformStack(Stack):
         delivery.allow_migrations(runner=migrations, database=database.instance)
         for workload in (migrations.security_group, *backends.gpu_security_groups):
             network.admit_to_endpoints(workload, description="HTTPS to AWS interface endpoints")
+        if config.sleep.enabled:  # issue 18: dev asleep outside working hours
+            sleep_schedule(self, config=config, backends=backends, database=database)
         if config.edge.web_origin == "s3":
             delivery.allow_web_publish(
                 bucket=buckets.assets, key=keys.storage, distribution=distribution.distribution
