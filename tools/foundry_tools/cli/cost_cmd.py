@@ -36,6 +36,7 @@ def render_json(result: Estimate, advice: list[str], prices: PriceTable, env: st
         "usage_usd_month": round(result.total("usage"), 2),
         "rows": [row.as_json() for row in result.rows],
         "unpriced": result.unpriced,
+        "notes": result.notes,
         "advice": advice,
     }
     return json.dumps(payload, indent=2)
@@ -62,6 +63,7 @@ def render_table(
         )
     if result.unpriced:
         lines.append("not priced (add them to foundry_tools/cost): " + ", ".join(result.unpriced))
+    lines += [f"note: {line}" for line in result.notes]
     lines += ["", "advice:", *(f"  - {line}" for line in advice)]
     return "\n".join(lines)
 
@@ -85,6 +87,7 @@ def render_markdown(
         )
     if result.unpriced:
         lines += ["", "Not priced: " + ", ".join(result.unpriced)]
+    lines += ["", *(f"Note: {line}" for line in result.notes)] if result.notes else []
     lines += ["", "Advice:", *(f"- {line}" for line in advice)]
     return "\n".join(lines) + "\n"
 
@@ -163,7 +166,9 @@ def cost(
         base_result = estimate(read_stacks(base), traffic, prices)
         typer.echo(DIFF_RENDERERS[output](diff(base=base_result, head=result), prices, env))
         return
-    advice = advise(templates, traffic, prices)
+    # The configuration these templates came from (with --from: the profile's own) names the endpoints'
+    # callers in the advice.
+    advice = advise(templates, traffic, prices, resolve_config(env, config_file, overrides))
     render = {CostFormat.JSON: render_json, CostFormat.MARKDOWN: render_markdown}.get(output, render_table)
     typer.echo(render(result, advice, prices, env, read_region(out_dir)))
 

@@ -22,6 +22,7 @@ def _footer(result: CostDiff, prices: PriceTable, env: str) -> list[str]:
     lines = [
         f"list prices {prices.region} {prices.version}, no free tiers; {env}'s traffic profile for both sides",
     ]
+    lines += [f"head: {note}" for note in result.head.notes if note not in result.base.notes]
     if result.unpriced_added:
         lines.append("not priced (add them to foundry_tools/cost): " + ", ".join(result.unpriced_added))
     return lines
