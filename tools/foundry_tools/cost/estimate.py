@@ -140,6 +140,7 @@ FREE_TYPES = frozenset(
         "AWS::SecretsManager::SecretTargetAttachment",
         "AWS::Serverless::Application",
         "AWS::SSM::Parameter",
+        "AWS::XRay::Group",
         "AWS::Scheduler::ScheduleGroup",
         "AWS::WAFv2::WebACLAssociation",
     }
@@ -490,6 +491,28 @@ def _schedules(ctx: Context) -> Iterator[Row]:
         yield ctx.row(
             logical_id, kind, "scheduler invocations (M)", "fixed", per_week * weeks / 1e6,
             "scheduler.million_invocations",
+        )  # fmt: skip
+
+
+# X-Ray's sampling reservoir: this many traces a second are recorded whatever the rate (per rule, as
+# the reservoir is shared by the rule's hosts), then the fixed rate applies to the rest.
+# https://docs.aws.amazon.com/xray/latest/devguide/xray-console-sampling.html
+SECONDS_PER_MONTH = 730 * 3600
+
+
+@prices("AWS::XRay::SamplingRule")
+def _xray(ctx: Context) -> Iterator[Row]:
+    kind = "AWS::XRay::SamplingRule"
+    requests = ctx.traffic.cloudfront_requests_m * 1e6
+    for _, logical_id, props in ctx.resources(kind):
+        rule = props.get("SamplingRule", {})
+        rate = float(rule.get("FixedRate", 0.05))
+        reservoir = min(requests, float(rule.get("ReservoirSize", 1)) * SECONDS_PER_MONTH)
+        traced = reservoir + rate * (requests - reservoir)
+        # An upper bound: every viewer request is taken for a traced api request (static files are not).
+        yield ctx.row(
+            logical_id, kind, f"X-Ray traces recorded (M, rate {rate:g} + reservoir)", "usage", traced / 1e6,
+            "xray.million_traces",
         )  # fmt: skip
 
 

@@ -175,3 +175,19 @@ def test_a_nat_instance_costs_its_hours_volume_and_address() -> None:
     }
     assert result.total("fixed") == pytest.approx(7.36, abs=0.01)
     assert any("no per-GB processing fee" in note for note in result.notes)
+
+
+def test_xray_traces_are_priced_from_the_sampling_rule() -> None:
+    rule = {
+        "Type": "AWS::XRay::SamplingRule",
+        "Properties": {"SamplingRule": {"FixedRate": 0.1, "ReservoirSize": 1}},
+    }
+    group = {"Type": "AWS::XRay::Group", "Properties": {}}
+    template = Template({"Resources": {"Rule": rule, "Group": group}})
+    quiet = Traffic(0, 0, 0, 0.5, 0, 0, 0, 0, 0, 0, 0)  # 0.5M requests: under 1 a second, all traced
+    (row,) = estimate({"t": template}, quiet, PRICES).rows
+    assert row.quantity == pytest.approx(0.5) and row.usd_month == pytest.approx(2.5)
+    busy = Traffic(0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0)  # the reservoir's 2.628M, then 10% of the rest
+    (row,) = estimate({"t": template}, busy, PRICES).rows
+    assert row.quantity == pytest.approx(2.628 + 0.1 * (10 - 2.628))
+    assert estimate({"t": template}, busy, PRICES).unpriced == []
