@@ -15,6 +15,7 @@ from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.data.buckets import Buckets
 from foundry_infra.data.database import Database
 from foundry_infra.data.secrets import AppSecrets
+from foundry_infra.network import endpoints
 from foundry_infra.network.security_groups import ServiceSecurityGroups
 from foundry_infra.network.vpc import Network
 from foundry_infra.security.keys import Keys
@@ -58,7 +59,12 @@ def build(*overrides: str) -> Built:
     stack = Stack(App(), "Test", env=Environment(account=config.account, region=config.region))
     keys = Keys(stack, "Keys", prefix="foundry/dev")
     network = Network(
-        stack, "Network", config=config.network, logs_key=keys.logs, log_group_prefix="/foundry/dev"
+        stack,
+        "Network",
+        config=config.network,
+        interface_endpoints=endpoints.chosen(config),
+        logs_key=keys.logs,
+        log_group_prefix="/foundry/dev",
     )
     groups = ServiceSecurityGroups(stack, "SecurityGroups", vpc=network.vpc, services=config.services)
     buckets = Buckets(

@@ -8,6 +8,7 @@ for the workloads the issue names, so an empty reading cannot pass.
 
 import pytest
 from foundry_infra.config import load_config
+from foundry_infra.network import endpoints
 from foundry_infra.scenarios import MATRIX, SCENARIOS
 from foundry_templates import SynthesizedEnvironment as Synth
 from foundry_templates.model import EnvironmentModel
@@ -39,7 +40,7 @@ def test_every_workload_reaches_the_aws_apis_it_needs(synths: dict[str, Synth], 
     # The rotation function calls Secrets Manager (through the endpoint it names, where there is one).
     (rotation,) = [w for w in model.workloads if w.id.startswith("DatabaseInstanceRotation")]
     assert [n.service for n in rotation.needs] == ["secretsmanager"]
-    assert (rotation.needs[0].endpoint is not None) is bool(config.network.interface_endpoints)
+    assert (rotation.needs[0].endpoint is not None) is ("secretsmanager" in endpoints.chosen(config))
     for name in ("web", "api", "ai"):
         service = getattr(config.services, name)
         if service.compute == "ecs":

@@ -113,6 +113,15 @@ class _TemplateReader:
             if target is not None:
                 yield target, rule, key
 
+    def _is_nat_instance(self, instance: str | None) -> bool:
+        """An instance that forwards others' packets (source/destination check off): a NAT instance
+        (network.nat=instance). https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html"""
+        resource = self.platform.resources.get(instance or "", {})
+        return (
+            resource.get("Type") == "AWS::EC2::Instance"
+            and resource.get("Properties", {}).get("SourceDestCheck") is False
+        )
+
     def _network(self) -> None:
         m = self.model
         for key, subnet in self.platform.of_type("AWS::EC2::Subnet").items():
@@ -131,6 +140,8 @@ class _TemplateReader:
                 kind, target = "nat", ref_id(props["NatGatewayId"]) or "?"
             elif "GatewayId" in props:
                 kind, target = "igw", ref_id(props["GatewayId"]) or "?"
+            elif self._is_nat_instance(ref_id(props.get("InstanceId"))):
+                kind, target = "nat", ref_id(props["InstanceId"]) or "?"
             else:
                 kind, target = "other", "?"
             destination = props.get("DestinationCidrBlock", props.get("DestinationIpv6CidrBlock"))

@@ -57,7 +57,9 @@ class NetworkConfig(_Model):
         "gateway",
         description="NAT gateways (default, prod's only choice) or NAT instances (dev: a t4g.nano each).",
     )
-    nat_instance_type: NatInstanceType = Field("t4g.nano", description="Size of a NAT instance (nat=instance).")
+    nat_instance_type: NatInstanceType = Field(
+        "t4g.nano", description="Size of a NAT instance (nat=instance)."
+    )
     interface_endpoints: tuple[InterfaceEndpoint, ...] | None = Field(
         None,
         description="Interface endpoints in the data subnets (each costs per AZ-hour); none = by need of the backends.",

@@ -20,7 +20,8 @@ from foundry_infra.config.model import (
 
 def dev() -> EnvironmentConfig:
     # Spec §7/§14: one NAT and a single-AZ database in dev; endpoints in one AZ because two-AZ
-    # interface endpoints cost more than the NAT traffic they save at dev volumes.
+    # interface endpoints cost more than the NAT traffic they save at dev volumes. Endpoints by need
+    # (issue 18): on App Runner that is apprunner.requests alone (network/endpoints.py).
     return EnvironmentConfig(
         name="dev",
         network=NetworkConfig(nat_gateways=1, interface_endpoint_azs=1, flow_log_retention_days=14),
@@ -48,7 +49,15 @@ def staging() -> EnvironmentConfig:
 def prod() -> EnvironmentConfig:
     return EnvironmentConfig(
         name="prod",
-        network=NetworkConfig(nat_gateways=2, interface_endpoint_azs=2, flow_log_retention_days=90),
+        # Issue 18: prod keeps the spec's endpoints for every caller, the one-off ones too (the migration
+        # task, the rotation function), so its AWS API traffic stays off the NAT; sts has no caller at
+        # all and is left out (network/endpoints.py says why).
+        network=NetworkConfig(
+            nat_gateways=2,
+            interface_endpoint_azs=2,
+            flow_log_retention_days=90,
+            endpoints_for_occasional_callers=True,
+        ),
         database=DatabaseConfig(
             instance_class="t4g.medium",
             multi_az=True,

@@ -50,7 +50,9 @@ SPEC_ENDPOINTS: tuple[InterfaceEndpoint, ...] = ("secretsmanager", "ecr.api", "e
 APPRUNNER_REQUESTS = "apprunner.requests"
 
 _ECR = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html"
-_ECS_SECRETS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html"
+_ECS_SECRETS = (
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html"
+)
 _AWSLOGS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html"
 _ECS_EC2 = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking-awsvpc.html"
 _ROTATION = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-secrets-manager-vpc.html"
@@ -114,20 +116,46 @@ TABLE: dict[str, tuple[Caller, ...]] = {
         *_ecs_services("the task definition's secrets, injected at start", _ECS_SECRETS),
         Caller(_MIGRATIONS, "ECS Fargate", "DATABASE_SECRET injected at start", False, _ECS_SECRETS, _always),
         Caller("rotation function", "Lambda", "rotates the master secret monthly", False, _ROTATION, _always),
-        Caller("GPU instances", "ECS on EC2", "the vLLM task's API key, fetched by the agent", True, _ECS_EC2, _gpu),
+        Caller(
+            "GPU instances",
+            "ECS on EC2",
+            "the vLLM task's API key, fetched by the agent",
+            True,
+            _ECS_EC2,
+            _gpu,
+        ),
     ),
     "logs": (
         *_ecs_services("awslogs log driver", _AWSLOGS),
         Caller(_MIGRATIONS, "ECS Fargate", "awslogs log driver, per deploy", False, _AWSLOGS, _always),
-        Caller("GPU instances", "ECS on EC2", "the vLLM task's awslogs, written by the agent", True, _ECS_EC2, _gpu),
+        Caller(
+            "GPU instances",
+            "ECS on EC2",
+            "the vLLM task's awslogs, written by the agent",
+            True,
+            _ECS_EC2,
+            _gpu,
+        ),
     ),
     "sts": (),
     APPRUNNER_REQUESTS: (
         Caller(
-            "api", "its VPC connector", "the private ai service's only way in", True, _PRIVATE_APP_RUNNER,
+            "api",
+            "its VPC connector",
+            "the private ai service's only way in",
+            True,
+            _PRIVATE_APP_RUNNER,
             _ai_private_on_app_runner,
         ),
     ),
+}
+# Services workloads call that no profile gives an endpoint: always through the NAT. The GPU instances'
+# ECS agent polls ECS and sends telemetry (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/vpc-endpoints.html);
+# three more endpoints in each AZ for one optional path are not in the spec's list.
+THROUGH_NAT: dict[str, str] = {
+    "ecs": "GPU instances' ECS agent registers and reports (ECS on EC2)",
+    "ecs-agent": "GPU instances' ECS agent polls for tasks (ECS on EC2)",
+    "ecs-telemetry": "GPU instances' ECS agent sends metrics (ECS on EC2)",
 }
 # Why a spec endpoint has no caller at all.
 NO_CALLER: dict[str, str] = {

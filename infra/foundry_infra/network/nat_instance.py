@@ -71,7 +71,10 @@ class NatInstances:
                 ec2.CfnInstance.BlockDeviceMappingProperty(
                     device_name="/dev/xvda",
                     ebs=ec2.CfnInstance.EbsProperty(
-                        volume_size=ROOT_VOLUME_GIB, volume_type="gp3", encrypted=True, delete_on_termination=True
+                        volume_size=ROOT_VOLUME_GIB,
+                        volume_type="gp3",
+                        encrypted=True,
+                        delete_on_termination=True,
                     ),
                 )
             ]

@@ -131,7 +131,7 @@ class PlatformAlarms(_Alarms):
         prefix: str,
         api: metrics.Service,
         services: Sequence[metrics.Service],
-        nat_gateway_ids: Sequence[str],
+        nat_gateway_ids: Sequence[metrics.Nat],
         database_instance_id: str,
         max_connections: int,
         storage: DatabaseConfig,

@@ -31,7 +31,7 @@ class Dashboard(Construct):
         *,
         name: str,
         services: Sequence[Service],
-        nat_gateway_ids: Sequence[str],
+        nat_gateway_ids: Sequence[metrics.Nat],
         database_instance_id: str,
         distribution_id: str,
         web_acl_metric_name: str,

@@ -1,5 +1,7 @@
 """The metrics the dashboard draws and the alarms watch, each in the namespace and region AWS puts it."""
 
+from dataclasses import dataclass
+
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
@@ -122,11 +124,25 @@ def ai_upstream_error_rate(*, environment: str) -> cw.MathExpression:
     )
 
 
-def nat_bytes_out(nat_gateway_id: str, *, label: str) -> cw.Metric:
+@dataclass(frozen=True)
+class Nat:
+    """A NAT gateway's id, or a NAT instance's (network.nat=instance, issue 18)."""
+
+    id: str
+    instance: bool = False
+
+
+def nat_bytes_out(nat: Nat, *, label: str) -> cw.Metric:
+    """What a NAT sends out: a gateway's BytesOutToDestination, an instance's NetworkOut (both bytes)."""
+    namespace, name, dimension = (
+        ("AWS/EC2", "NetworkOut", "InstanceId")
+        if nat.instance
+        else ("AWS/NATGateway", "BytesOutToDestination", "NatGatewayId")
+    )
     return cw.Metric(
-        namespace="AWS/NATGateway",
-        metric_name="BytesOutToDestination",
-        dimensions_map={"NatGatewayId": nat_gateway_id},
+        namespace=namespace,
+        metric_name=name,
+        dimensions_map={dimension: nat.id},
         statistic="Sum",
         period=FIVE_MINUTES,
         label=label,
@@ -176,7 +192,16 @@ def health_check_status(health_check_id: str) -> cw.Metric:
     )
 
 
-def nat_gateway_ids(vpc: ec2.Vpc) -> list[str]:
-    """The ids of the VPC's NAT gateways (one per public subnet that holds one)."""
-    gateways = (subnet.node.try_find_child("NATGateway") for subnet in vpc.public_subnets)
-    return [gateway.ref for gateway in gateways if isinstance(gateway, ec2.CfnNatGateway)]
+def nat_gateway_ids(vpc: ec2.Vpc) -> list[Nat]:
+    """The VPC's NATs (one per public subnet that holds one): gateways, or NAT instances."""
+    found = []
+    for subnet in vpc.public_subnets:
+        gateway, instance = (
+            subnet.node.try_find_child("NATGateway"),
+            subnet.node.try_find_child("NatInstance"),
+        )
+        if isinstance(gateway, ec2.CfnNatGateway):
+            found.append(Nat(gateway.ref))
+        elif isinstance(instance, ec2.Instance):
+            found.append(Nat(instance.instance_id, instance=True))
+    return found

@@ -152,7 +152,9 @@ def sleep_schedule(
             awake = getattr(config.services, service.value).min_instances
             cluster = backends.compute.cluster.cluster_arn
             targets.append(
-                ecs_target(name=service.value, cluster_arn=cluster, service_arn=running.arn, awake_count=awake)
+                ecs_target(
+                    name=service.value, cluster_arn=cluster, service_arn=running.arn, awake_count=awake
+                )
             )
     instance = database.instance
     targets.append(rds_target(identifier=instance.instance_identifier, instance_arn=instance.instance_arn))

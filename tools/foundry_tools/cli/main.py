@@ -15,6 +15,7 @@ from foundry_tools.cli import (
     diff_cmd,
     images_cmd,
     migrate_cmd,
+    sleep_cmd,
     synth_cmd,
     twin_cmd,
     verify_cmd,
@@ -41,6 +42,7 @@ for command_module in (
     diagram_cmd,
     images_cmd,
     migrate_cmd,
+    sleep_cmd,
     verify_cmd,
     web_cmd,
 ):

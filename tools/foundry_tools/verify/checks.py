@@ -27,6 +27,7 @@ from foundry_templates.model import INTERNET, EnvironmentModel
 from foundry_tools.verify import hops
 from foundry_tools.verify.deploy_checks import api_database_login, no_deploy_placeholders
 from foundry_tools.verify.edge_behaviour import web_acl_serves_the_web_app
+from foundry_tools.verify.endpoint_choice import interface_endpoints_by_need
 from foundry_tools.verify.reachability import workloads_reach_their_apis
 from foundry_tools.verify.results import Check, CheckResult, Status, allows
 
@@ -219,7 +220,7 @@ def uploads_presigned_and_no_public_bucket(
 def nat_egress_and_s3_gateway(m: EnvironmentModel, config: EnvironmentConfig, r: CheckResult) -> None:
     for table, routes in m.tier_egress("app").items():
         if not any(route.target_kind == "nat" for route in routes):
-            r.fail(f"{table}: the app tier has no default route through a NAT gateway")
+            r.fail(f"{table}: the app tier has no default route through a NAT gateway or NAT instance")
     for table, routes in m.tier_egress("data").items():
         for route in routes:
             r.fail(f"{table}: the data tier routes 0.0.0.0/0 to {route.target_kind} {route.target}")
@@ -233,7 +234,13 @@ def nat_egress_and_s3_gateway(m: EnvironmentModel, config: EnvironmentConfig, r:
             r.fail(f"{gateways[0].id}: not on route tables {sorted(missing)}")
         else:
             r.note(f"{gateways[0].id}: S3 gateway endpoint on every app and data route table")
-    if len(m.nat_gateways) < 2:
+    if config.network.nat == "instance":
+        instances = sorted({route.target for rs in m.tier_egress("app").values() for route in rs})
+        r.deviate(
+            f"NAT instance {instances} (network.nat=instance, {config.network.nat_instance_type}): one instance, "
+            "recovered in place by its status-check alarms, instead of managed NAT gateways"
+        )
+    elif len(m.nat_gateways) < 2:
         r.deviate(
             f"{len(m.nat_gateways)} NAT gateway (network.nat_gateways={config.network.nat_gateways}): single-AZ egress"
         )
@@ -519,6 +526,12 @@ CHECKS: tuple[Check, ...] = (
         "§2, §7, §11",
         "every workload in the VPC reaches the AWS APIs it needs (endpoint that admits it, or NAT)",
         workloads_reach_their_apis,
+    ),
+    Check(
+        "interface-endpoints",
+        "§2, §7, issue 18",
+        "interface endpoints by need: each has a documented caller on these backends",
+        interface_endpoints_by_need,
     ),
     Check("deploy-placeholders", "issue 19", "no placeholder that would deploy", no_deploy_placeholders),
     Check(

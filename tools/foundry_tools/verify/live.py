@@ -242,6 +242,8 @@ class _LiveReader:
                     kind, target = "nat", self.name(route["NatGatewayId"])
                 elif str(route.get("GatewayId", "")).startswith("igw-"):
                     kind, target = "igw", self.name(route["GatewayId"])
+                elif route.get("InstanceId"):  # the NAT instance (network.nat=instance, issue 18)
+                    kind, target = "nat", self.name(route["InstanceId"])
                 else:
                     kind, target = "other", str(route.get("GatewayId", route.get("VpcEndpointId", "?")))
                 destination = route.get("DestinationCidrBlock", route.get("DestinationPrefixListId", "?"))

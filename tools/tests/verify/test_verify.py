@@ -25,6 +25,7 @@ Templates = dict[str, dict[str, Any]]
 # Every profile keeps offline placeholders (account, example.com, .invalid issuer): that check
 # deviates on every synthesized profile by design and is tested on its own below.
 PLACEHOLDERS = "deploy-placeholders"
+ENDPOINTS = "interface-endpoints"
 
 
 def _results(platform: dict[str, Any], edge: dict[str, Any], env: str = "prod") -> dict[str, Any]:
@@ -44,9 +45,10 @@ def _find(template: dict[str, Any], resource_type: str, prefix: str = "") -> tup
 def test_prod_passes_every_check(prod: SynthesizedEnvironment) -> None:
     results = _results(prod.platform.body, prod.edge.body)
     assert {name: r.status for name, r in results.items() if r.status is not Status.PASS} == {
-        PLACEHOLDERS: Status.DEVIATION
+        PLACEHOLDERS: Status.DEVIATION,
+        ENDPOINTS: Status.DEVIATION,  # sts: no caller (issue 18)
     }
-    assert len(results) == 20
+    assert len(results) == 21
 
 
 def test_dev_passes_or_deviates_naming_the_setting(dev: SynthesizedEnvironment) -> None:
@@ -59,6 +61,7 @@ def test_dev_passes_or_deviates_naming_the_setting(dev: SynthesizedEnvironment) 
     assert "auth.authorized_parties" in deviations["auth"]
     assert "database.deletion_protection=false" in deviations["backups-dr"]
     assert "waf.block_introspection=false" in deviations["waf-behaviour"]
+    assert "only occasional callers" in deviations[ENDPOINTS]
 
 
 def _rds_public(p: dict[str, Any], e: dict[str, Any]) -> str:
@@ -369,7 +372,7 @@ def test_cli_exits_1_on_a_failure_and_0_otherwise(prod: SynthesizedEnvironment, 
         check=False,
     )
     assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout)["summary"] == {"PASS": 19, "FAIL": 0, "DEVIATION": 1}
+    assert json.loads(ok.stdout)["summary"] == {"PASS": 19, "FAIL": 0, "DEVIATION": 2}
     broken = tmp_path / "broken"
     broken.mkdir()
     for template in prod.out_dir.glob("*.template.json"):
@@ -399,7 +402,10 @@ def test_examples_complete_and_minimal(synths: dict[str, SynthesizedEnvironment]
     failed = {name: r.evidence for name, r in results.items() if r.status is Status.FAIL}
     assert failed == {}
     if scenario == "complete":
-        assert {name for name, r in results.items() if r.status is not Status.PASS} == {PLACEHOLDERS}
+        assert {name for name, r in results.items() if r.status is not Status.PASS} == {
+            PLACEHOLDERS,
+            ENDPOINTS,
+        }
         assert model.distribution is not None
         assert model.distribution.web_acl in model.web_acls
     else:
@@ -423,7 +429,10 @@ def test_every_compute_backend_has_no_failure(
     }
     assert failed == {}
     if env == "prod":
-        deviating = {name for name, r in results.items() if r.status is Status.DEVIATION} - {PLACEHOLDERS}
+        deviating = {name for name, r in results.items() if r.status is Status.DEVIATION} - {
+            PLACEHOLDERS,
+            ENDPOINTS,
+        }
         assert deviating == ({"edge-serves-web-and-api"} if config.services.api.compute == "ecs" else set())
     if config.services.api.compute == "ecs":
         assert "services.api.compute=ecs" in " ".join(results["edge-serves-web-and-api"].evidence)
@@ -512,3 +521,71 @@ def test_placeholders_are_reported_per_key_and_real_values_pass(prod: Synthesize
     ]
     owned = {r.name: r for r in run_checks(model, load_config(env="prod", overrides=real))}[PLACEHOLDERS]
     assert owned.status is Status.PASS, owned.evidence
+
+
+def _interface_endpoint(p: dict[str, Any], service: str) -> str:
+    (key,) = [
+        k
+        for k, r in p["Resources"].items()
+        if r["Type"] == "AWS::EC2::VPCEndpoint"
+        and str(r["Properties"]["ServiceName"]).find(f".{service}") >= 0
+        and r["Properties"].get("VpcEndpointType") == "Interface"
+    ]
+    return key
+
+
+@pytest.mark.parametrize(
+    ("scenario", "service"), [("dev-ecs", "ecr.api"), ("prod", "logs"), ("dev", "apprunner.requests")]
+)
+def test_interface_endpoint_check_fails_on_a_missing_endpoint(
+    synths: dict[str, SynthesizedEnvironment], scenario: str, service: str
+) -> None:
+    """Issue 18: a template that lacks an endpoint its backends need FAILs, naming the callers; the
+    unbroken one passes or deviates only."""
+    env, overrides = {**SCENARIOS, **MATRIX}[scenario]
+    synth = synths[scenario]
+    platform, edge = copy.deepcopy(synth.platform.body), synth.edge.body
+    config = load_config(env=env, overrides=overrides)
+    model = read_templates(platform=Template(platform), edge=Template(edge))
+    whole = {r.name: r for r in run_checks(model, config)}[ENDPOINTS]
+    assert whole.status is not Status.FAIL, whole.evidence
+    del platform["Resources"][_interface_endpoint(platform, service)]
+    broken = {
+        r.name: r
+        for r in run_checks(read_templates(platform=Template(platform), edge=Template(edge)), config)
+    }
+    result = broken[ENDPOINTS]
+    assert result.status is Status.FAIL
+    (line,) = [e for e in result.evidence if e.startswith("FAIL")]
+    assert f"no {service} interface endpoint" in line and "called by" in line
+
+
+def test_interface_endpoint_check_fails_on_an_endpoint_without_caller(dev: SynthesizedEnvironment) -> None:
+    """dev on App Runner: an sts endpoint (the spec's list, no caller) bills hours for nothing."""
+    platform = copy.deepcopy(dev.platform.body)
+    source = platform["Resources"][_interface_endpoint(platform, "apprunner.requests")]
+    extra = copy.deepcopy(source)
+    extra["Properties"]["ServiceName"] = "com.amazonaws.us-east-1.sts"
+    platform["Resources"]["BrokenStsEndpoint"] = extra
+    results = {
+        r.name: r
+        for r in run_checks(
+            read_templates(platform=Template(platform), edge=Template(dev.edge.body)), load_config(env="dev")
+        )
+    }
+    result = results[ENDPOINTS]
+    assert result.status is Status.FAIL
+    assert any("sts endpoint" in e and "no workload calls STS" in e for e in result.evidence)
+
+
+def test_interface_endpoint_deviations_carry_the_reason(
+    prod: SynthesizedEnvironment, dev: SynthesizedEnvironment
+) -> None:
+    prod_result = _results(prod.platform.body, prod.edge.body)[ENDPOINTS]
+    assert prod_result.status is Status.DEVIATION
+    deviations = [e for e in prod_result.evidence if e.startswith("DEVIATION")]
+    assert len(deviations) == 1 and "sts" in deviations[0] and "no workload calls STS" in deviations[0]
+    dev_result = _results(dev.platform.body, dev.edge.body, env="dev")[ENDPOINTS]
+    dev_deviations = [e for e in dev_result.evidence if e.startswith("DEVIATION")]
+    assert len(dev_deviations) == 5
+    assert any("migration task" in e and "through the NAT" in e for e in dev_deviations)
