@@ -1,6 +1,8 @@
 """Spec §12: the GitHub workflows validate against the workflow schema and keep their promises."""
 
+import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -387,3 +389,121 @@ def test_pull_requests_get_the_sql_of_their_migrations() -> None:
     assert "services/api/foundry_api/migrations/*.sql" in posting
     assert "gh pr comment" in posting
     assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
+
+
+# --- the cost difference on pull requests: synthesized offline, posted once per environment ---
+
+
+def test_ci_posts_the_cost_difference_beside_cdk_diff_without_credentials() -> None:
+    jobs = _load("ci.yml")["jobs"]
+    cost = jobs["cost"]
+    # Commenting is all it does: no OIDC token, no AWS credentials, no secrets.
+    assert cost["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert "secrets." not in str(cost) and "configure-aws-credentials" not in str(cost)
+    assert cost["if"] == jobs["diff"]["if"], "the same pull requests as cdk diff"
+    assert cost["strategy"]["matrix"] == jobs["diff"]["strategy"]["matrix"]
+    steps = {step.get("name", step.get("uses", "")): step for step in cost["steps"]}
+    base = steps["Synthesize the base"]
+    assert base["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+    assert 'git worktree add --detach "$RUNNER_TEMP/base" "$BASE_SHA"' in base["run"]
+    assert '--out "$RUNNER_TEMP/cost-base"' in base["run"]
+    (call,) = _foundry_calls(steps["Cost difference, head against base"]["run"])
+    assert '--diff "$RUNNER_TEMP/cost-base" --format markdown' in call
+    names = list(steps)
+    assert names.index("Synthesize the base") < names.index("Cost difference, head against base")
+    assert names.index("Cost difference, head against base") < names.index(
+        "Post the cost difference to the pull request"
+    )
+
+
+FAKE_GH = r"""#!/usr/bin/env bash
+# gh: `api ... --jq FILTER` answers from $COMMENTS through the real jq (gh's --jq is jq's language);
+# every call is recorded in $CALLS.
+echo "gh $*" >> "$CALLS"
+if [ "$1" = api ] && [ "$2" != --method ]; then
+  prev=""; for arg in "$@"; do [ "$prev" = --jq ] && filter=$arg; prev=$arg; done
+  jq -r "$filter" "$COMMENTS"
+fi
+exit 0
+"""
+
+
+def _post_cost_comment(
+    tmp_path: Path, *, comments: list[dict[str, Any]], body: str, run: str | None = None
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """ci.yml's posting step, run with bash against a fake gh holding the pull request's comments."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(FAKE_GH)
+    (bin_dir / "gh").chmod(0o755)
+    (tmp_path / "comments.json").write_text(json.dumps(comments))
+    (tmp_path / "cost.md").write_text(body)
+    steps = {step.get("name"): step for step in _load("ci.yml")["jobs"]["cost"]["steps"]}
+    script = run if run is not None else steps["Post the cost difference to the pull request"]["run"]
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "CALLS": str(tmp_path / "calls"),
+        "COMMENTS": str(tmp_path / "comments.json"),
+        "FOUNDRY_ENV": "dev",
+        "PR_NUMBER": "7",
+        "REPO": "o/r",
+    }
+    result = subprocess.run(
+        ["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    calls = (tmp_path / "calls").read_text().splitlines() if (tmp_path / "calls").exists() else []
+    return result, calls
+
+
+def _writes(calls: list[str]) -> list[str]:
+    return [call for call in calls if call.startswith(("gh pr comment", "gh api --method PATCH"))]
+
+
+BODY = "<!-- foundry-cost-diff:dev -->\n### Monthly cost: dev +$36.50/month\n"
+OTHERS = [
+    {"id": 11, "body": "### cdk diff: dev\n..."},
+    {"id": 12, "body": "<!-- foundry-cost-diff:prod -->\n### Monthly cost: prod $0.00/month\n"},
+]
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq: scripts/ensure-system-packages installs it")
+def test_the_cost_comment_is_created_once_then_edited_in_place(tmp_path: Path) -> None:
+    (tmp_path / "first").mkdir()
+    result, calls = _post_cost_comment(tmp_path / "first", comments=OTHERS, body=BODY)
+    assert result.returncode == 0, result.stderr
+    assert _writes(calls) == ["gh pr comment 7 --body-file cost.md"]
+    (tmp_path / "again").mkdir()
+    mine = {"id": 13, "body": BODY}
+    result, calls = _post_cost_comment(tmp_path / "again", comments=[*OTHERS, mine], body=BODY)
+    assert result.returncode == 0, result.stderr
+    assert _writes(calls) == ["gh api --method PATCH repos/o/r/issues/comments/13 -F body=@cost.md"]
+    (tmp_path / "wrong").mkdir()
+    result, calls = _post_cost_comment(tmp_path / "wrong", comments=OTHERS, body="### cost\n")
+    assert result.returncode == 1 and "does not start with <!-- foundry-cost-diff:dev -->" in result.stdout
+    assert _writes(calls) == []
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq: scripts/ensure-system-packages installs it")
+def test_the_in_place_check_catches_a_step_that_always_comments(tmp_path: Path) -> None:
+    broken = 'gh pr comment "$PR_NUMBER" --body-file cost.md\n'
+    result, calls = _post_cost_comment(
+        tmp_path, comments=[*OTHERS, {"id": 13, "body": BODY}], body=BODY, run=broken
+    )
+    assert result.returncode == 0
+    assert _writes(calls) != ["gh api --method PATCH repos/o/r/issues/comments/13 -F body=@cost.md"]
+
+
+def test_the_schema_check_catches_a_broken_cost_step(tmp_path: Path) -> None:
+    text = (WORKFLOWS / "ci.yml").read_text()
+    marker = "      - name: Cost difference, head against base\n        run: |"
+    assert marker in text
+    broken = tmp_path / "ci.yml"
+    broken.write_text(
+        text.replace(marker, "      - name: Cost difference, head against base\n        runs: |")
+    )
+    result = subprocess.run(
+        [str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.github-workflows", str(broken)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0, "a step with `runs:` instead of `run:` must not validate"

@@ -17,7 +17,12 @@ FORMATS = (".mmd", ".dot", ".svg", ".png")
 
 def diagram(
     env: EnvOption,
-    out: Annotated[Path, typer.Option("--out", help="Output file: .mmd (Mermaid), .dot, .svg or .png.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Output file: .mmd (Mermaid), .dot, .svg (plain shapes) or .png (AWS icons)."
+        ),
+    ],
     config_file: ConfigFileOption = None,
     overrides: SetOption = None,
     from_dir: FromOption = None,

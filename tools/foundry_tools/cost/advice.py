@@ -2,11 +2,15 @@
 
 from collections.abc import Mapping
 
+from foundry_infra.config import EnvironmentConfig
+from foundry_infra.network import endpoints as by_need
 from foundry_templates import Template
 from foundry_templates.endpoints import endpoint_service
+from foundry_templates.network import nat_gateways
 
-from foundry_tools.cost.estimate import Context, apprunner_services, interface_endpoints
+from foundry_tools.cost.estimate import Context, apprunner_services, interface_endpoints, is_nat_instance
 from foundry_tools.cost.prices import PriceTable
+from foundry_tools.cost.schedules import awake_resources
 from foundry_tools.cost.traffic import Traffic
 
 # Flat-rate CloudFront plans (since 18 Nov 2025): (price key, requests included, GB included or None).
@@ -18,12 +22,20 @@ FLAT_RATE_PLANS = [
 ]
 
 
-def _endpoint_advice(ctx: Context) -> list[str]:
+def _reason(config: EnvironmentConfig, service: str) -> str:
+    return by_need.reason(config, service).removeprefix(f"{service}: ")
+
+
+def _endpoint_advice(ctx: Context, config: EnvironmentConfig | None) -> list[str]:
+    """Each endpoint's break-even against the NAT, and who calls it (or why the spec's endpoint is left
+    out) from infra's endpoints-by-need table, the one place the choice is made."""
     nat_gb, endpoint_gb = ctx.prices.usd("nat.gb"), ctx.prices.usd("interface_endpoint.gb")
     endpoints = interface_endpoints(ctx)
     lines = []
+    created = {endpoint_service(props.get("ServiceName")) for _, props in endpoints}
     for _, props in endpoints:
         service = endpoint_service(props.get("ServiceName"))
+        why = f" Why it exists: {_reason(config, service)}." if config is not None else ""
         enis = len(props.get("SubnetIds", [])) or 1
         fixed = enis * ctx.hours * ctx.prices.usd("interface_endpoint.az_hour")
         if service == "apprunner.requests":
@@ -43,17 +55,46 @@ def _endpoint_advice(ctx: Context) -> list[str]:
         )
         lines.append(
             f"endpoint {service} ({enis} AZ, ${fixed:.2f}/month) beats NAT processing above {break_even:.0f} GB/month; "
-            f"this profile sends {carried:.1f} GB through it, so {verdict}."
+            f"this profile sends {carried:.1f} GB through it, so {verdict}.{why}"
         )
+    if config is not None:
+        for service in by_need.SPEC_ENDPOINTS:
+            if service not in created:
+                lines.append(
+                    f"endpoint {service} not created (DEVIATION from the spec's list): {_reason(config, service)}."
+                )
     return lines
+
+
+def _nat_advice(ctx: Context) -> list[str]:
+    """A NAT gateway against a NAT instance, both with their public IPv4 address."""
+    p, hours = ctx.prices, ctx.hours
+    ipv4 = hours * p.usd("public_ipv4.hour")
+    gateways = len(nat_gateways(ctx.templates.values()))
+    instances = [props for _, _, props in ctx.resources("AWS::EC2::Instance") if is_nat_instance(props)]
+    if not gateways and not instances:
+        return []
+    instance_type = str(instances[0].get("InstanceType")) if instances else "t4g.nano"
+    key = f"ec2.{instance_type}.hour"
+    if key not in p:
+        return []
+    volume = 8 * p.usd("ebs.gp3_gb_month")
+    gateway = hours * p.usd("nat.hour") + ipv4 + ctx.traffic.nat_gb * p.usd("nat.gb")
+    instance = hours * p.usd(key) + volume + ipv4
+    now = f"{gateways} NAT gateway(s)" if gateways else f"{len(instances)} NAT instance(s)"
+    return [
+        f"NAT ({now}): a gateway costs ${gateway:.2f}/month each at {ctx.traffic.nat_gb:g} GB (hours, its "
+        f"address, $0.045/GB); a {instance_type} NAT instance ${instance:.2f} (hours, 8 GB gp3, its address, "
+        "no per-GB fee) with one instance's availability: network.nat=instance, dev and staging only."
+    ]
 
 
 def _apprunner_advice(ctx: Context) -> list[str]:
     p = ctx.prices
     lines = []
     alb = ctx.hours * (p.usd("alb.hour") + 2 * p.usd("public_ipv4.hour"))
-    for _, name, vcpu, memory_gb, minimum in apprunner_services(ctx):
-        idle = minimum * memory_gb * ctx.hours * p.usd("apprunner.gb_hour")
+    for logical_id, name, vcpu, memory_gb, minimum in apprunner_services(ctx):
+        idle = minimum * memory_gb * ctx.awake_hours(logical_id) * p.usd("apprunner.gb_hour")
         per_active_hour = vcpu * p.usd("apprunner.vcpu_hour")
         active = ctx.traffic.apprunner_active_hours
         apprunner = idle + active * per_active_hour
@@ -107,6 +148,19 @@ def _cloudfront_advice(ctx: Context) -> list[str]:
     ]
 
 
-def advise(templates: Mapping[str, Template], traffic: Traffic, prices: PriceTable) -> list[str]:
-    ctx = Context(templates=templates, traffic=traffic, prices=prices)
-    return [*_endpoint_advice(ctx), *_apprunner_advice(ctx), *_cloudfront_advice(ctx)]
+def advise(
+    templates: Mapping[str, Template],
+    traffic: Traffic,
+    prices: PriceTable,
+    config: EnvironmentConfig | None = None,
+) -> list[str]:
+    """`config` (the environment's configuration) names each endpoint's callers; without it the advice
+    prices the endpoints only."""
+    awake, _ = awake_resources(list(templates.values()))
+    ctx = Context(templates=templates, traffic=traffic, prices=prices, awake=awake)
+    return [
+        *_endpoint_advice(ctx, config),
+        *_nat_advice(ctx),
+        *_apprunner_advice(ctx),
+        *_cloudfront_advice(ctx),
+    ]

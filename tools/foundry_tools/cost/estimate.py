@@ -16,6 +16,7 @@ from foundry_templates.references import ref_id
 from foundry_templates.template import resources_of_type
 
 from foundry_tools.cost.prices import PriceTable
+from foundry_tools.cost.schedules import Awake, awake_resources
 from foundry_tools.cost.traffic import Traffic
 
 Kind = Literal["fixed", "usage"]
@@ -54,6 +55,8 @@ class Row:
 class Estimate:
     rows: list[Row]
     unpriced: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the figures assume beyond the price table: sleep schedules, NAT instances."""
 
     @property
     def total_usd_month(self) -> float:
@@ -137,6 +140,8 @@ FREE_TYPES = frozenset(
         "AWS::SecretsManager::SecretTargetAttachment",
         "AWS::Serverless::Application",
         "AWS::SSM::Parameter",
+        "AWS::XRay::Group",
+        "AWS::Scheduler::ScheduleGroup",
         "AWS::WAFv2::WebACLAssociation",
     }
 )
@@ -150,10 +155,21 @@ class Context:
     templates: Mapping[str, Template]
     traffic: Traffic
     prices: PriceTable
+    awake: Mapping[str, Awake] = field(default_factory=dict)
+    """Resources a sleep schedule pauses or stops, by logical id (foundry_tools.cost.schedules)."""
 
     @property
     def hours(self) -> float:
         return self.prices.hours_per_month
+
+    def awake_hours(self, logical_id: str) -> float:
+        """The hours a month the resource runs: all of them, or what its sleep schedule leaves awake."""
+        awake = self.awake.get(logical_id)
+        return self.hours if awake is None else self.hours * awake.share()
+
+    def awake_label(self, logical_id: str) -> str:
+        awake = self.awake.get(logical_id)
+        return "" if awake is None else f", awake {awake.hours_per_week:g} h/week"
 
     def resources(self, resource_type: str) -> Iterator[tuple[Template, str, dict[str, Any]]]:
         return resources_of_type(self.templates.values(), resource_type)
@@ -231,7 +247,12 @@ def _database(ctx: Context) -> Iterator[Row]:
         price_key = f"rds.{db_class}.hour"
         if price_key not in ctx.prices:
             raise KeyError(f"no price for RDS class {db_class!r}; add rds.{db_class}.hour to prices.toml")
-        yield ctx.row(logical_id, kind, f"{db_class} {az} hours", "fixed", copies * ctx.hours, price_key)
+        # A stopped instance bills no instance hours; its storage and backups bill on (below).
+        # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_StopInstance.html
+        yield ctx.row(
+            logical_id, kind, f"{db_class} {az} hours{ctx.awake_label(logical_id)}", "fixed",
+            copies * ctx.awake_hours(logical_id), price_key,
+        )  # fmt: skip
         storage = float(props.get("AllocatedStorage", 20))
         yield ctx.row(
             logical_id, kind, f"gp3 storage, {copies} cop{'ies' if copies == 2 else 'y'}", "fixed",
@@ -283,10 +304,12 @@ def apprunner_services(ctx: Context) -> Iterator[tuple[str, str, float, float, i
 def _apprunner(ctx: Context) -> Iterator[Row]:
     kind = "AWS::AppRunner::Service"
     for logical_id, name, vcpu, memory_gb, minimum in apprunner_services(ctx):
-        provisioned_hours = minimum * ctx.hours
+        # A paused service bills nothing for compute: no provisioned memory, no active vCPU.
+        # https://aws.amazon.com/apprunner/pricing/ · https://docs.aws.amazon.com/apprunner/latest/dg/manage-pause.html
+        provisioned_hours = minimum * ctx.awake_hours(logical_id)
         yield ctx.row(
-            logical_id, kind, f"{name}: {minimum} × {memory_gb:g} GB provisioned", "fixed",
-            provisioned_hours * memory_gb, "apprunner.gb_hour",
+            logical_id, kind, f"{name}: {minimum} × {memory_gb:g} GB provisioned{ctx.awake_label(logical_id)}",
+            "fixed", provisioned_hours * memory_gb, "apprunner.gb_hour",
         )  # fmt: skip
         active = ctx.traffic.apprunner_active_hours
         yield ctx.row(
@@ -344,15 +367,17 @@ def _fargate(ctx: Context) -> Iterator[Row]:
         ):
             if share == 0:
                 continue
-            hours = tasks * share * ctx.hours
-            count = f"{tasks * share:g} {label} task(s)"
+            # Scaled to 0 tasks while asleep: Fargate bills running tasks only.
+            hours = tasks * share * ctx.awake_hours(logical_id)
+            count = f"{tasks * share:g} {label} task(s){ctx.awake_label(logical_id)}"
             yield ctx.row(logical_id, kind, f"{count}, vCPU", "fixed", hours * vcpu, f"{prefix}vcpu_hour")
             yield ctx.row(logical_id, kind, f"{count}, GB", "fixed", hours * memory_gb, f"{prefix}gb_hour")
         network = props.get("NetworkConfiguration", {}).get("AwsvpcConfiguration", {})
         if network.get("AssignPublicIp") == "ENABLED":
             yield ctx.row(
-                logical_id, kind, "task public IPv4", "fixed", tasks * ctx.hours, "public_ipv4.hour"
-            )
+                logical_id, kind, "task public IPv4", "fixed", tasks * ctx.awake_hours(logical_id),
+                "public_ipv4.hour",
+            )  # fmt: skip
 
 
 @prices("AWS::ElasticLoadBalancingV2::LoadBalancer")
@@ -378,10 +403,42 @@ def _instance_row(ctx: Context, logical_id: str, kind: str, instance_type: str, 
         yield ctx.row(logical_id, kind, f"{count} × {instance_type}", "fixed", count * ctx.hours, key)
 
 
+def is_nat_instance(props: dict[str, Any]) -> bool:
+    """An instance that forwards others' packets: AWS requires its source/destination check off.
+    https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html"""
+    return props.get("SourceDestCheck") is False
+
+
 @prices("AWS::EC2::Instance")
 def _instances(ctx: Context) -> Iterator[Row]:
-    for _, logical_id, props in ctx.resources("AWS::EC2::Instance"):
-        yield from _instance_row(ctx, logical_id, "AWS::EC2::Instance", str(props.get("InstanceType")), 1)
+    kind = "AWS::EC2::Instance"
+    nats = [(logical_id, props) for _, logical_id, props in ctx.resources(kind) if is_nat_instance(props)]
+    for _, logical_id, props in ctx.resources(kind):
+        instance_type = str(props.get("InstanceType"))
+        if is_nat_instance(props):
+            yield ctx.row(
+                logical_id, kind, f"NAT instance {instance_type} hours", "fixed", ctx.hours,
+                f"ec2.{instance_type}.hour",
+            )  # fmt: skip
+            # No per-GB processing fee on an instance (a NAT gateway charges one); data out to the
+            # internet bills alike either way and the estimate leaves it out for both.
+            yield ctx.row(
+                logical_id, kind, "NAT instance GB forwarded", "usage", ctx.traffic.nat_gb / len(nats),
+                "nat_instance.gb",
+            )  # fmt: skip
+        else:
+            yield from _instance_row(ctx, logical_id, kind, instance_type, 1)
+        for device in props.get("BlockDeviceMappings", []):
+            ebs = device.get("Ebs", {})
+            if ebs.get("VolumeType", "gp3") == "gp3" and ebs.get("VolumeSize"):
+                size = int(ebs["VolumeSize"])
+                yield ctx.row(
+                    logical_id, kind, f"{size} GB gp3 root volume", "fixed", size, "ebs.gp3_gb_month"
+                )
+        # An auto-assigned public IPv4 address bills like an Elastic IP (which is priced on its own).
+        # https://aws.amazon.com/vpc/pricing/ (Public IPv4 addresses)
+        if any(ni.get("AssociatePublicIpAddress") is True for ni in props.get("NetworkInterfaces", [])):
+            yield ctx.row(logical_id, kind, "public IPv4 address", "fixed", ctx.hours, "public_ipv4.hour")
 
 
 @prices("AWS::AutoScaling::AutoScalingGroup")
@@ -419,6 +476,44 @@ def _flat(resource_type: str, item: str, price_key: str) -> Pricer:
             yield ctx.row(logical_id, resource_type, item, "fixed", 1, price_key)
 
     return pricer
+
+
+@prices("AWS::Scheduler::Schedule")
+def _schedules(ctx: Context) -> Iterator[Row]:
+    kind = "AWS::Scheduler::Schedule"
+    weeks = ctx.hours / 168
+    for _, logical_id, props in ctx.resources(kind):
+        expression = str(props.get("ScheduleExpression", ""))
+        days = (
+            expression.split(" ")[4] if expression.startswith("cron(") and expression.count(" ") >= 5 else "*"
+        )
+        per_week = 7 if days == "*" else len(days.split(","))
+        yield ctx.row(
+            logical_id, kind, "scheduler invocations (M)", "fixed", per_week * weeks / 1e6,
+            "scheduler.million_invocations",
+        )  # fmt: skip
+
+
+# X-Ray's sampling reservoir: this many traces a second are recorded whatever the rate (per rule, as
+# the reservoir is shared by the rule's hosts), then the fixed rate applies to the rest.
+# https://docs.aws.amazon.com/xray/latest/devguide/xray-console-sampling.html
+SECONDS_PER_MONTH = 730 * 3600
+
+
+@prices("AWS::XRay::SamplingRule")
+def _xray(ctx: Context) -> Iterator[Row]:
+    kind = "AWS::XRay::SamplingRule"
+    requests = ctx.traffic.cloudfront_requests_m * 1e6
+    for _, logical_id, props in ctx.resources(kind):
+        rule = props.get("SamplingRule", {})
+        rate = float(rule.get("FixedRate", 0.05))
+        reservoir = min(requests, float(rule.get("ReservoirSize", 1)) * SECONDS_PER_MONTH)
+        traced = reservoir + rate * (requests - reservoir)
+        # An upper bound: every viewer request is taken for a traced api request (static files are not).
+        yield ctx.row(
+            logical_id, kind, f"X-Ray traces recorded (M, rate {rate:g} + reservoir)", "usage", traced / 1e6,
+            "xray.million_traces",
+        )  # fmt: skip
 
 
 for _type, _item, _key in [
@@ -486,9 +581,31 @@ def _aggregate_rows(ctx: Context) -> Iterator[Row]:
         )
 
 
+def sleep_notes(ctx: Context) -> list[str]:
+    """What the sleep schedules change in the figures, and on what AWS documents."""
+    if not ctx.awake:
+        return []
+    by_hours: dict[tuple[float, str], list[str]] = {}
+    for awake in ctx.awake.values():
+        by_hours.setdefault((awake.hours_per_week, awake.timezone), []).append(awake.resource)
+    lines = [
+        f"sleep schedule ({zone}): {', '.join(sorted(ids))} awake {hours:g} h/week = "
+        f"{ctx.hours * hours / 168:.1f} h/month of {ctx.hours:g}"
+        for (hours, zone), ids in sorted(by_hours.items())
+    ]
+    lines.append(
+        "priced for the awake hours: a paused App Runner service bills nothing for compute "
+        "(https://aws.amazon.com/apprunner/pricing/); a stopped RDS instance bills its storage and backups, "
+        "not its hours (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_StopInstance.html); "
+        "ECS at 0 tasks bills no Fargate"
+    )
+    return lines
+
+
 def estimate(templates: Mapping[str, Template], traffic: Traffic, prices: PriceTable) -> Estimate:
     """One row per priced item of every resource in the templates, plus the types left unpriced."""
-    ctx = Context(templates=templates, traffic=traffic, prices=prices)
+    awake, schedule_notes = awake_resources(list(templates.values()))
+    ctx = Context(templates=templates, traffic=traffic, prices=prices, awake=awake)
     found = {resource["Type"] for template in templates.values() for resource in template.resources.values()}
     rows: list[Row] = []
     for resource_type in sorted(found & PRICERS.keys()):
@@ -501,4 +618,10 @@ def estimate(templates: Mapping[str, Template], traffic: Traffic, prices: PriceT
         for _, _, props in ctx.resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
         if props.get("Type", "application") not in ("application", "network")
     )
-    return Estimate(rows=rows, unpriced=unpriced)
+    notes = [*sleep_notes(ctx), *schedule_notes]
+    if any(is_nat_instance(props) for _, _, props in ctx.resources("AWS::EC2::Instance")):
+        notes.append(
+            "NAT instance: the instance, its gp3 volume and its public IPv4 address, no per-GB processing fee "
+            "(a NAT gateway: $0.045/hour + $0.045/GB + its Elastic IP)"
+        )
+    return Estimate(rows=rows, unpriced=unpriced, notes=notes)

@@ -4,6 +4,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from foundry_tools.diagram.icons import render_icons
 from foundry_tools.diagram.mermaid import CLASSES
 from foundry_tools.diagram.model import Cluster, Diagram
 
@@ -65,7 +66,8 @@ def render_dot(diagram: Diagram) -> str:
 
 
 def render_file(diagram: Diagram, out: Path) -> None:
-    """Write `out` as SVG or PNG (by its suffix) through Graphviz's `dot`."""
+    """Write `out` through Graphviz's `dot`: PNG with AWS's architecture icons (foundry_tools.diagram.icons),
+    SVG with the clean shapes above (self-contained: an icon SVG would link the icon files on this disk)."""
     dot = shutil.which("dot")
     if dot is None:
         raise GraphvizMissingError(
@@ -73,6 +75,9 @@ def render_file(diagram: Diagram, out: Path) -> None:
             "(or write Mermaid with --out FILE.mmd)"
         )
     fmt = out.suffix.lstrip(".").lower()
+    if fmt == "png":
+        render_icons(diagram, out)
+        return
     completed = subprocess.run(  # noqa: S603 - fixed argv, no shell
         [dot, f"-T{fmt}", "-o", str(out)],
         input=render_dot(diagram),

@@ -5,6 +5,7 @@
 Without TEMPLATES_DIR it synthesizes dev into a temporary folder first (`foundry synth`, ~12 s).
 """
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -15,6 +16,14 @@ from foundry_templates import read_stacks
 
 from foundry_tools.diagram.mermaid import render
 from foundry_tools.diagram.model import build
+
+BLOCK = re.compile(r"<!-- diagram:start -->\n```mermaid\n(.*?)```\n<!-- diagram:end -->", re.DOTALL)
+
+
+def current_block(readme: str) -> str | None:
+    """The Mermaid text between the README's diagram markers, or None when the block is missing."""
+    found = BLOCK.search(readme)
+    return found.group(1) if found else None
 
 
 def replace_block(readme: str, mermaid: str) -> str:
