@@ -180,3 +180,16 @@ def nat_gateway_ids(vpc: ec2.Vpc) -> list[str]:
     """The ids of the VPC's NAT gateways (one per public subnet that holds one)."""
     gateways = (subnet.node.try_find_child("NATGateway") for subnet in vpc.public_subnets)
     return [gateway.ref for gateway in gateways if isinstance(gateway, ec2.CfnNatGateway)]
+
+
+def xray_group_traces(group_name: str) -> cw.Metric:
+    """The traces an X-Ray group matched a minute (ApproximateTraceCount, AWS/X-Ray, GroupName):
+    https://docs.aws.amazon.com/xray/latest/devguide/xray-console-groups.html#xray-console-group-cloudwatch"""
+    return cw.Metric(
+        namespace="AWS/X-Ray",
+        metric_name="ApproximateTraceCount",
+        dimensions_map={"GroupName": group_name},
+        statistic="Sum",
+        period=FIVE_MINUTES,
+        label=f"{group_name} traces",
+    )

@@ -20,7 +20,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as sm
 from constructs import Construct
-from foundry_contract import API_PATH_PATTERNS, Service
+from foundry_contract import API_PATH_PATTERNS, TRACED_SERVICES, Service
 
 from foundry_infra.config.model import EnvironmentConfig, ServiceConfig
 from foundry_infra.edge.distribution import origin_verify_headers
@@ -249,6 +249,10 @@ class ServiceBackends:
             environment=environment,
             security_group=security_group,
             log_group=self.compute.log_group(self._scope, f"{label}Logs", name=service.value),
+            # Issue 17: a traced service's task carries its ADOT collector (App Runner runs its own).
+            collector=(self._config.tracing, f"/foundry/{self._config.name}/{service.value}/collector-config")
+            if self._config.ops.tracing and service in TRACED_SERVICES
+            else None,
         )
         self._running[service] = tasks
         return tasks
