@@ -117,7 +117,7 @@ class CollectorSidecar(Construct):
             # The image's own probe of the health_check extension:
             # https://aws-otel.github.io/docs/setup/ecs
             health_check=ecs.HealthCheck(
-                command=["/healthcheck"],
+                command=["CMD", "/healthcheck"],
                 interval=Duration.seconds(30),
                 timeout=Duration.seconds(5),
                 retries=3,
