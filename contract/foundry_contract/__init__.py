@@ -26,13 +26,12 @@ from foundry_contract.env import (
     ENV_VARS,
     MIGRATION_RUNNER_ONLY,
     RDS_CA_BUNDLE_PATH,
-    TRACED_SERVICES,
     TRACING_ENV_VARS,
     UNSET_AUTHORIZED_PARTY,
     EnvVar,
     Service,
     env_vars_for,
-    tracing_env_vars_for,
+    settings_vars_for,
 )
 from foundry_contract.timeouts import ALB_IDLE_TIMEOUT_SECONDS, SERVER_KEEP_ALIVE_SECONDS
 
@@ -53,7 +52,6 @@ __all__ = [
     "SERVER_KEEP_ALIVE_SECONDS",
     "SPA_FALLBACK_DOCUMENT",
     "STATIC_ASSETS_PATTERN",
-    "TRACED_SERVICES",
     "TRACING_ENV_VARS",
     "UNSET_AUTHORIZED_PARTY",
     "UPLOAD_CORS_RULE",
@@ -62,6 +60,6 @@ __all__ = [
     "Service",
     "content_security_policy",
     "env_vars_for",
-    "tracing_env_vars_for",
+    "settings_vars_for",
     "uploads_origins",
 ]

@@ -3,6 +3,8 @@
 `secret=True` means the platform delivers the value as a runtime secret from Secrets Manager (App
 Runner `RuntimeEnvironmentSecrets`, ECS `secrets`), never as a plain environment value (spec §6, §13).
 `local_only=True` marks variables only the local twin sets (no AWS equivalent exists there).
+`tracing=True` marks OpenTelemetry's standard variables, read by the shared runtime's tracing setup
+(foundry_runtime.tracing) rather than by a service's Settings; the twin's edge reads them too.
 """
 
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ class EnvVar:
     secret: bool = False
     required: bool = False
     local_only: bool = False
+    tracing: bool = False
     default: str | None = None
 
 
@@ -44,6 +47,7 @@ RDS_CA_BUNDLE_PATH = "/etc/ssl/certs/foundry-rds-ca-bundle.pem"
 DATABASE_TLS = {"DATABASE_SSLMODE": "verify-full", "DATABASE_SSLROOTCERT": RDS_CA_BUNDLE_PATH}
 _AI = (Service.AI,)
 _ALL = (Service.API, Service.AI, Service.WEB)
+_TRACED = (Service.API, Service.AI)
 
 ENV_VARS: tuple[EnvVar, ...] = (
     # -- every service
@@ -62,6 +66,72 @@ ENV_VARS: tuple[EnvVar, ...] = (
         "introspection, the GraphQL IDE and the OpenAPI docs.",
     ),
     EnvVar(name="LOG_LEVEL", services=(Service.API, Service.AI), default="INFO", description="Log level."),
+    # -- traces (issue 17): OpenTelemetry's own names, so the SDK's documentation, App Runner's and
+    # ADOT's apply as written. https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/
+    EnvVar(
+        name="OTEL_SDK_DISABLED",
+        services=_TRACED,
+        tracing=True,
+        default="false",
+        description="'true' turns tracing off whatever else is set.",
+    ),
+    EnvVar(
+        name="OTEL_SERVICE_NAME",
+        services=_TRACED,
+        tracing=True,
+        description="The service.name of its spans; unset, the service's own name (api, ai, edge).",
+    ),
+    EnvVar(
+        name="OTEL_EXPORTER_OTLP_ENDPOINT",
+        services=_TRACED,
+        tracing=True,
+        description="Where spans go by OTLP (the collector: App Runner's or the ADOT sidecar "
+        "http://localhost:4317, the twin's trace backend). Unset, tracing is off and costs nothing.",
+    ),
+    EnvVar(
+        name="OTEL_EXPORTER_OTLP_PROTOCOL",
+        services=_TRACED,
+        tracing=True,
+        default="http/protobuf",
+        description="'http/protobuf' (the endpoint's /v1/traces) or 'grpc' (App Runner's and ADOT's "
+        "collectors on 4317).",
+    ),
+    EnvVar(
+        name="OTEL_TRACES_SAMPLER",
+        services=_TRACED,
+        tracing=True,
+        default="parentbased_always_on",
+        description="always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off "
+        "or parentbased_traceidratio (prod: a ratio of new traces, a caller's decision kept).",
+    ),
+    EnvVar(
+        name="OTEL_TRACES_SAMPLER_ARG",
+        services=_TRACED,
+        tracing=True,
+        description="The ratio (0 to 1) of the *traceidratio samplers; unset, 1.",
+    ),
+    EnvVar(
+        name="OTEL_PROPAGATORS",
+        services=_TRACED,
+        tracing=True,
+        default="tracecontext,baggage",
+        description="Trace-context headers read and written, in order: tracecontext (W3C traceparent), "
+        "baggage, xray (X-Amzn-Trace-Id, App Runner's route to X-Ray), none.",
+    ),
+    EnvVar(
+        name="OTEL_PYTHON_ID_GENERATOR",
+        services=_TRACED,
+        tracing=True,
+        default="random",
+        description="'random', or 'xray' (trace ids that start with the time, as X-Ray requires).",
+    ),
+    EnvVar(
+        name="OTEL_RESOURCE_ATTRIBUTES",
+        services=_TRACED,
+        tracing=True,
+        description="key=value pairs on every span: deployment.environment=ENV,service.version=IMAGE_TAG; "
+        "unset, FOUNDRY_ENV and the package's version.",
+    ),
     # -- api: database
     EnvVar(
         name="DATABASE_SECRET",
@@ -253,6 +323,13 @@ ENV_VARS: tuple[EnvVar, ...] = (
     ),
     EnvVar(name="AI_PROMPT_MAX_CHARS", services=_AI, default="8000", description="Longest accepted prompt."),
     EnvVar(
+        name="OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+        services=_AI,
+        default="false",
+        description="'true' records prompts and answers on the provider call's span "
+        "(gen_ai.input.messages, gen_ai.output.messages); off by default: they may hold personal data.",
+    ),
+    EnvVar(
         name="AI_MAX_OUTPUT_TOKENS",
         services=_AI,
         default="1024",
@@ -326,6 +403,17 @@ def tracing_env_vars_for(service: Service) -> tuple[EnvVar, ...]:
 
 
 def env_vars_for(service: Service, *, include_local_only: bool = False) -> tuple[EnvVar, ...]:
+    """The variables `service` reads (its Settings' and, where `tracing`, the runtime's tracing setup)."""
     return tuple(
         var for var in ENV_VARS if service in var.services and (include_local_only or not var.local_only)
     )
+
+
+def settings_vars_for(service: Service, *, include_local_only: bool = False) -> tuple[EnvVar, ...]:
+    """The variables `service`'s own Settings read: all of env_vars_for but the tracing ones."""
+    return tuple(
+        var for var in env_vars_for(service, include_local_only=include_local_only) if not var.tracing
+    )
+
+
+TRACING_ENV_VARS: tuple[str, ...] = tuple(var.name for var in ENV_VARS if var.tracing)

@@ -1,11 +1,4 @@
-from foundry_contract import (
-    ENV_VARS,
-    TRACED_SERVICES,
-    TRACING_ENV_VARS,
-    Service,
-    env_vars_for,
-    tracing_env_vars_for,
-)
+from foundry_contract import ENV_VARS, Service, env_vars_for
 
 
 def test_names_are_unique_and_upper_snake_case() -> None:
@@ -23,13 +16,3 @@ def test_local_only_variables_are_left_out_unless_asked_for() -> None:
     assert "DATABASE_URL" not in names
     assert "DATABASE_URL" in {var.name for var in env_vars_for(Service.API, include_local_only=True)}
     assert "AI_INTERNAL_API_KEY" in {var.name for var in env_vars_for(Service.AI)}
-
-
-def test_tracing_variables_are_the_sdks_own_and_apart_from_the_settings() -> None:
-    names = [var.name for var in TRACING_ENV_VARS]
-    assert len(names) == len(set(names))
-    assert all(name.startswith("OTEL_") for name in names)
-    assert not set(names) & {var.name for var in ENV_VARS}
-    assert not [var.name for var in TRACING_ENV_VARS if var.secret]
-    assert tracing_env_vars_for(Service.WEB) == ()
-    assert {var.name for var in tracing_env_vars_for(TRACED_SERVICES[0])} == set(names)

@@ -86,7 +86,7 @@ def test_api_5xx_rate_alarm(dev: Synth, prod: Synth) -> None:
 
 def _emf_metrics(environment: str) -> set[tuple[str, frozenset[tuple[str, str]]]]:
     """The (metric, dimensions) CloudWatch extracts from the EMF lines ai prints in `environment`."""
-    from foundry_ai.core.metrics import Metrics  # type: ignore[import-untyped]
+    from foundry_ai.core.metrics import Metrics
 
     lines: list[str] = []
     emitter = Metrics(environment=environment, write=lines.append)
@@ -391,7 +391,6 @@ OTEL_COMMON = {
     "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
     "OTEL_PROPAGATORS": "xray,tracecontext",
     "OTEL_PYTHON_ID_GENERATOR": "xray",
-    "OTEL_METRICS_EXPORTER": "none",
 }
 
 

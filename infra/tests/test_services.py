@@ -3,13 +3,7 @@
 from typing import Any
 
 import pytest
-from foundry_contract import (
-    API_DATABASE_USER,
-    MIGRATION_RUNNER_ONLY,
-    Service,
-    env_vars_for,
-    tracing_env_vars_for,
-)
+from foundry_contract import API_DATABASE_USER, MIGRATION_RUNNER_ONLY, Service, env_vars_for
 from foundry_templates import SynthesizedEnvironment as Synth
 from foundry_templates import Template
 
@@ -88,8 +82,7 @@ def test_environment_matches_the_contract_and_secrets_come_from_secrets_manager(
 ) -> None:
     template = each_env.platform
     image = _service(template, name)["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]
-    service = Service(name.lower())
-    contract = {var.name: var for var in (*env_vars_for(service), *tracing_env_vars_for(service))}
+    contract = {var.name: var for var in env_vars_for(Service(name.lower()))}
     plain = {item["Name"]: item["Value"] for item in image["RuntimeEnvironmentVariables"]}
     secret = {item["Name"]: item["Value"] for item in image["RuntimeEnvironmentSecrets"]}
     assert set(plain) | set(secret) <= set(contract)

@@ -75,6 +75,8 @@ class RecordedCall:
     authorization: str | None
     request_id: str | None
     outcome: ScriptStep
+    # The W3C trace context the caller sent (ai's upstream call carries its span's, issue 17).
+    traceparent: str | None = None
 
 
 def answer_for(prompt: str, *, max_tokens: int | None = None) -> str:
@@ -185,6 +187,7 @@ class AiStub(BackgroundService):
                     authorization=request.headers.get("authorization"),
                     request_id=request.headers.get("x-request-id"),
                     outcome=outcome,
+                    traceparent=request.headers.get("traceparent"),
                 )
             )
         if behaviour.latency_ms:

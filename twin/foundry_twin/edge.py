@@ -12,7 +12,10 @@ It mirrors `foundry_infra.edge.distribution` behaviour for behaviour, from the s
   file is 404 (S3 answers 403 without ListBucket, 404 with it; 404 is the more honest local answer);
 - `SECURITY_HEADERS` on every response, replacing the origin's (the policy's `override=True`);
 - optionally the web ACL of the environment it mirrors (`edge_waf`): a blocked request gets
-  CloudFront's 403 page, and the log line names the rule that decided.
+  CloudFront's 403 page, and the log line names the rule that decided;
+- with tracing on (OTEL_* variables, foundry_runtime.tracing) a span per request, service.name `edge`,
+  that continues the viewer's `traceparent` or starts a trace, and passes its own on to api. Off, the
+  viewer's header goes through untouched, as CloudFront forwards it.
 
 There is deliberately no route to the `ai` service: in AWS it is private (spec §13), reached only
 from api, so the router is never told its URL. Local-only extras (the dev sign-in issuer) are mounted
@@ -61,6 +64,8 @@ from foundry_runtime import (
     read_body,
     request_context_of,
 )
+from foundry_runtime.trace_context import current_trace_id
+from foundry_runtime.tracing import Tracing, TracingConfigError, configure_tracing, package_version
 from foundry_waf import WebAclEvaluator
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -276,6 +281,9 @@ def _write_access_line(*, scope: Scope, context: RequestContext) -> None:
     }
     if context.request_id is not None:  # the viewer's, or the one api answered with
         line["request_id"] = context.request_id
+    trace_id = current_trace_id()
+    if trace_id is not None:  # the edge's span's trace, which api's lines name too
+        line["trace_id"] = trace_id
     if WAF_SCOPE_KEY in scope:  # the web ACL's decision and the rule that made it
         line["waf"] = scope[WAF_SCOPE_KEY]
     sys.stdout.write(json.dumps(line) + "\n")
@@ -503,6 +511,7 @@ def create_edge_app(
     read_timeout: float = DEFAULT_READ_TIMEOUT_SECONDS,
     web_acl: WebAclEvaluator | None = None,
     content_security_policy: str | None = None,
+    tracing: Tracing | None = None,
 ) -> Starlette:
     """The edge as an ASGI app: CloudFront's behaviors, plus `extra_routes` at exact `/__…` paths.
 
@@ -535,6 +544,9 @@ def create_edge_app(
     )
     # httpx adds Accept-Encoding, User-Agent and friends by default; the edge sends the viewer's only.
     client.headers.clear()
+    tracing = tracing or Tracing.off()
+    # Traced, the call to api is a client span whose traceparent replaces the viewer's.
+    tracing.instrument_httpx(client)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -552,7 +564,7 @@ def create_edge_app(
             read_body=partial(read_body, limit=max_body_bytes),
             send_error=_send_error,
         )
-    return Starlette(
+    app = Starlette(
         routes=[
             Route(EDGE_HEALTH_PATH, _edge_health, methods=["GET"]),
             *(Route(path, _LocalRoute(_as_asgi(target))) for path, target in extra_routes.items()),
@@ -566,6 +578,9 @@ def create_edge_app(
         ],
         lifespan=lifespan,
     )
+    # The edge span around everything the edge does, the access line included (it names the trace).
+    tracing.instrument_app(app)
+    return app
 
 
 # -- running it
@@ -655,6 +670,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
+        tracing = configure_tracing(
+            service_name="edge", environment="local", version=package_version("foundry-twin")
+        )
+    except TracingConfigError as error:
+        print(f"edge: {error}", file=sys.stderr)
+        return 2
+    try:
         secret = args.origin_verify_secret_file.read_text(encoding="utf-8").strip()
         web_acl = load_web_acl(args.web_acl_template) if args.web_acl_template else None
         app = create_edge_app(
@@ -671,6 +693,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             extra_routes={DEV_TOKEN_PATH: dev_token_forwarder(args.dev_token_url)}
             if args.dev_token_url
             else {},
+            tracing=tracing,
         )
     except (OSError, ValueError) as error:
         print(f"edge: {error}", file=sys.stderr)
@@ -694,6 +717,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
     finally:
         server.stop()
+        tracing.shutdown()
     return 0
 
 

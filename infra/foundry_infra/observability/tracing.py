@@ -41,6 +41,8 @@ SAMPLER = "parentbased_traceidratio"
 # the browser and the edge send; the later one wins when both are present.
 PROPAGATORS = "xray,tracecontext"
 XRAY_ID_GENERATOR = "xray"
+# The services that record spans (web's nginx does not).
+TRACED_SERVICES = (Service.API, Service.AI)
 # Priority of this environment's sampling rule among the account's (lower wins; the default is 10000).
 SAMPLING_RULE_PRIORITY = 100
 
@@ -55,7 +57,7 @@ def slow_traces_filter(*, config: EnvironmentConfig) -> str:
     https://docs.aws.amazon.com/xray/latest/devguide/xray-console-filters.html"""
     services = " OR ".join(
         f'service("{traced_service_name(environment=config.name, service=service)}")'
-        for service in (Service.API, Service.AI)
+        for service in TRACED_SERVICES
     )
     seconds = config.tracing.slow_request_ms / 1000
     return f"({services}) AND (fault = true OR responsetime > {seconds:g})"
@@ -81,8 +83,6 @@ def tracing_environment(*, config: EnvironmentConfig, service: Service) -> dict[
         "OTEL_PYTHON_ID_GENERATOR": XRAY_ID_GENERATOR,
         "OTEL_RESOURCE_ATTRIBUTES": f"deployment.environment={config.name},"
         f"service.version={service_config.image_tag}",
-        # The App Runner page sets it too: its collector (and the sidecar) take traces only.
-        "OTEL_METRICS_EXPORTER": "none",
     }
 
 

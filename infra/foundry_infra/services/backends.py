@@ -20,13 +20,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as sm
 from constructs import Construct
-from foundry_contract import API_PATH_PATTERNS, TRACED_SERVICES, Service
+from foundry_contract import API_PATH_PATTERNS, Service
 
 from foundry_infra.config.model import EnvironmentConfig, ServiceConfig
 from foundry_infra.edge.distribution import origin_verify_headers
 from foundry_infra.network.security_groups import ServiceSecurityGroups
 from foundry_infra.network.vpc import Network
-from foundry_infra.observability.tracing import Tracing
+from foundry_infra.observability.tracing import TRACED_SERVICES, Tracing
 from foundry_infra.services.apprunner import AppRunnerService, PrivateIngress
 from foundry_infra.services.ecs import (
     ECS_TASKS,

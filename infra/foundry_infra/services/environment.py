@@ -13,7 +13,6 @@ from foundry_contract import (
     UNSET_AUTHORIZED_PARTY,
     Service,
     env_vars_for,
-    tracing_env_vars_for,
 )
 
 from foundry_infra.config.model import EnvironmentConfig
@@ -34,9 +33,7 @@ class ServiceEnvironment:
     secrets: dict[str, sm.ISecret] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        contract = {
-            var.name: var for var in (*env_vars_for(self.service), *tracing_env_vars_for(self.service))
-        }
+        contract = {var.name: var for var in env_vars_for(self.service)}
         for name in [*self.plain, *self.secrets]:
             if name not in contract:
                 raise ValueError(f"{self.service} does not read {name}; add it to foundry_contract.env first")

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from foundry_contract import HEALTH_PATH, INTERNAL_API_KEY_HEADER, READY_PATH
 from foundry_runtime import BodySizeLimitMiddleware, RequestContextMiddleware, StructlogAccessLog
+from foundry_runtime.tracing import Tracing
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 
@@ -45,7 +46,11 @@ class Lifecycle:
 
 
 def build_gateway(
-    settings: Settings, *, metrics: Metrics, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    metrics: Metrics,
+    transport: httpx.AsyncBaseTransport | None = None,
+    tracing: Tracing | None = None,
 ) -> CompletionGateway:
     client = UpstreamClient(
         base_url=settings.ai_upstream_base_url,
@@ -59,6 +64,8 @@ def build_gateway(
         ),
         max_connections=settings.ai_max_concurrency,
         transport=transport,
+        tracing=tracing,
+        capture_message_content=settings.otel_instrumentation_genai_capture_message_content,
     )
     return CompletionGateway(
         client=client,
@@ -85,10 +92,12 @@ def create_app(
     lifecycle: Lifecycle | None = None,
     metrics: Metrics | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    tracing: Tracing | None = None,
 ) -> FastAPI:
     lifecycle = lifecycle or Lifecycle()
     metrics = metrics or Metrics(environment=settings.foundry_env)
-    gateway = build_gateway(settings, metrics=metrics, transport=transport)
+    tracing = tracing or Tracing.off()
+    gateway = build_gateway(settings, metrics=metrics, transport=transport, tracing=tracing)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -140,6 +149,8 @@ def create_app(
     app.include_router(health.router)
     app.include_router(complete.router, dependencies=[Security(_documented_key)])
     _install_error_handlers(app)
+    # The server span is the app's outermost layer: the error handlers' bodies are inside it.
+    tracing.instrument_app(app)
     return app
 
 

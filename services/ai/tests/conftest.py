@@ -18,6 +18,7 @@ from foundry_ai.core.config import Settings
 from foundry_ai.main import Lifecycle, create_app
 from foundry_ai.upstream.gateway import CompletionGateway
 from foundry_contract import INTERNAL_API_KEY_HEADER
+from foundry_runtime.tracing import Tracing
 from foundry_twin.ai_stub import AiStub, StubBehaviour
 from foundry_twin.serving import BackgroundServer
 from pydantic import SecretStr
@@ -104,10 +105,10 @@ def stub(_stub_server: AiStub) -> AiStub:
 def start_ai(stub: AiStub) -> Iterator[Callable[..., RunningAi]]:
     servers: list[BackgroundServer] = []
 
-    def start(**overrides: Any) -> RunningAi:
+    def start(*, tracing: Tracing | None = None, **overrides: Any) -> RunningAi:
         settings = make_settings(stub.base_url, **overrides)
         lifecycle = Lifecycle()
-        app = create_app(settings, lifecycle=lifecycle)
+        app = create_app(settings, lifecycle=lifecycle, tracing=tracing)
         server = BackgroundServer(
             app,
             name="ai",

@@ -12,8 +12,10 @@ import sys
 import time
 
 import httpx
+import pytest
 from foundry_contract import INTERNAL_API_KEY_HEADER, Service, env_vars_for
 from foundry_twin.ai_stub import AiStub
+from foundry_twin.otlp_receiver import OtlpReceiver
 
 START_TIMEOUT_SECONDS = 20.0
 
@@ -113,13 +115,107 @@ def test_serves_on_port_logs_json_and_metrics_and_drains_on_sigterm() -> None:
     }
 
 
-def test_keeps_idle_connections_longer_than_every_load_balancer() -> None:
-    """uvicorn's default keep-alive (5 s) is below the ALB's idle timeout (60 s): the ALB then reuses
-    a socket ai has closed and answers 502. infra/tests/test_compute.py checks the ALB side."""
-    from foundry_ai.__main__ import uvicorn_config
-    from foundry_ai.main import Lifecycle
-    from foundry_contract import ALB_IDLE_TIMEOUT_SECONDS
-    from tests.conftest import make_settings
+TRACE_ID = "8a3c60f7d188f8fa79d48a391a778fa6"
+TRACEPARENT = f"00-{TRACE_ID}-53995c3f42cd8ad8-01"
 
-    config = uvicorn_config(make_settings(), Lifecycle())
-    assert config.timeout_keep_alive > ALB_IDLE_TIMEOUT_SECONDS
+
+@pytest.mark.parametrize("protocol", ["http/protobuf", "grpc"])
+def test_traced_it_exports_by_otlp_and_every_request_log_line_names_the_trace(protocol: str) -> None:
+    """The real entry point with the platform's variables: spans reach the collector over either
+    transport with the resource the platform set; a parent-based ratio of 0 keeps a sampled caller's
+    trace and drops new ones, whose log lines still carry a trace id."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with AiStub() as stub, OtlpReceiver(protocol=protocol) as collector:  # type: ignore[arg-type]
+        env = _clean_env(
+            PORT=str(port),
+            HOST="127.0.0.1",
+            FOUNDRY_ENV="dev",
+            AI_INTERNAL_API_KEY="local-key",
+            AI_UPSTREAM_BASE_URL=stub.base_url,
+            AI_UPSTREAM_MODEL="stub",
+            OTEL_EXPORTER_OTLP_ENDPOINT=collector.endpoint,
+            OTEL_EXPORTER_OTLP_PROTOCOL=protocol,
+            OTEL_RESOURCE_ATTRIBUTES="deployment.environment=prod,service.version=img-1a2b3c",
+            OTEL_TRACES_SAMPLER="parentbased_traceidratio",
+            OTEL_TRACES_SAMPLER_ARG="0",
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "foundry_ai"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + START_TIMEOUT_SECONDS
+            while True:
+                try:
+                    httpx.get(f"{base}/healthz", timeout=2)
+                    break
+                except httpx.TransportError:
+                    assert process.poll() is None, "foundry-ai exited early"
+                    assert time.monotonic() < deadline, "foundry-ai did not start"
+                    time.sleep(0.05)
+            for request_id, headers in (("traced-1", {"traceparent": TRACEPARENT}), ("new-1", {})):
+                response = httpx.post(
+                    f"{base}/v1/complete",
+                    json={"prompt": "hi"},
+                    headers={INTERNAL_API_KEY_HEADER: "local-key", "X-Request-Id": request_id, **headers},
+                    timeout=10,
+                )
+                assert response.status_code == 200
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=30)  # the provider's shutdown flushes the batch
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate(timeout=10)
+        spans = collector.wait_for(lambda found: any(s.name == "POST /v1/complete" for s in found))
+    assert {(s.name, s.trace_id) for s in spans} == {
+        ("POST /v1/complete", TRACE_ID),
+        ("chat stub", TRACE_ID),
+        ("POST", TRACE_ID),
+    }
+    resource = spans[0].resource
+    assert resource["service.name"] == "ai"
+    assert resource["deployment.environment"] == "prod"
+    assert resource["service.version"] == "img-1a2b3c"
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    traced = [r for r in records if r.get("request_id") == "traced-1" and "event" in r]
+    assert {r["event"] for r in traced} >= {"completion", "request"}
+    assert {r["trace_id"] for r in traced} == {TRACE_ID}
+    untraced = [r for r in records if r.get("request_id") == "new-1" and "event" in r]
+    assert untraced and all(len(r["trace_id"]) == 32 and r["trace_id"] != TRACE_ID for r in untraced)
+    assert not any(s.trace_id == untraced[0]["trace_id"] for s in spans)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("OTEL_TRACES_SAMPLER_ARG", "ten percent"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "thrift"),
+        ("OTEL_PROPAGATORS", "tracecontext,b3"),
+    ],
+)
+def test_a_bad_tracing_variable_exits_2_with_one_line(variable: str, value: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "foundry_ai"],
+        env=_clean_env(
+            FOUNDRY_ENV="local",
+            AI_INTERNAL_API_KEY="k",
+            AI_UPSTREAM_BASE_URL="http://127.0.0.1:9/v1",
+            AI_UPSTREAM_MODEL="m",
+            OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:4318",
+            **{variable: value},
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"foundry-ai: invalid configuration: {variable}")
+    assert result.stderr.count("\n") == 1

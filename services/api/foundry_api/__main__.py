@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-from types import FrameType
-from typing import Any
 
 import psycopg
-import uvicorn
-from foundry_contract import SERVER_KEEP_ALIVE_SECONDS
 from foundry_runtime import configure_logging
+from foundry_runtime.server import DrainingServer, uvicorn_config
+from foundry_runtime.tracing import TracingConfigError, configure_tracing, package_version
 
 from foundry_api.core import migrate
 from foundry_api.core.config import ConfigError, DatabaseSettings, Settings, load_settings
@@ -33,38 +31,27 @@ def tune_gc() -> None:
     gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
 
 
-def uvicorn_config(app: Any, *, settings: Settings) -> uvicorn.Config:
-    return uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        # Longer than every ALB's idle timeout, or the ALB answers 502 on a connection we closed
-        # (foundry_contract.timeouts cites AWS).
-        timeout_keep_alive=SERVER_KEEP_ALIVE_SECONDS,
-        lifespan="on",
-    )
-
-
 def serve(settings: Settings) -> int:
-    # Imported here so `migrate` does not pay for loading the whole GraphQL app.
+    try:
+        tracing = configure_tracing(
+            service_name="api",
+            environment=settings.foundry_env,
+            version=package_version("foundry-api"),
+        )
+    except TracingConfigError as exc:
+        print(f"foundry-api: invalid configuration: {exc}", file=sys.stderr)
+        return 2
+    # Imported here so `migrate` does not pay for loading the whole GraphQL app, and once tracing is
+    # configured (its libraries read OTEL_PROPAGATORS as they load: foundry_runtime.tracing).
     from foundry_api.main import Lifecycle, create_app
 
-    class DrainingServer(uvicorn.Server):
-        """Flips /readyz to 503 the moment SIGTERM arrives, before uvicorn closes connections."""
-
-        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-            lifecycle.draining = True
-            super().handle_exit(sig, frame)
-
     lifecycle = Lifecycle()
-    config = uvicorn_config(create_app(settings, lifecycle=lifecycle), settings=settings)
+    app = create_app(settings, lifecycle=lifecycle, tracing=tracing)
+    config = uvicorn_config(
+        app, host=settings.host, port=settings.port, graceful_shutdown_seconds=GRACEFUL_SHUTDOWN_SECONDS
+    )
     tune_gc()
-    DrainingServer(config).run()
+    DrainingServer(config, lifecycle=lifecycle, after_drain=tracing.shutdown).run()
     return 0
 
 

@@ -13,6 +13,7 @@ import psycopg
 import structlog
 from foundry_contract import HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH
 from foundry_runtime import BodySizeLimitMiddleware, RequestContextMiddleware, request_id_of
+from foundry_runtime.tracing import Tracing
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -70,10 +71,15 @@ def run_migrations_sync(settings: Settings) -> list[str]:
         return [m.label for m in migrate.apply(conn)]
 
 
-def create_app(settings: Settings, *, lifecycle: Lifecycle | None = None) -> Starlette:
+def create_app(
+    settings: Settings, *, lifecycle: Lifecycle | None = None, tracing: Tracing | None = None
+) -> Starlette:
     lifecycle = lifecycle or Lifecycle()
+    # -- traces (issue 17): off unless the caller (the entry point, a test) hands one in
+    tracing = tracing or Tracing.off()
+    # --
     required_version = migrate.required_version()
-    pool: Pool = create_pool(settings)
+    pool: Pool = create_pool(settings, tracing=tracing)
     store = ObjectStore(
         bucket=settings.uploads_bucket,
         region=settings.uploads_bucket_region,
@@ -84,8 +90,10 @@ def create_app(settings: Settings, *, lifecycle: Lifecycle | None = None) -> Sta
         base_url=settings.ai_service_url,
         api_key=settings.ai_internal_api_key.get_secret_value(),
         timeout_seconds=settings.ai_request_timeout_seconds,
+        tracing=tracing,
     )
     jwks_http = httpx.AsyncClient(timeout=JWKS_FETCH_TIMEOUT, follow_redirects=False)
+    tracing.instrument_httpx(jwks_http)
     verifier = TokenVerifier(
         jwks=JwksCache(url=settings.clerk_jwks_url, client=jwks_http),
         issuer=settings.clerk_issuer,
@@ -187,4 +195,8 @@ def create_app(settings: Settings, *, lifecycle: Lifecycle | None = None) -> Sta
         lifespan=lifespan,
     )
     app.state.lifecycle = lifecycle
+    # -- traces (issue 17): the server span is the app's outermost layer, around every route and
+    # middleware (and Starlette's own 500), so whatever path a request takes is inside it.
+    tracing.instrument_app(app)
+    # --
     return app

@@ -23,6 +23,7 @@ import pytest
 from foundry_api.core import migrate
 from foundry_api.core.config import Settings
 from foundry_api.main import Lifecycle, create_app
+from foundry_runtime.tracing import Tracing
 from foundry_twin.buckets import ensure_uploads_bucket
 from foundry_twin.issuer import LocalIssuer
 from foundry_twin.postgres import PostgresServer
@@ -187,10 +188,10 @@ class RunningApi:
         self.server.stop()
 
 
-def start_api(settings: Settings) -> RunningApi:
+def start_api(settings: Settings, *, tracing: Tracing | None = None) -> RunningApi:
     lifecycle = Lifecycle()
     server = BackgroundServer(
-        create_app(settings, lifecycle=lifecycle),
+        create_app(settings, lifecycle=lifecycle, tracing=tracing),
         name="api",
         startup_timeout=SERVER_START_SECONDS,
         shutdown_timeout=15,
@@ -226,15 +227,15 @@ def start_api_with(
     """Start extra api instances with other settings; stopped at the end of the session."""
     started: list[RunningApi] = []
 
-    def start(*, database_url: str, **overrides: Any) -> RunningApi:
+    def start(*, database_url: str, tracing: Tracing | None = None, **overrides: Any) -> RunningApi:
         running = start_api(
             make_settings(
                 database_url=database_url,
                 issuer=issuer,
                 s3_endpoint=s3_endpoint,
-                ai_url=ai_stub.url,
-                **overrides,
-            )
+                **{"ai_url": ai_stub.url, **overrides},
+            ),
+            tracing=tracing,
         )
         started.append(running)
         return running

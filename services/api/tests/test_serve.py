@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from foundry_twin.issuer import LocalIssuer
+from foundry_twin.otlp_receiver import OtlpReceiver
 from foundry_twin.postgres import PostgresServer, free_port
 
 if TYPE_CHECKING:
@@ -22,10 +23,17 @@ if TYPE_CHECKING:
 ASK = 'mutation { askAi(input: {prompt: "[slow] drain me"}) { __typename ... on AskAiPayload { aiRequest { answer } } } }'
 
 
+TRACE_ID = "1f2e3d4c5b6a79881f2e3d4c5b6a7988"
+TRACEPARENT = f"00-{TRACE_ID}-a1b2c3d4e5f60718-01"
+
+
 def test_sigterm_drains_in_flight_requests(
     postgres: PostgresServer, issuer: LocalIssuer, s3_endpoint: str, ai_stub: AiStub, uploads_bucket: str
 ) -> None:
+    """Also traced as the platform runs it: the in-flight request's spans (its SQL statements too)
+    still reach the collector after SIGTERM, and its log lines name its trace."""
     port = free_port()
+    collector = OtlpReceiver().start()
     env = {
         **os.environ,
         "PORT": str(port),
@@ -40,6 +48,8 @@ def test_sigterm_drains_in_flight_requests(
         "AI_SERVICE_URL": ai_stub.url,
         "AI_INTERNAL_API_KEY": ai_stub.api_key,
         "AI_REQUEST_TIMEOUT_SECONDS": "10",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint,
+        "OTEL_RESOURCE_ATTRIBUTES": "service.version=img-42",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "foundry_api", "serve"],
@@ -67,7 +77,7 @@ def test_sigterm_drains_in_flight_requests(
             response = httpx.post(
                 base + "/graphql",
                 json={"query": ASK},
-                headers={"Authorization": f"Bearer {token}"},
+                headers={"Authorization": f"Bearer {token}", "traceparent": TRACEPARENT},
                 timeout=20,
             )
             result["status"] = response.status_code
@@ -81,7 +91,9 @@ def test_sigterm_drains_in_flight_requests(
         in_flight.join(timeout=20)
         # uvicorn re-raises the captured SIGTERM after its graceful shutdown, as a signal-terminated exit.
         assert process.wait(timeout=20) in (0, -signal.SIGTERM)
+        spans = collector.wait_for(lambda found: any(s.name == "POST /graphql" for s in found))
     finally:
+        collector.stop()
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
@@ -103,22 +115,11 @@ def test_sigterm_drains_in_flight_requests(
         "/graphql",
         200,
     )
-
-
-def test_keeps_idle_connections_longer_than_every_load_balancer(
-    issuer: LocalIssuer, s3_endpoint: str
-) -> None:
-    """uvicorn's default keep-alive (5 s) is below the ALB's idle timeout (60 s): the ALB then reuses
-    a socket api has closed and answers 502. infra/tests/test_compute.py checks the ALB side."""
-    from foundry_api.__main__ import uvicorn_config
-    from foundry_contract import ALB_IDLE_TIMEOUT_SECONDS
-    from tests.conftest import make_settings
-
-    settings = make_settings(
-        database_url="postgresql://unused@127.0.0.1:9/unused",
-        issuer=issuer,
-        s3_endpoint=s3_endpoint,
-        ai_url="http://127.0.0.1:9",
-    )
-    config = uvicorn_config(object(), settings=settings)
-    assert config.timeout_keep_alive > ALB_IDLE_TIMEOUT_SECONDS
+    assert access["trace_id"] == TRACE_ID
+    traced = [s for s in spans if s.trace_id == TRACE_ID]
+    assert {s.service for s in traced} == {"api"}
+    assert {s.resource["service.version"] for s in traced} == {"img-42"}
+    [server] = [s for s in traced if s.name == "POST /graphql"]
+    assert server.parent_id == "a1b2c3d4e5f60718"
+    assert any(s.attributes.get("db.system") == "postgresql" for s in traced)
+    assert any(str(s.attributes.get("http.url", "")).endswith("/v1/complete") for s in traced)

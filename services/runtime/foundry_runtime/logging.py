@@ -1,4 +1,5 @@
-"""Structured JSON logs on stdout, one object per line, carrying the request id (spec §10)."""
+"""Structured JSON logs on stdout, one object per line, carrying the request id and, inside a traced
+request, its trace id (spec §10)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import sys
 
 import structlog
 
+from foundry_runtime.trace_context import add_trace_context
+
 _shared_processors: list[structlog.types.Processor] = [
     structlog.contextvars.merge_contextvars,
+    add_trace_context,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -17,7 +17,7 @@ from foundry_runtime import (
 from starlette.types import Message, Receive, Scope, Send
 
 LIMIT = 10
-ERRORS = ErrorShape(request_id_field="requestId")
+ERRORS = ErrorShape(request_id_field="requestId", trace_id_field="traceId")
 
 
 def _receiver(messages: list[Message]) -> Receive:
@@ -104,6 +104,7 @@ async def test_a_body_over_the_limit_is_a_413_in_the_services_shape(
             "code": "PAYLOAD_TOO_LARGE",
             "message": "request body exceeds 10 bytes",
             "requestId": "req-b",
+            "traceId": None,
         }
     }
     assert (b"cache-control", b"no-store") in sent[0]["headers"]

@@ -12,12 +12,13 @@ from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import urlsplit
 
-from foundry_contract import TRACED_SERVICES, Service
+from foundry_contract import Service
 from foundry_infra.config.model import EnvironmentConfig, ServiceConfig
 from foundry_infra.observability.tracing import (
     PROPAGATORS,
     SAMPLER,
     TRACE_ACTIONS,
+    TRACED_SERVICES,
     XRAY_ID_GENERATOR,
     traced_service_name,
 )

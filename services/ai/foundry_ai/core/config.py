@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     ai_prompt_max_chars: int = Field(default=8000, ge=1, le=PROMPT_HARD_LIMIT)
     ai_max_output_tokens: int = Field(default=1024, ge=1, le=OUTPUT_TOKENS_HARD_LIMIT)
 
+    # OpenTelemetry's GenAI name for it: prompts and answers on the provider call's span (issue 17).
+    otel_instrumentation_genai_capture_message_content: bool = False
+
     @field_validator("ai_upstream_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:

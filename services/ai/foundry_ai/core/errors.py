@@ -4,4 +4,4 @@ from __future__ import annotations
 
 from foundry_runtime import ErrorShape
 
-ERRORS = ErrorShape(request_id_field="request_id")
+ERRORS = ErrorShape(request_id_field="request_id", trace_id_field="trace_id")

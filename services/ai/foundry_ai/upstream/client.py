@@ -2,11 +2,17 @@
 
 Every failure leaves as a CompletionError that says whether it may be retried; retrying, the
 deadline and the breaker live in gateway.py, so this file is only the wire protocol.
+
+Each attempt is one span of OpenTelemetry's GenAI semantic conventions (a CLIENT span "chat MODEL":
+provider, models, tokens, finish reasons), with the HTTP call under it; prompts and answers go on it
+only when OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT is true.
+https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-spans/
 """
 
 from __future__ import annotations
 
 import email.utils
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -15,6 +21,8 @@ from typing import Any
 
 import httpx
 from foundry_runtime import REQUEST_ID_HEADER
+from foundry_runtime.tracing import Tracing
+from opentelemetry import trace
 
 from foundry_ai.upstream.errors import CompletionError, ErrorCode
 
@@ -34,6 +42,13 @@ class UpstreamAnswer:
     answer: str
     model: str
     usage: Usage
+    finish_reason: str | None = None
+
+
+# The GenAI conventions' names (semantic conventions 1.37). The upstream speaks OpenAI's protocol, so
+# the provider is "openai" as the conventions name it (gen_ai.system is the older attribute's name).
+GEN_AI_PROVIDER = "openai"
+GEN_AI_OPERATION = "chat"
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -80,10 +95,12 @@ def parse_chat_completion(body: Any, *, default_model: str) -> UpstreamAnswer:
     if not isinstance(content, str):
         raise ValueError("choices[0].message.content is not a string")
     model = body.get("model")
+    finish_reason = choices[0].get("finish_reason")
     return UpstreamAnswer(
         answer=content,
         model=model if isinstance(model, str) and model else default_model,
         usage=_usage_of(body),
+        finish_reason=finish_reason if isinstance(finish_reason, str) else None,
     )
 
 
@@ -97,9 +114,18 @@ class UpstreamClient:
         timeout: httpx.Timeout,
         max_connections: int,
         transport: httpx.AsyncBaseTransport | None = None,
+        tracing: Tracing | None = None,
+        capture_message_content: bool = False,
     ) -> None:
         self._url = base_url.rstrip("/") + "/chat/completions"
         self.model = model
+        tracing = tracing or Tracing.off()
+        # None when tracing is off: the call then skips the span machinery altogether.
+        self._tracer = tracing.tracer(__name__) if tracing.enabled else None
+        self._capture_content = capture_message_content
+        upstream = httpx.URL(self._url)
+        self._server_address = upstream.host
+        self._server_port = upstream.port or (443 if upstream.scheme == "https" else 80)
         headers = {"Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
@@ -113,11 +139,58 @@ class UpstreamClient:
         self._http = httpx.AsyncClient(
             headers=headers, timeout=timeout, limits=limits, transport=self._transport, follow_redirects=False
         )
+        # The HTTP span under the GenAI one, and the traceparent the provider receives.
+        tracing.instrument_httpx(self._http)
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
     async def chat(
+        self, *, prompt: str, max_tokens: int, user: str | None, request_id: str | None
+    ) -> UpstreamAnswer:
+        if self._tracer is None:
+            return await self._chat(prompt=prompt, max_tokens=max_tokens, user=user, request_id=request_id)
+        with self._tracer.start_as_current_span(
+            f"{GEN_AI_OPERATION} {self.model}", kind=trace.SpanKind.CLIENT, record_exception=False
+        ) as span:
+            recording = span.is_recording()
+            if recording:
+                span.set_attributes(
+                    {
+                        "gen_ai.operation.name": GEN_AI_OPERATION,
+                        "gen_ai.provider.name": GEN_AI_PROVIDER,
+                        "gen_ai.system": GEN_AI_PROVIDER,
+                        "gen_ai.request.model": self.model,
+                        "gen_ai.request.max_tokens": max_tokens,
+                        "server.address": self._server_address,
+                        "server.port": self._server_port,
+                    }
+                )
+                if self._capture_content:
+                    span.set_attribute("gen_ai.input.messages", _messages("user", prompt))
+            try:
+                answer = await self._chat(
+                    prompt=prompt, max_tokens=max_tokens, user=user, request_id=request_id
+                )
+            except CompletionError as exc:
+                if recording:
+                    span.set_attribute("error.type", exc.code.value)
+                    span.set_status(trace.StatusCode.ERROR, exc.message)
+                raise
+            if recording:
+                span.set_attributes(
+                    {
+                        "gen_ai.response.model": answer.model,
+                        "gen_ai.usage.input_tokens": answer.usage.prompt_tokens,
+                        "gen_ai.usage.output_tokens": answer.usage.completion_tokens,
+                        "gen_ai.response.finish_reasons": [answer.finish_reason or "unknown"],
+                    }
+                )
+                if self._capture_content:
+                    span.set_attribute("gen_ai.output.messages", _messages("assistant", answer.answer))
+            return answer
+
+    async def _chat(
         self, *, prompt: str, max_tokens: int, user: str | None, request_id: str | None
     ) -> UpstreamAnswer:
         payload: dict[str, Any] = {
@@ -197,3 +270,8 @@ class UpstreamClient:
                 "the AI provider sent an unreadable answer",
                 upstream_status=status,
             ) from exc
+
+
+def _messages(role: str, text: str) -> str:
+    """One message in the GenAI conventions' JSON form (gen_ai.input.messages / output.messages)."""
+    return json.dumps([{"role": role, "parts": [{"type": "text", "content": text}]}], ensure_ascii=False)

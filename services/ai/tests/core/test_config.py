@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import pytest
 from foundry_ai.core.config import ConfigError, Settings, load_settings
-from foundry_contract import Service, env_vars_for
+from foundry_contract import Service, env_vars_for, settings_vars_for
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
 PRODUCTION_READY = {
@@ -29,12 +29,12 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 
 
 def test_fields_are_exactly_the_contract_names() -> None:
-    contract = {var.name for var in env_vars_for(Service.AI, include_local_only=True)}
+    contract = {var.name for var in settings_vars_for(Service.AI, include_local_only=True)}
     assert {name.upper() for name in Settings.model_fields} == contract
 
 
 def test_contract_defaults_match_the_field_defaults() -> None:
-    for var in env_vars_for(Service.AI, include_local_only=True):
+    for var in settings_vars_for(Service.AI, include_local_only=True):
         field = Settings.model_fields[var.name.lower()]
         assert field.annotation is not None
         if var.default is not None:
@@ -44,7 +44,7 @@ def test_contract_defaults_match_the_field_defaults() -> None:
 
 
 def test_secrets_are_secret_fields() -> None:
-    for var in env_vars_for(Service.AI):
+    for var in settings_vars_for(Service.AI):
         if var.secret:
             assert "SecretStr" in str(Settings.model_fields[var.name.lower()].annotation), var.name
 

@@ -26,7 +26,7 @@ def _error(response: httpx.Response) -> dict[str, object]:
     body = response.json()
     assert set(body) == {"error"}
     error: dict[str, object] = body["error"]
-    assert set(error) == {"code", "message", "request_id"}
+    assert set(error) == {"code", "message", "request_id", "trace_id"}
     return error
 
 

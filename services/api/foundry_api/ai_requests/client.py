@@ -15,6 +15,7 @@ import httpx
 import structlog
 from foundry_contract import INTERNAL_API_KEY_HEADER
 from foundry_runtime import REQUEST_ID_HEADER
+from foundry_runtime.tracing import Tracing
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -34,7 +35,9 @@ class AiCallError(Exception):
 
 
 class AiClient:
-    def __init__(self, *, base_url: str, api_key: str, timeout_seconds: float) -> None:
+    def __init__(
+        self, *, base_url: str, api_key: str, timeout_seconds: float, tracing: Tracing | None = None
+    ) -> None:
         self._url = base_url.rstrip("/") + "/v1/complete"
         self._api_key = api_key
         self._deadline = timeout_seconds
@@ -44,6 +47,8 @@ class AiClient:
             transport=httpx.AsyncHTTPTransport(retries=0),
             follow_redirects=False,
         )
+        # A client span per call, and the trace context (traceparent) that ai continues.
+        (tracing or Tracing.off()).instrument_httpx(self._http)
 
     async def aclose(self) -> None:
         await self._http.aclose()

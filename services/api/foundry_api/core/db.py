@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
+from foundry_runtime.tracing import Tracing
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -60,7 +61,25 @@ def connection_kwargs(
     return params
 
 
-def create_pool(settings: Settings) -> Pool:
+def _statement_spans(tracing: Tracing) -> Any:
+    """The pool's `configure` hook: a span per statement on each new connection (when tracing)."""
+    if tracing.provider is None:
+        return None
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+
+    provider = tracing.provider
+
+    async def instrument(conn: AsyncConnection[DictRow]) -> None:
+        # Statements are recorded with their placeholders, never their parameters (user data).
+        # The instrumentation types the connection without its row type (AsyncConnection[Any]).
+        PsycopgInstrumentor.instrument_connection(
+            cast("AsyncConnection[Any]", conn), tracer_provider=provider
+        )
+
+    return instrument
+
+
+def create_pool(settings: Settings, *, tracing: Tracing | None = None) -> Pool:
     credentials = CredentialProvider(settings=settings)
     # DATABASE_URL, when that is the login; the other logins are keywords made per connection.
     conninfo = (
@@ -88,6 +107,7 @@ def create_pool(settings: Settings) -> Pool:
         max_idle=POOL_MAX_IDLE_SECONDS,
         check=_check_if_idle,
         reset=_mark_returned,
+        configure=_statement_spans(tracing or Tracing.off()),
         open=False,
         name="foundry-api",
     )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from foundry_runtime.trace_context import current_trace_id
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
@@ -41,7 +42,8 @@ def _is_expected(error: GraphQLError) -> bool:
 
 
 class MaskUnexpectedErrors(MaskErrors):
-    """Replaces unexpected errors with a generic message plus the request id, and logs the real one."""
+    """Replaces unexpected errors with a generic message plus the request and trace ids, and logs the
+    real one."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=lambda error: not _is_expected(error))
@@ -61,7 +63,7 @@ class MaskUnexpectedErrors(MaskErrors):
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions={"code": "INTERNAL", "requestId": request_id},
+            extensions={"code": "INTERNAL", "requestId": request_id, "traceId": current_trace_id()},
         )
 
 

@@ -21,8 +21,8 @@ from foundry_api.core.security import AuthError, AuthUnavailableError, TokenVeri
 ACCESS_LOGGER = "foundry_api.access"
 log = structlog.stdlib.get_logger(ACCESS_LOGGER)
 access_log = StructlogAccessLog(logger_name=ACCESS_LOGGER)
-# camelCase `requestId`, as the GraphQL errors' extensions spell it for the same browser clients.
-ERRORS = ErrorShape(request_id_field="requestId")
+# camelCase `requestId` and `traceId`, as the GraphQL errors' extensions spell it for the same browser clients.
+ERRORS = ErrorShape(request_id_field="requestId", trace_id_field="traceId")
 # App Runner / ECS health checks hit the origin directly, without CloudFront's secret header, and
 # they probe /healthz only. /readyz tells the database's state and the schema version, so it answers
 # only requests that carry the header (operators read it through the edge or with the secret).

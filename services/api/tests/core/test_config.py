@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from foundry_api.core.config import ConfigError, DatabaseSettings, Settings, load_settings
-from foundry_contract import Service, env_vars_for
+from foundry_contract import Service, env_vars_for, settings_vars_for
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,7 +52,7 @@ def _set(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
 
 
 def test_fields_are_exactly_the_contract_names() -> None:
-    contract = {var.name for var in env_vars_for(Service.API, include_local_only=True)}
+    contract = {var.name for var in settings_vars_for(Service.API, include_local_only=True)}
     fields = {(info.alias or name).upper() for name, info in Settings.model_fields.items()}
     assert fields == contract
 
@@ -60,7 +60,7 @@ def test_fields_are_exactly_the_contract_names() -> None:
 def test_contract_defaults_match_the_settings_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     _set(monkeypatch, BASE_ENV)
     settings = load_settings()
-    for var in env_vars_for(Service.API, include_local_only=True):
+    for var in settings_vars_for(Service.API, include_local_only=True):
         if var.default is not None:
             value = getattr(settings, var.name.lower())
             expected = float(var.default) if isinstance(value, float) else var.default

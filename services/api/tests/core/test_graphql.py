@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from foundry_api.schema import build_schema
+from opentelemetry.sdk.trace import TracerProvider
 
 if TYPE_CHECKING:
     from tests.conftest import GraphQLClient
@@ -113,6 +114,16 @@ def test_unexpected_errors_are_masked_with_the_request_id() -> None:
     message = result.errors[0].message
     assert message == "Unexpected error (request id req-boom)."
     assert "hunter2" not in str(result.errors[0].formatted)
+    assert result.errors[0].extensions == {"code": "INTERNAL", "requestId": "req-boom", "traceId": None}
+
+
+def test_a_masked_error_names_the_trace_beside_the_request_id() -> None:
+    with TracerProvider().get_tracer("test").start_as_current_span("POST /graphql") as span:
+        result = asyncio.run(build_schema().execute("{ viewer { id } }", context_value=_ExplodingContext()))
+    assert result.errors is not None
+    extensions = result.errors[0].extensions or {}
+    assert extensions["requestId"] == "req-boom"
+    assert extensions["traceId"] == format(span.get_span_context().trace_id, "032x")
 
 
 @pytest.fixture(scope="module")
