@@ -347,6 +347,70 @@ ENV_VARS: tuple[EnvVar, ...] = (
 )
 
 
+# -- api, ai: OpenTelemetry (issue 17). The OpenTelemetry SDK reads these standard variables itself
+# (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/), so they are not
+# fields of the services' Settings and stay out of ENV_VARS; the platform may set them (ServiceEnvironment
+# admits them) and `foundry verify` checks them on every traced service.
+TRACED_SERVICES = (Service.API, Service.AI)
+TRACING_ENV_VARS: tuple[EnvVar, ...] = (
+    EnvVar(
+        name="OTEL_SDK_DISABLED",
+        services=TRACED_SERVICES,
+        default="false",
+        description="'true' records no span (ops.tracing=false).",
+    ),
+    EnvVar(name="OTEL_SERVICE_NAME", services=TRACED_SERVICES, description="service.name of every span."),
+    EnvVar(
+        name="OTEL_EXPORTER_OTLP_ENDPOINT",
+        services=TRACED_SERVICES,
+        description="Collector the spans go to: App Runner's or the ECS sidecar's, on localhost.",
+    ),
+    EnvVar(
+        name="OTEL_EXPORTER_OTLP_PROTOCOL",
+        services=TRACED_SERVICES,
+        default="http/protobuf",
+        description="OTLP transport: 'grpc' (port 4317) or 'http/protobuf' (port 4318).",
+    ),
+    EnvVar(
+        name="OTEL_TRACES_SAMPLER",
+        services=TRACED_SERVICES,
+        default="parentbased_always_on",
+        description="Head sampler; the platform sets 'parentbased_traceidratio'.",
+    ),
+    EnvVar(
+        name="OTEL_TRACES_SAMPLER_ARG",
+        services=TRACED_SERVICES,
+        description="The ratio (0..1) of new traces the head sampler keeps.",
+    ),
+    EnvVar(
+        name="OTEL_PROPAGATORS",
+        services=TRACED_SERVICES,
+        default="tracecontext,baggage",
+        description="Context propagators; 'xray,tracecontext' in AWS (X-Amzn-Trace-Id and W3C traceparent).",
+    ),
+    EnvVar(
+        name="OTEL_PYTHON_ID_GENERATOR",
+        services=TRACED_SERVICES,
+        description="'xray': trace ids that start with the epoch seconds, as X-Ray requires.",
+    ),
+    EnvVar(
+        name="OTEL_RESOURCE_ATTRIBUTES",
+        services=TRACED_SERVICES,
+        description="deployment.environment=<env>,service.version=<image tag>.",
+    ),
+    EnvVar(
+        name="OTEL_METRICS_EXPORTER",
+        services=TRACED_SERVICES,
+        default="otlp",
+        description="'none' in AWS: the collectors there take traces only.",
+    ),
+)
+
+
+def tracing_env_vars_for(service: Service) -> tuple[EnvVar, ...]:
+    return tuple(var for var in TRACING_ENV_VARS if service in var.services)
+
+
 def env_vars_for(service: Service, *, include_local_only: bool = False) -> tuple[EnvVar, ...]:
     """The variables `service` reads (its Settings' and, where `tracing`, the runtime's tracing setup)."""
     return tuple(

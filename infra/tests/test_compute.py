@@ -195,7 +195,9 @@ def test_fargate_services(synths: dict[str, Synth], scenario: str, spot: bool, s
     ]
     task = _task(template, service)
     assert task["RuntimePlatform"]["CpuArchitecture"] == "ARM64"
-    (container,) = task["ContainerDefinitions"]
+    # The app first; api and ai also carry the ADOT collector (test_observability.py).
+    container, *sidecars = task["ContainerDefinitions"]
+    assert [c["Name"] for c in sidecars] == ([] if service == "Web" else ["collector"])
     log = container["LogConfiguration"]
     assert log["LogDriver"] == "awslogs"
     group = template.props(log["Options"]["awslogs-group"]["Ref"])
@@ -229,7 +231,7 @@ def test_secrets_reach_tasks_through_the_execution_role_only_for_their_own_secre
     synths: dict[str, Synth],
 ) -> None:
     template = synths["dev-ecs"].platform
-    (container,) = _task(template, "Ai")["ContainerDefinitions"]
+    container = _task(template, "Ai")["ContainerDefinitions"][0]  # the app; [1] is the collector
     injected = sorted(s["ValueFrom"]["Ref"] for s in container["Secrets"])
     assert {e["Name"] for e in container["Environment"]}.isdisjoint({s["Name"] for s in container["Secrets"]})
     statements = _statements(template, "AiTasksTaskExecutionRole")
@@ -396,7 +398,7 @@ def test_vllm_admits_only_ai_and_api_and_ai_calls_it(synths: dict[str, Synth], s
     assert sources <= {alb, *([_group(template, "GpuNlbSg")] if scenario.startswith("dev") else [])}
     assert _ingress(template, _group(template, "GpuInstanceSg")) == []
     if _on_ecs(template, "Ai"):
-        (container,) = _task(template, "Ai")["ContainerDefinitions"]
+        container = _task(template, "Ai")["ContainerDefinitions"][0]  # the app; [1] is the collector
         env = {e["Name"]: e["Value"] for e in container["Environment"]}
     else:
         ai = template.props(template.logical_id("AiService", "AWS::AppRunner::Service"))
@@ -429,7 +431,7 @@ def test_nlb_only_when_asked(synths: dict[str, Synth]) -> None:
 
 
 def test_without_gpu_ai_calls_the_configured_provider(synths: dict[str, Synth]) -> None:
-    (container,) = _task(synths["dev-ecs"].platform, "Ai")["ContainerDefinitions"]
+    container = _task(synths["dev-ecs"].platform, "Ai")["ContainerDefinitions"][0]
     env = {e["Name"]: e["Value"] for e in container["Environment"]}
     assert env["AI_UPSTREAM_BASE_URL"] == "https://api.openai.com/v1"
 

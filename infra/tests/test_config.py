@@ -65,6 +65,11 @@ def test_region_change_moves_the_availability_zones() -> None:
         (['network.availability_zones=["eu-west-1a","eu-west-1b"]'], "are not in region us-east-1"),
         (["nat_gateways"], "expected dotted.key=value"),
         (["network=1"], "network"),
+        (["tracing.sample_ratio=1.5"], "tracing.sample_ratio: Input should be less than or equal to 1"),
+        (
+            ["tracing.collector_image=public.ecr.aws/aws-observability/aws-otel-collector:latest"],
+            "tracing.collector_image: String should match pattern",
+        ),
     ],
 )
 def test_mistakes_name_the_key_and_what_it_accepts(overrides: list[str], message: str) -> None:
@@ -118,3 +123,9 @@ def test_only_dev_may_accept_query_text() -> None:
     for env in ("staging", "prod"):
         with pytest.raises(ConfigError, match=f"graphql.documents must be trusted in {env}"):
             load_config(env=env, overrides=["graphql.documents=any"])
+
+
+def test_tracing_samples_everything_in_dev_and_a_share_in_prod() -> None:
+    dev, staging, prod = (load_config(env=name) for name in ("dev", "staging", "prod"))
+    assert [c.tracing.sample_ratio for c in (dev, staging, prod)] == [1.0, 0.25, 0.05]
+    assert all(c.ops.tracing for c in (dev, staging, prod))

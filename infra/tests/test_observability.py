@@ -1,12 +1,16 @@
-"""Spec §10 and §14: tracing, service logs key, dashboard, alarms with their SNS actions, cost guards."""
+"""Spec §10 and §14 (and issue 17): tracing, service logs key, dashboard, alarms with their SNS actions, cost guards."""
 
 import json
 from typing import Any
 
 import pytest
+from foundry_contract import Service
 from foundry_contract.metrics import AI_METRICS_NAMESPACE, UPSTREAM_ERRORS, UPSTREAM_REQUESTS
 from foundry_infra.config import load_config
 from foundry_infra.data.database import default_max_connections
+from foundry_infra.observability.tracing import tracing_environment
+from foundry_infra.scenarios import MATRIX
+from foundry_infra.services.environment import ServiceEnvironment
 from foundry_templates import SynthesizedEnvironment as Synth
 from foundry_templates import Template
 
@@ -376,3 +380,124 @@ def test_service_logs_key_is_usable_by_cloudwatch_logs_for_the_service_groups_on
     }
     outputs = template.body["Outputs"]
     assert outputs["ServiceLogRetentionDays"]["Value"] == str(load_config(env=env).ops.log_retention_days)
+
+
+# -- issue 17: OpenTelemetry from api and ai to X-Ray, on either backend
+
+OTEL_COMMON = {
+    "OTEL_SDK_DISABLED": "false",
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4317",
+    "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+    "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+    "OTEL_PROPAGATORS": "xray,tracecontext",
+    "OTEL_PYTHON_ID_GENERATOR": "xray",
+}
+
+
+def _otel(variables: list[dict[str, Any]]) -> dict[str, str]:
+    return {v["Name"]: v["Value"] for v in variables if v["Name"].startswith("OTEL_")}
+
+
+def test_app_runner_services_export_to_their_collector_at_the_profile_ratio(each_env: Synth) -> None:
+    template, name = each_env.platform, each_env.out_dir.name
+    ratio = load_config(env=name).tracing.sample_ratio
+    for service in ("Api", "Ai"):
+        props = template.props(template.logical_id(f"{service}Service", "AWS::AppRunner::Service"))
+        image = props["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]
+        assert _otel(image["RuntimeEnvironmentVariables"]) == {
+            **OTEL_COMMON,
+            "OTEL_SERVICE_NAME": f"foundry-{name}-{service.lower()}",
+            "OTEL_TRACES_SAMPLER_ARG": f"{ratio:g}",
+            "OTEL_RESOURCE_ATTRIBUTES": f"deployment.environment={name},service.version=initial",
+        }
+    web = template.props(template.logical_id("WebService", "AWS::AppRunner::Service"))
+    assert (
+        _otel(
+            web["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]["RuntimeEnvironmentVariables"]
+        )
+        == {}
+    )
+
+
+def test_xray_sampling_rule_slow_group_and_dashboard_row(each_env: Synth) -> None:
+    template, name = each_env.platform, each_env.out_dir.name
+    config = load_config(env=name)
+    (rule,) = template.of_type("AWS::XRay::SamplingRule").values()
+    sampling = rule["Properties"]["SamplingRule"]
+    assert (sampling["ServiceName"], sampling["FixedRate"], sampling["RuleName"]) == (
+        f"foundry-{name}-*",
+        config.tracing.sample_ratio,
+        f"foundry-{name}",
+    )
+    (group,) = template.of_type("AWS::XRay::Group").values()
+    assert group["Properties"]["GroupName"] == f"foundry-{name}-slow"
+    assert group["Properties"]["FilterExpression"] == (
+        f'(service("foundry-{name}-api") OR service("foundry-{name}-ai")) AND (fault = true OR responsetime > 1)'
+    )
+    body = _dashboard_body(template)
+    assert f'"AWS/X-Ray","ApproximateTraceCount","GroupName","foundry-{name}-slow"' in body
+    assert f"`foundry-{name}-slow`" in body
+
+
+@pytest.mark.parametrize("scenario", ["dev-ecs", "prod-ecs", "prod-mixed", "dev-mixed"])
+def test_traced_ecs_tasks_carry_an_adot_collector_sidecar(synths: dict[str, Synth], scenario: str) -> None:
+    env, overrides = MATRIX[scenario]
+    config = load_config(env=env, overrides=overrides)
+    template = synths[scenario].platform
+    on_ecs = config.services.on("ecs")
+    for service in ("web", "api", "ai"):
+        if service not in on_ecs:
+            continue
+        task = template.props(template.logical_id(f"{service.title()}Tasks", "AWS::ECS::TaskDefinition"))
+        app, *sidecars = task["ContainerDefinitions"]
+        if service == "web":
+            assert sidecars == []
+            continue
+        (collector,) = sidecars
+        # The pinned multi-arch image, in a task whose CPU is the profile's (one architecture per task).
+        assert collector["Image"] == config.tracing.collector_image
+        assert task["RuntimePlatform"]["CpuArchitecture"] == config.services.ecs_cpu_architecture.upper()
+        assert collector["Essential"] is False and collector["ReadonlyRootFilesystem"] is True
+        assert collector["HealthCheck"]["Command"] == ["CMD", "/healthcheck"]
+        assert (
+            collector["LogConfiguration"]["Options"]["awslogs-group"]
+            == app["LogConfiguration"]["Options"]["awslogs-group"]
+        )
+        (secret,) = collector["Secrets"]
+        assert secret["Name"] == "AOT_CONFIG_CONTENT"
+        (parameter,) = [
+            r
+            for r in secret["ValueFrom"]["Fn::Join"][1]
+            if isinstance(r, dict) and "Ref" in r and r["Ref"] != "AWS::Partition"
+        ]
+        settings = json.loads(template.props(parameter["Ref"])["Value"])
+        assert settings["receivers"]["otlp"]["protocols"] == {"grpc": {"endpoint": "localhost:4317"}}
+        assert settings["service"]["pipelines"]["traces"] == {
+            "receivers": ["otlp"],
+            "processors": ["memory_limiter", "tail_sampling", "batch"],
+            "exporters": ["awsxray"],
+        }
+        policies = {p["name"]: p for p in settings["processors"]["tail_sampling"]["policies"]}
+        assert policies["errors"]["status_code"] == {"status_codes": ["ERROR"]}
+        assert policies["slow"]["latency"] == {"threshold_ms": config.tracing.slow_request_ms}
+        assert policies["share"]["probabilistic"] == {
+            "sampling_percentage": 100 * config.tracing.sample_ratio
+        }
+        # The head sampler keeps every trace, so the tail sampler sees the errors and slow ones.
+        assert _otel(app["Environment"])["OTEL_TRACES_SAMPLER_ARG"] == "1"
+        # Only the execution role reads the parameter, and only that one.
+        execution = template.props(
+            template.logical_id(f"{service.title()}TasksTaskExecutionRoleDefaultPolicy", "AWS::IAM::Policy")
+        )
+        reads = [s for s in execution["PolicyDocument"]["Statement"] if "ssm:GetParameters" in s["Action"]]
+        assert [s["Resource"] for s in reads] == [secret["ValueFrom"]]
+
+
+def test_tracing_off_disables_the_sdk_and_an_unknown_otel_variable_is_refused() -> None:
+    off = load_config(env="prod", overrides=["ops.tracing=false"])
+    assert tracing_environment(config=off, service=Service.API) == {"OTEL_SDK_DISABLED": "true"}
+    ecs = load_config(env="prod", overrides=["services.ai.compute=ecs"])
+    assert tracing_environment(config=ecs, service=Service.AI)["OTEL_TRACES_SAMPLER_ARG"] == "1"
+    assert tracing_environment(config=ecs, service=Service.API)["OTEL_TRACES_SAMPLER_ARG"] == "0.05"
+    with pytest.raises(ValueError, match="web does not read OTEL_SERVICE_NAME"):
+        ServiceEnvironment(service=Service.WEB, plain={"OTEL_SERVICE_NAME": "x"})

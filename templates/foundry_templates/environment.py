@@ -5,6 +5,7 @@ name (edge/references.py), a CloudFormation export or the CDK cross-region expor
 resolves to the edge resource's logical id.
 """
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,12 +27,14 @@ from foundry_templates.model import (
     Origin,
     PrivateIngress,
     Route,
+    SamplingRule,
     Secret,
     Statement,
+    TraceCollector,
     WebAcl,
 )
 from foundry_templates.network import nat_gateways
-from foundry_templates.references import as_list, ref_id
+from foundry_templates.references import as_list, ref_id, references
 from foundry_templates.synthesized import SynthesizedEnvironment
 from foundry_templates.template import Template
 from foundry_templates.workloads import OneOffTask, read_workloads
@@ -39,6 +42,9 @@ from foundry_templates.workloads import OneOffTask, read_workloads
 # An ALB without the attribute keeps idle connections 60 s:
 # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout
 ALB_DEFAULT_IDLE_TIMEOUT_SECONDS = 60
+# The variable ADOT's collector reads a whole configuration from:
+# https://aws-otel.github.io/docs/setup/ecs
+CONFIG_VARIABLE = "AOT_CONFIG_CONTENT"
 
 
 def is_public_principal(principal: Any) -> bool:
@@ -184,6 +190,8 @@ class _TemplateReader:
                 connector=ref_id(egress.get("VpcConnectorArn")),
                 plain_env={v["Name"]: str(v["Value"]) for v in image.get("RuntimeEnvironmentVariables", [])},
                 secret_env=frozenset(v["Name"] for v in image.get("RuntimeEnvironmentSecrets", [])),
+                role=ref_id(props.get("InstanceConfiguration", {}).get("InstanceRoleArn")),
+                collector=self._observability(props.get("ObservabilityConfiguration", {})),
             )
         for key, ingress in self.platform.of_type("AWS::AppRunner::VpcIngressConnection").items():
             props = ingress["Properties"]
@@ -222,6 +230,8 @@ class _TemplateReader:
                 plain_env={e["Name"]: str(e.get("Value")) for e in container.get("Environment", [])},
                 secret_env=frozenset(e["Name"] for e in container.get("Secrets", [])),
                 backend="ecs",
+                role=ref_id(task.get("TaskRoleArn")),
+                collector=self._sidecar(task),
             )
             for attachment in props.get("LoadBalancers", []):
                 group = ref_id(attachment.get("TargetGroupArn"))
@@ -261,6 +271,41 @@ class _TemplateReader:
                 kind="LoadBalancer" if props.get("Scheme") == "internal" else "InternetFacingLoadBalancer",
                 groups=tuple(filter(None, (ref_id(g) for g in props.get("SecurityGroups", [])))),
             )
+
+    def _observability(self, settings: dict[str, Any]) -> TraceCollector | None:
+        """An App Runner service's observability configuration, when it is on."""
+        key = ref_id(settings.get("ObservabilityConfigurationArn"))
+        if settings.get("ObservabilityEnabled") is not True or key not in self.platform.resources:
+            return None
+        vendor = self.platform.props(key).get("TraceConfiguration", {}).get("Vendor")
+        return TraceCollector(id=key, kind="apprunner", vendor=vendor)
+
+    def _sidecar(self, task: dict[str, Any]) -> TraceCollector | None:
+        """The ADOT collector among a task's containers, with the configuration it reads from
+        AOT_CONFIG_CONTENT (a plain value, or the SSM parameter the task takes it from)."""
+        for container in task.get("ContainerDefinitions", [])[1:]:
+            image = str(container.get("Image", ""))
+            if "aws-otel-collector" not in image:
+                continue
+            values = [
+                e.get("Value") for e in container.get("Environment", []) if e["Name"] == CONFIG_VARIABLE
+            ]
+            for secret in container.get("Secrets", []):
+                if secret["Name"] == CONFIG_VARIABLE:
+                    values += [
+                        self.platform.props(key).get("Value")
+                        for key in references(secret.get("ValueFrom"))
+                        if self.platform.resources.get(key, {}).get("Type") == "AWS::SSM::Parameter"
+                    ]
+            config = None
+            for value in values:
+                try:
+                    config = json.loads(str(value))
+                except ValueError:
+                    continue
+            name = str(container.get("Name", "collector"))
+            return TraceCollector(id=name, kind="sidecar", image=image, config=config)
+        return None
 
     def _private_listener(self, listener: str, balancer: str, port: int, service_id: str) -> None:
         """ai on ECS is reached through its own listener on the internal load balancer."""
@@ -402,6 +447,20 @@ class _TemplateReader:
 
     def _operations(self) -> None:
         m = self.model
+        for key, resource in self.platform.of_type("AWS::XRay::SamplingRule").items():
+            rule = resource["Properties"].get("SamplingRule", {})
+            m.sampling_rules.append(
+                SamplingRule(
+                    id=key,
+                    name=str(rule.get("RuleName", key)),
+                    service_name=str(rule.get("ServiceName", "*")),
+                    fixed_rate=float(rule.get("FixedRate", 0)),
+                    priority=int(rule.get("Priority", 0)),
+                )
+            )
+        for key, resource in self.platform.of_type("AWS::XRay::Group").items():
+            props = resource["Properties"]
+            m.trace_groups[str(props.get("GroupName", key))] = str(props.get("FilterExpression", ""))
         for template in (self.platform, self.edge):
             for key, alarm in template.of_type("AWS::CloudWatch::Alarm").items():
                 m.alarms.append(Alarm(key, str(alarm["Properties"].get("AlarmName", key))))

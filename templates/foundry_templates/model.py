@@ -69,6 +69,28 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class TraceCollector:
+    """Where a traced service's spans go (issue 17): App Runner's observability configuration
+    (`kind` "apprunner", with its trace vendor) or the collector sidecar of its ECS task ("sidecar",
+    with its image and the collector configuration it runs, when the template holds it)."""
+
+    id: str
+    kind: str
+    vendor: str | None = None
+    image: str | None = None
+    config: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class SamplingRule:
+    id: str
+    name: str
+    service_name: str
+    fixed_rate: float
+    priority: int
+
+
+@dataclass(frozen=True)
 class AppService:
     """An App Runner service or an ECS service; `name` is its role in the spec: api, ai or web.
 
@@ -84,6 +106,8 @@ class AppService:
     secret_env: frozenset[str] = frozenset()
     url: str | None = None
     backend: str = "apprunner"  # or "ecs"
+    role: str | None = None  # its instance role (App Runner) or task role (ECS)
+    collector: TraceCollector | None = None
 
 
 @dataclass(frozen=True)
@@ -263,6 +287,9 @@ class EnvironmentModel:
     load_balancer_routes: dict[str, dict[str, str]] = field(default_factory=dict)
     # application load balancer id -> its idle timeout in seconds (AWS's default, 60, when unset)
     load_balancer_idle_timeouts: dict[str, int] = field(default_factory=dict)
+    # X-Ray (issue 17): sampling rules, and trace groups by name -> their filter expression
+    sampling_rules: list[SamplingRule] = field(default_factory=list)
+    trace_groups: dict[str, str] = field(default_factory=dict)
 
     # -- questions
 

@@ -312,7 +312,9 @@ class OpsConfig(_Model):
     )
     cost_anomaly_usd: int = Field(50, ge=1, description="Anomaly impact (USD) that notifies.")
     log_retention_days: int = Field(30, ge=1, description="Service log retention.")
-    tracing: bool = Field(True, description="X-Ray tracing for api and ai (App Runner observability).")
+    tracing: bool = Field(
+        True, description="OpenTelemetry traces from api and ai to X-Ray (settings under tracing.*)."
+    )
     api_5xx_percent: float = Field(5.0, gt=0, le=100, description="API 5xx share of requests that alarms.")
     ai_upstream_error_percent: float = Field(
         20.0, gt=0, le=100, description="AI upstream error share of attempts that alarms."
@@ -329,6 +331,28 @@ class OpsConfig(_Model):
         1000, ge=1, description="WAF blocked requests per 5 minutes that alarm."
     )
     health_check: bool = Field(True, description="Route 53 health check on the site's /api/healthz.")
+
+
+# -- tracing (issue 17): how much of the traffic api and ai trace, by environment.
+# The ADOT collector image the ECS sidecar runs, pinned by tag (a multi-arch image: arm64 and amd64).
+ADOT_COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
+
+
+class TracingConfig(_Model):
+    sample_ratio: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Share of new traces kept: the parent-based ratio sampler on App Runner, the tail sampler's probabilistic share on ECS.",
+    )
+    slow_request_ms: int = Field(
+        1000,
+        ge=1,
+        description="Traces slower than this are always kept by the ECS collector and gathered in the X-Ray slow-traces group.",
+    )
+    collector_image: Annotated[str, Field(pattern=r"^[^\s:]+:v?\d+\.\d+\.\d+$")] = Field(
+        ADOT_COLLECTOR_IMAGE, description="ADOT collector image of the ECS sidecar, pinned by version tag."
+    )
 
 
 # GitHub's OIDC `sub` claim is matched with StringEquals: only literal names, never patterns.
@@ -418,6 +442,7 @@ class EnvironmentConfig(_Model):
     gpu: GpuConfig = Field(GpuConfig(), description="Optional GPU inference path (spec §9).")
     waf: WafConfig = Field(WafConfig(), description="Web ACL.")
     ops: OpsConfig = Field(OpsConfig(), description="Alarms and budget.")
+    tracing: TracingConfig = Field(TracingConfig(), description="Trace sampling and the ECS collector.")
     delivery: DeliveryConfig = Field(DeliveryConfig(), description="CI/CD.")
     sleep: SleepConfig = Field(SleepConfig(), description="Working-hours schedule (issue 18).")
 

@@ -15,6 +15,7 @@ from foundry_infra.config.model import (
     OpsConfig,
     ServiceConfig,
     ServicesConfig,
+    TracingConfig,
     WafConfig,
 )
 
@@ -32,6 +33,8 @@ def dev() -> EnvironmentConfig:
         ops=OpsConfig(
             alarm_email="foundry-dev-alerts@example.com", monthly_budget_usd=250, log_retention_days=14
         ),
+        # Every trace in dev (issue 17): traffic is low and each one helps.
+        tracing=TracingConfig(sample_ratio=1.0),
         delivery=DeliveryConfig(github_environment="dev"),
         # Query text too, for GraphiQL and curl; staging and prod run the web app's documents only.
         graphql=GraphqlConfig(documents="any"),
@@ -45,6 +48,7 @@ def staging() -> EnvironmentConfig:
         database=DatabaseConfig(instance_class="t4g.small", multi_az=True, backup_retention_days=7),
         waf=WafConfig(block_introspection=True),
         ops=OpsConfig(alarm_email="foundry-staging-alerts@example.com", monthly_budget_usd=400),
+        tracing=TracingConfig(sample_ratio=0.25),
         delivery=DeliveryConfig(github_environment="staging"),
     )
 
@@ -90,6 +94,8 @@ def prod() -> EnvironmentConfig:
             cloudfront_5xx_percent=2.0,
             ai_upstream_error_percent=10.0,
         ),
+        # Prod keeps 5% of traces, and on ECS every failed or slow one (tail sampling, spec §18).
+        tracing=TracingConfig(sample_ratio=0.05),
         delivery=DeliveryConfig(github_environment="prod"),
     )
 

@@ -36,6 +36,8 @@ class Dashboard(Construct):
         distribution_id: str,
         web_acl_metric_name: str,
         environment: str,
+        slow_traces_group: str | None = None,
+        region: str = "us-east-1",
     ) -> None:
         super().__init__(scope, id_)
         self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=name)
@@ -118,6 +120,22 @@ class Dashboard(Construct):
                     for metric in ("4xxErrorRate", "5xxErrorRate", "TotalErrorRate")
                 ],
                 width=12,
+            ),
+        )
+        if slow_traces_group is not None:
+            self._traces_row(slow_traces_group, region=region)
+
+    def _traces_row(self, group: str, *, region: str) -> None:
+        """Issue 17: how many slow or failed traces X-Ray gathered, and the way to them."""
+        console = f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#xray:traces/query"
+        self.dashboard.add_widgets(
+            _graph("Traces: slow or failed (X-Ray group)", [metrics.xray_group_traces(group)], width=12),
+            cw.TextWidget(
+                markdown=f"## Slow and failed traces\nOpen [X-Ray traces]({console}) and choose the group "
+                f"`{group}` (its filter: faults, and responses slower than tracing.slow_request_ms). "
+                "Runbooks: docs/runbooks.md",
+                width=12,
+                height=6,
             ),
         )
 

@@ -205,3 +205,16 @@ def nat_gateway_ids(vpc: ec2.Vpc) -> list[Nat]:
         elif isinstance(instance, ec2.Instance):
             found.append(Nat(instance.instance_id, instance=True))
     return found
+
+
+def xray_group_traces(group_name: str) -> cw.Metric:
+    """The traces an X-Ray group matched a minute (ApproximateTraceCount, AWS/X-Ray, GroupName):
+    https://docs.aws.amazon.com/xray/latest/devguide/xray-console-groups.html#xray-console-group-cloudwatch"""
+    return cw.Metric(
+        namespace="AWS/X-Ray",
+        metric_name="ApproximateTraceCount",
+        dimensions_map={"GroupName": group_name},
+        statistic="Sum",
+        period=FIVE_MINUTES,
+        label=f"{group_name} traces",
+    )

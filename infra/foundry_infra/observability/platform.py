@@ -37,6 +37,7 @@ def platform_observability(
     database: Database,
     distribution: Distribution,
     web_acl_metric_name: str,
+    slow_traces_group: str | None = None,
 ) -> PlatformObservability:
     """Created in `scope` itself, the stack, so each construct keeps its path and logical ids."""
     prefix, name = f"foundry/{config.name}", f"foundry-{config.name}"
@@ -63,6 +64,8 @@ def platform_observability(
         distribution_id=distribution_id,
         web_acl_metric_name=web_acl_metric_name,
         environment=config.name,
+        slow_traces_group=slow_traces_group,
+        region=config.region,
     )
     alarms = PlatformAlarms(
         scope,

@@ -26,7 +26,7 @@ from foundry_infra.config.model import EnvironmentConfig, ServiceConfig
 from foundry_infra.edge.distribution import origin_verify_headers
 from foundry_infra.network.security_groups import ServiceSecurityGroups
 from foundry_infra.network.vpc import Network
-from foundry_infra.observability.tracing import Tracing
+from foundry_infra.observability.tracing import TRACED_SERVICES, Tracing
 from foundry_infra.services.apprunner import AppRunnerService, PrivateIngress
 from foundry_infra.services.ecs import (
     ECS_TASKS,
@@ -250,6 +250,10 @@ class ServiceBackends:
             environment=environment,
             security_group=security_group,
             log_group=self.compute.log_group(self._scope, f"{label}Logs", name=service.value),
+            # Issue 17: a traced service's task carries its ADOT collector (App Runner runs its own).
+            collector=(self._config.tracing, f"/foundry/{self._config.name}/{service.value}/collector-config")
+            if self._config.ops.tracing and service in TRACED_SERVICES
+            else None,
         )
         self._running[service] = tasks
         return tasks

@@ -32,11 +32,12 @@ from constructs import Construct
 from foundry_contract import ALB_IDLE_TIMEOUT_SECONDS, HEALTH_PATH
 
 from foundry_infra.checkov import skip_checkov
-from foundry_infra.config.model import ServiceConfig, ServicesConfig
+from foundry_infra.config.model import ServiceConfig, ServicesConfig, TracingConfig
 from foundry_infra.defaults import log_retention
 from foundry_infra.nag import acknowledge
 from foundry_infra.security.keys import logs_key
 from foundry_infra.services.architecture import cpu_architecture
+from foundry_infra.services.collector import CollectorSidecar
 from foundry_infra.services.environment import CONTAINER_PORT, ServiceEnvironment
 
 HTTP_PORT = 80
@@ -305,7 +306,10 @@ class FargateWebService(Construct):
         environment: ServiceEnvironment,
         security_group: ec2.ISecurityGroup,
         log_group: logs.ILogGroup,
+        collector: tuple[TracingConfig, str] | None = None,
     ) -> None:
+        """`collector`: the tracing settings and SSM parameter name of the ADOT sidecar a traced
+        service (api, ai with ops.tracing) carries (services/collector.py)."""
         super().__init__(scope, id_)
         self.name = name
         self.task_definition = ecs.FargateTaskDefinition(
@@ -333,6 +337,17 @@ class FargateWebService(Construct):
             # root filesystem stays writable as it is on App Runner.
             logging=ecs.LogDrivers.aws_logs(stream_prefix=id_.lower(), log_group=log_group),
         )
+        self.collector: CollectorSidecar | None = None
+        if collector is not None:
+            tracing, parameter_name = collector
+            self.collector = CollectorSidecar(
+                self,
+                "Collector",
+                task_definition=self.task_definition,
+                config=tracing,
+                parameter_name=parameter_name,
+                log_group=log_group,
+            )
         acknowledge(
             self.task_definition,
             "AwsSolutions-ECS2",

@@ -7,13 +7,20 @@ variables foundry_contract.env names for it, and `ServiceEnvironment` refuses an
 from dataclasses import dataclass, field
 
 from aws_cdk import aws_secretsmanager as sm
-from foundry_contract import API_DATABASE_USER, DATABASE_TLS, UNSET_AUTHORIZED_PARTY, Service, env_vars_for
+from foundry_contract import (
+    API_DATABASE_USER,
+    DATABASE_TLS,
+    UNSET_AUTHORIZED_PARTY,
+    Service,
+    env_vars_for,
+)
 
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.data.buckets import Buckets
 from foundry_infra.data.database import DATABASE_NAME, DATABASE_PORT, Database
 from foundry_infra.data.secrets import AppSecrets
 from foundry_infra.edge.dns import custom_domain_origin
+from foundry_infra.observability.tracing import tracing_environment
 
 # The port every service's container listens on, on App Runner and on Fargate alike (PORT).
 CONTAINER_PORT = 8080
@@ -86,6 +93,7 @@ def ai_environment(
             "FOUNDRY_ENV": config.name,
             "AI_UPSTREAM_BASE_URL": base_url,
             "AI_UPSTREAM_MODEL": model,
+            **tracing_environment(config=config, service=Service.AI),
         },
         secrets={
             "AI_INTERNAL_API_KEY": secrets.internal_api_key,
@@ -128,6 +136,7 @@ def api_environment(
             or site_origin
             or UNSET_AUTHORIZED_PARTY,
             "GRAPHQL_DOCUMENTS": config.graphql.documents,
+            **tracing_environment(config=config, service=Service.API),
         },
         secrets={
             "CLERK_SECRET_KEY": secrets.clerk_secret_key,

@@ -83,8 +83,11 @@ class PlatformStack(Stack):
         roles = service_roles(
             self, principal=backends.principal, keys=keys, secrets=secrets, buckets=buckets, database=database
         )
-        # Spec §10: api and ai send X-Ray traces through App Runner's observability configuration.
-        tracing = Tracing(self, "Tracing", name=f"{name}-tracing") if config.ops.tracing else None
+        # Spec §10, issue 17: api and ai send OpenTelemetry traces to X-Ray, through App Runner's
+        # observability configuration or their ECS task's collector sidecar.
+        tracing = (
+            Tracing(self, "Tracing", name=f"{name}-tracing", config=config) if config.ops.tracing else None
+        )
         if tracing is not None:
             tracing.allow(roles.ai.policy, roles.api.policy)
         vllm_url = backends.add_gpu(api_key=secrets.ai_provider_key) if config.gpu.enabled else None
@@ -138,6 +141,7 @@ class PlatformStack(Stack):
             database=database,
             distribution=distribution,
             web_acl_metric_name=edge.web_acl_name,
+            slow_traces_group=tracing.slow_group_name if tracing is not None else None,
         )
         delivery = GithubDelivery(
             self,

@@ -30,6 +30,7 @@ from foundry_tools.verify.edge_behaviour import web_acl_serves_the_web_app
 from foundry_tools.verify.endpoint_choice import interface_endpoints_by_need
 from foundry_tools.verify.reachability import workloads_reach_their_apis
 from foundry_tools.verify.results import Check, CheckResult, Status, allows
+from foundry_tools.verify.tracing import traced_services_instrumented
 
 REQUIRED_ALARMS = {
     "API 5xx": "api-5xx",
@@ -547,6 +548,15 @@ CHECKS: tuple[Check, ...] = (
         "keep-alive-order", "§8", "ALBs close idle connections before their targets", hops.keep_alive_order
     ),
 )
+# What only the templates show so far: the live reader does not read collectors or OTEL_* yet.
+OFFLINE_CHECKS: tuple[Check, ...] = (
+    Check(
+        "tracing",
+        "§10, §18, issue 17",
+        "every traced service has its OTEL_* settings, collector and X-Ray permissions",
+        traced_services_instrumented,
+    ),
+)
 LIVE_CHECKS: tuple[Check, ...] = (
     Check(
         "api-direct-refused",
@@ -566,7 +576,7 @@ LIVE_CHECKS: tuple[Check, ...] = (
 
 
 def run_checks(model: EnvironmentModel, config: EnvironmentConfig) -> list[CheckResult]:
-    checks = CHECKS + (LIVE_CHECKS if model.source == "live" else ())
+    checks = CHECKS + (LIVE_CHECKS if model.source == "live" else OFFLINE_CHECKS)
     results = []
     for check in checks:
         result = CheckResult(name=check.name, spec=check.spec, title=check.title)

@@ -300,8 +300,61 @@ def _rds_connect_any_user(p: dict[str, Any], e: dict[str, Any]) -> str:
     return "rds-db:connect"
 
 
+# -- issue 17: a traced service that lacks part of its tracing configuration
+
+
+def _app_runner_env(p: dict[str, Any], name: str) -> tuple[str, list[dict[str, Any]]]:
+    key, service = _find(p, "AWS::AppRunner::Service", name)
+    return key, service["Properties"]["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"][
+        "RuntimeEnvironmentVariables"
+    ]
+
+
+def _api_without_otlp_endpoint(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key, variables = _app_runner_env(p, "ApiService")
+    variables[:] = [v for v in variables if v["Name"] != "OTEL_EXPORTER_OTLP_ENDPOINT"]
+    return key
+
+
+def _ai_observability_off(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key, service = _find(p, "AWS::AppRunner::Service", "AiService")
+    service["Properties"]["ObservabilityConfiguration"] = {"ObservabilityEnabled": False}
+    return key
+
+
+def _api_role_without_xray(p: dict[str, Any], e: dict[str, Any]) -> str:
+    _, policy = _find(p, "AWS::IAM::Policy", "ApiRolePolicy")
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    statements[:] = [s for s in statements if s.get("Sid") != "SendTraces"]
+    return "xray:PutTraceSegments"
+
+
+def _ai_samples_everything_in_prod(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key, variables = _app_runner_env(p, "AiService")
+    next(v for v in variables if v["Name"] == "OTEL_TRACES_SAMPLER_ARG")["Value"] = "1"
+    return key
+
+
+def _api_without_the_xray_id_generator(p: dict[str, Any], e: dict[str, Any]) -> str:
+    _, variables = _app_runner_env(p, "ApiService")
+    variables[:] = [v for v in variables if v["Name"] != "OTEL_PYTHON_ID_GENERATOR"]
+    return "OTEL_PYTHON_ID_GENERATOR"
+
+
+def _sampling_rule_removed(p: dict[str, Any], e: dict[str, Any]) -> str:
+    key, _ = _find(p, "AWS::XRay::SamplingRule")
+    del p["Resources"][key]
+    return "no X-Ray sampling rule"
+
+
 Mutation = Callable[[dict[str, Any], dict[str, Any]], str]
 MUTATIONS: dict[str, tuple[Mutation, str | tuple[str, ...]]] = {
+    "api without OTEL_EXPORTER_OTLP_ENDPOINT": (_api_without_otlp_endpoint, "tracing"),
+    "ai's observability configuration off": (_ai_observability_off, "tracing"),
+    "api's role without the X-Ray actions": (_api_role_without_xray, "tracing"),
+    "ai sampling every trace in prod": (_ai_samples_everything_in_prod, "tracing"),
+    "api without the X-Ray id generator": (_api_without_the_xray_id_generator, "tracing"),
+    "X-Ray sampling rule removed": (_sampling_rule_removed, "tracing"),
     "RDS public": (_rds_public, "rds-private-encrypted"),
     "ai endpoint SG open to 0.0.0.0/0": (_ai_endpoint_open, "ai-private"),
     "ai publicly accessible": (_ai_public, "ai-private"),
@@ -374,7 +427,7 @@ def test_cli_exits_1_on_a_failure_and_0_otherwise(prod: SynthesizedEnvironment, 
         check=False,
     )
     assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout)["summary"] == {"PASS": 19, "FAIL": 0, "DEVIATION": 2}
+    assert json.loads(ok.stdout)["summary"] == {"PASS": 20, "FAIL": 0, "DEVIATION": 2}
     broken = tmp_path / "broken"
     broken.mkdir()
     for template in prod.out_dir.glob("*.template.json"):
@@ -474,7 +527,56 @@ def _ecs_secret_as_plain_value(p: dict[str, Any], e: dict[str, Any]) -> str:
     return "ApiTasksService"
 
 
+def _ecs_collector(p: dict[str, Any], task_prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A task's collector container and its configuration, read from (and written back to) its SSM
+    parameter."""
+    _, task = _find(p, "AWS::ECS::TaskDefinition", task_prefix)
+    collector = task["Properties"]["ContainerDefinitions"][1]
+    (parameter,) = [
+        part["Ref"]
+        for part in collector["Secrets"][0]["ValueFrom"]["Fn::Join"][1]
+        if isinstance(part, dict) and part.get("Ref", "AWS::Partition") != "AWS::Partition"
+    ]
+    return collector, p["Resources"][parameter]["Properties"]
+
+
+def _ecs_api_without_sidecar(p: dict[str, Any], e: dict[str, Any]) -> str:
+    _, task = _find(p, "AWS::ECS::TaskDefinition", "ApiTasks")
+    del task["Properties"]["ContainerDefinitions"][1]
+    return "ApiTasksService"
+
+
+def _ecs_collector_without_tail_sampling(p: dict[str, Any], e: dict[str, Any]) -> str:
+    _, parameter = _ecs_collector(p, "AiTasks")
+    settings = json.loads(parameter["Value"])
+    settings["service"]["pipelines"]["traces"]["processors"].remove("tail_sampling")
+    parameter["Value"] = json.dumps(settings)
+    return "AiTasksService"
+
+
+def _ecs_collector_on_another_port(p: dict[str, Any], e: dict[str, Any]) -> str:
+    _, parameter = _ecs_collector(p, "ApiTasks")
+    settings = json.loads(parameter["Value"])
+    settings["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"] = "localhost:4319"
+    parameter["Value"] = json.dumps(settings)
+    return "localhost:4319"
+
+
+def _ecs_head_sampler_at_the_ratio(p: dict[str, Any], e: dict[str, Any]) -> str:
+    _, task = _find(p, "AWS::ECS::TaskDefinition", "AiTasks")
+    variables = task["Properties"]["ContainerDefinitions"][0]["Environment"]
+    next(v for v in variables if v["Name"] == "OTEL_TRACES_SAMPLER_ARG")["Value"] = "0.05"
+    return "compute=ecs"
+
+
 ECS_MUTATIONS: dict[str, tuple[Mutation, str]] = {
+    "api task without its collector sidecar": (_ecs_api_without_sidecar, "tracing"),
+    "ai's collector without tail sampling": (_ecs_collector_without_tail_sampling, "tracing"),
+    "api's collector receiving on another port": (_ecs_collector_on_another_port, "tracing"),
+    "ai's head sampler dropping what the tail sampler should judge": (
+        _ecs_head_sampler_at_the_ratio,
+        "tracing",
+    ),
     "ai's internal load balancer open to 0.0.0.0/0": (_ecs_ai_lb_open, "ai-private"),
     "ai tasks with a public IP": (_ecs_ai_public_ip, "ai-private"),
     "/graphql listener rule removed": (_ecs_graphql_rule_removed, "edge-serves-web-and-api"),
@@ -592,3 +694,21 @@ def test_interface_endpoint_deviations_carry_the_reason(
     dev_deviations = [e for e in dev_result.evidence if e.startswith("DEVIATION")]
     assert len(dev_deviations) == 5
     assert any("migration task" in e and "through the NAT" in e for e in dev_deviations)
+
+
+def test_tracing_off_deviates_and_a_service_still_exporting_fails(prod: SynthesizedEnvironment) -> None:
+    """With ops.tracing=false the check deviates naming the setting; a service whose SDK is still on
+    (it would export to a collector nobody runs) fails."""
+    config = load_config(env="prod", overrides=["ops.tracing=false"])
+    model = read_templates(platform=prod.platform, edge=prod.edge)
+    (result,) = [r for r in run_checks(model, config) if r.name == "tracing"]
+    assert result.status is Status.FAIL
+    assert any("OTEL_SDK_DISABLED is not 'true'" in line for line in result.evidence)
+    assert any("ops.tracing=false" in line for line in result.evidence)
+    platform = copy.deepcopy(prod.platform.body)
+    for name in ("ApiService", "AiService"):
+        _, variables = _app_runner_env(platform, name)
+        variables[:] = [{"Name": "OTEL_SDK_DISABLED", "Value": "true"}]
+    model = read_templates(platform=Template(platform), edge=prod.edge)
+    (result,) = [r for r in run_checks(model, config) if r.name == "tracing"]
+    assert result.status is Status.DEVIATION
