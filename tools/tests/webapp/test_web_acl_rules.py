@@ -65,7 +65,8 @@ def test_every_web_operation_is_served_and_introspection_refused(
     assert wrong == {}
     blocked_by = {rule for probe, action, rule in outcomes.values() if action == "BLOCK"}
     assert blocked_by == {"BlockGraphqlIntrospection"}
-    assert sum(probe.expect == "served" for probe, _, _ in outcomes.values()) >= 15
+    # The six Relay operations: eight prompts for the ask, two uploads, one of each other.
+    assert sum(probe.expect == "served" for probe, _, _ in outcomes.values()) >= 14
     # Hidden past the 16 KB inspection limit, introspection reaches the api (whose own rule refuses
     # it: twin/tests/test_edge_waf.py sends it there).
     (hidden,) = [(action, rule) for probe, action, rule in outcomes.values() if probe.expect == "api"]
