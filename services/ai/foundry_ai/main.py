@@ -127,6 +127,11 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
         lifespan=lifespan,
+        # FastAPI (0.163+) traces on its own once a tracer provider is set: a second server span beside
+        # the runtime's (foundry_runtime.tracing, the one instrumentation api and ai share), spans for its
+        # dependencies and serialization, and log records holding exception text (which may quote a
+        # prompt). Off, all of it: the runtime's spans are the contract.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         middleware=[
             Middleware(
                 RequestContextMiddleware, access_log=StructlogAccessLog(logger_name="foundry_ai.access")
