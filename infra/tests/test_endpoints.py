@@ -80,7 +80,7 @@ def test_the_table_fails_on_a_caller_it_does_not_know(synths: dict[str, Synth]) 
 
     model = read_synth(synths["dev"])
     workload = model.workloads[0]
-    model.workloads[0] = replace(workload, needs=(*workload.needs, Need("ssm", "parameter read")))
+    model.workloads[0] = replace(workload, needs=(*workload.needs, Need("kinesis", "stream write")))
     needed = {need.service for w in model.workloads for need in w.needs} - {"s3", "internet"}
     assert not needed <= set(endpoints.TABLE) | set(endpoints.THROUGH_NAT)
 

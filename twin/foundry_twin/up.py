@@ -121,7 +121,12 @@ def run_twin(
                     indent=2,
                 ),
             )
-            report(f"traces: {plan.urls['traces']}   (the trace UI; `foundry trace --last 5` in a terminal)")
+            if "traces" in plan.urls:
+                report(
+                    f"traces: {plan.urls['traces']}   (the trace UI; `foundry trace --last 5` in a terminal)"
+                )
+            else:
+                report("traces: off (FOUNDRY_TRACES=off)")
             report(f"Foundry is up in {time.monotonic() - started:.1f} s: {plan.site}   (Ctrl-C to stop)")
             supervisor.watch()
             report("stopping ...")

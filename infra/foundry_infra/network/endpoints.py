@@ -160,6 +160,9 @@ THROUGH_NAT: dict[str, str] = {
     "ecs-telemetry": "GPU instances' ECS agent sends metrics (ECS on EC2)",
     "xray": "api's and ai's traces (ops.tracing), a few KB a request",
     "monitoring": "the services' own CloudWatch metrics on ECS (cloudwatch:PutMetricData)",
+    # Read once per task start by the ECS agent (the `secrets` of the collector sidecar):
+    # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-ssm-paramstore.html
+    "ssm": "the ADOT collector sidecar's config on ECS (an SSM parameter, read at task start)",
 }
 # Why a spec endpoint has no caller at all.
 NO_CALLER: dict[str, str] = {

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from foundry_tools.webapp.operations import web_operations
 from foundry_twin.testing import FOUNDRY, RunningTwin, start_twin, twin_data_dir
 from playwright.sync_api import ConsoleMessage, Page, Request, Response, expect, sync_playwright
 
@@ -220,8 +221,10 @@ def test_upload_with_progress_ask_the_ai_and_privacy_between_users(
     assert seen == sorted(seen), f"the bar never goes back, saw {seen}"
 
     page.get_by_test_id("ai-prompt").fill("What does Foundry run on?")
+    # The web app sends documents by id (Relay's persisted documents), never their text.
+    ask_id = web_operations()["AiPanelAskMutation"].document_id
     with page.expect_response(
-        lambda r: r.url.endswith("/graphql") and "askAi" in (r.request.post_data or "")
+        lambda r: r.url.endswith("/graphql") and ask_id in (r.request.post_data or "")
     ) as asked:
         page.get_by_test_id("ai-ask").click()
     # The twin's AI stub answers with the prompt itself: the answer shown is this prompt's.

@@ -48,7 +48,7 @@ def test_prod_passes_every_check(prod: SynthesizedEnvironment) -> None:
         PLACEHOLDERS: Status.DEVIATION,
         ENDPOINTS: Status.DEVIATION,  # sts: no caller (issue 18)
     }
-    assert len(results) == 21
+    assert len(results) == 22
 
 
 def test_dev_passes_or_deviates_naming_the_setting(dev: SynthesizedEnvironment) -> None:
