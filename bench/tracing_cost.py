@@ -51,7 +51,12 @@ def measure_tracing_cost(
     rows: list[dict[str, Any]] = []
     for setting, value in SETTINGS.items():
         with twin_data_dir() as data_dir:
-            twin = start_twin(data_dir, extra=("--reset",), extra_env={**extra_env, "FOUNDRY_TRACES": value})
+            # The trace backend runs in all three, so each run has the same neighbours on the load core.
+            twin = start_twin(
+                data_dir,
+                extra=("--reset",),
+                extra_env={**extra_env, "FOUNDRY_TRACES": value, "FOUNDRY_TRACE_BACKEND": "on"},
+            )
             try:
                 pin(twin)
                 seeder = Client(twin.url, "bench-page")

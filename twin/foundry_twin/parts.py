@@ -64,6 +64,10 @@ class TracingChoice:
 
     enabled: bool = True
     sample_ratio: float | None = None
+    # FOUNDRY_TRACE_BACKEND=on keeps the backend up with tracing off: bench's tracing-cost runs compare
+    # off / prod / all with the same processes beside the services (Phoenix's own background CPU on the
+    # load core cost the off-run nothing otherwise, and read as tracing overhead).
+    backend: bool = True
 
     @classmethod
     def from_environment(cls) -> "TracingChoice":
@@ -71,7 +75,10 @@ class TracingChoice:
         if raw in ("", "on", "1"):
             return cls()
         if raw == "off":
-            return cls(enabled=False)
+            keep = os.environ.get("FOUNDRY_TRACE_BACKEND", "").strip().lower()
+            if keep not in ("", "on", "off"):
+                raise ValueError(f"FOUNDRY_TRACE_BACKEND must be on or off, not {keep!r}")
+            return cls(enabled=False, backend=keep == "on")
         try:
             ratio = float(raw)
         except ValueError:
@@ -138,13 +145,13 @@ def build_parts(
     # With tracing off nothing would send it a span, so the backend (about 30 s of CPU to start) stays down.
     traces = (
         TraceBackend(http_port=free_port(), grpc_port=free_port(), data_dir=paths.traces)
-        if tracing.enabled
+        if tracing.enabled or tracing.backend
         else None
     )
     if traces is not None:
         urls["traces"] = traces.url
         urls["traces-grpc"] = f"http://127.0.0.1:{traces.grpc_port}"
-    endpoint = traces.otlp_endpoint if traces is not None else None
+    endpoint = traces.otlp_endpoint if traces is not None and tracing.enabled else None
 
     postgres = PostgresServer(
         data_dir=paths.postgres,

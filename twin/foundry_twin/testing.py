@@ -68,7 +68,7 @@ def start_twin(
     """`foundry up` on `data_dir`. Tracing (and its backend, the slowest part to start) only where the
     test reads traces: `traces=True`, or FOUNDRY_TRACES in `extra_env`."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FOUNDRY_AI_", "FOUNDRY_TRACES"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FOUNDRY_AI_", "FOUNDRY_TRACE"))}
     if not traces:
         env["FOUNDRY_TRACES"] = "off"
     env.update(extra_env or {})

@@ -9,7 +9,7 @@ from foundry_twin.parts import TracingChoice
     [
         ("", TracingChoice()),
         ("on", TracingChoice()),
-        ("off", TracingChoice(enabled=False)),
+        ("off", TracingChoice(enabled=False, backend=False)),
         ("0.05", TracingChoice(sample_ratio=0.05)),
         ("1", TracingChoice()),
         ("0", TracingChoice(sample_ratio=0.0)),
@@ -24,4 +24,20 @@ def test_foundry_traces(value: str, expected: TracingChoice, monkeypatch: pytest
 def test_a_bad_value_says_what_it_takes(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FOUNDRY_TRACES", value)
     with pytest.raises(ValueError, match="FOUNDRY_TRACES must be on, off or a sampling ratio from 0 to 1"):
+        TracingChoice.from_environment()
+
+
+@pytest.mark.parametrize(("keep", "backend"), [("on", True), ("off", False), ("", False)])
+def test_the_backend_may_stay_up_with_tracing_off(
+    keep: str, backend: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOUNDRY_TRACES", "off")
+    monkeypatch.setenv("FOUNDRY_TRACE_BACKEND", keep)
+    assert TracingChoice.from_environment() == TracingChoice(enabled=False, backend=backend)
+
+
+def test_a_bad_backend_value_says_what_it_takes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOUNDRY_TRACES", "off")
+    monkeypatch.setenv("FOUNDRY_TRACE_BACKEND", "maybe")
+    with pytest.raises(ValueError, match="FOUNDRY_TRACE_BACKEND must be on or off"):
         TracingChoice.from_environment()
