@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,6 @@ import pytest
 from botocore.stub import Stubber
 from foundry_infra import outputs
 from foundry_tools.migrate import MigrateError, RunnerTarget, read_target, run_migrations, take_snapshot
-from moto import mock_aws
 
 REGION = "us-east-1"
 TASK_ARN = "arn:aws:ecs:us-east-1:123456789012:task/foundry-dev/0123456789abcdef"
@@ -25,21 +23,6 @@ TARGET = RunnerTarget(
     log_group="/foundry/dev/migrations",
     database_instance="foundry-dev-postgres",
 )
-
-
-@pytest.fixture
-def aws() -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    with mock_aws():
-        yield
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def _stack_with_outputs(values: dict[str, str]) -> None:

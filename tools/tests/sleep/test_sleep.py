@@ -2,34 +2,16 @@
 App Runner through botocore's Stubber with the API's exact shapes (moto has no App Runner)."""
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-import pytest
 from botocore.stub import Stubber
 from foundry_infra.config import load_config
 from foundry_tools.sleep import Clients, run
-from moto import mock_aws
 
 REGION = "us-east-1"
 ARN = "arn:aws:apprunner:us-east-1:123456789012:service/foundry-dev-{name}/0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture
-def aws() -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    with mock_aws():
-        yield
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def _service(name: str, status: str) -> dict[str, Any]:

@@ -27,28 +27,12 @@ from foundry_tools.verify.checks import CHECKS, LIVE_CHECKS, WEB_APP_MARKER, run
 from foundry_tools.verify.live import HttpProber, LiveError, read_live
 from foundry_tools.verify.results import CheckResult, Status
 from foundry_twin.serving import BackgroundSocketServer
-from moto import mock_aws
 
 REGION = "us-east-1"
 WAF_FIXTURES = Path(__file__).parents[3] / "waf" / "tests" / "fixtures"
 WEB_INDEX = Path(__file__).parents[3] / "services" / "web" / "index.html"
 ACCOUNT = "123456789012"
 NOW = datetime.now(UTC)
-
-
-@pytest.fixture
-def aws() -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    with mock_aws():
-        yield
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 class _Answer(http.server.BaseHTTPRequestHandler):
