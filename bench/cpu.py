@@ -13,8 +13,9 @@ import os
 from pathlib import Path
 
 # The parts on the path of a request, as `foundry up` names them (state.json "pids"); `traces` is the
-# twin's trace backend, which receives the spans (a collector's work in AWS, not the services').
-PARTS = ("edge", "api", "ai", "postgres", "ai-upstream", "traces")
+# twin's trace backend, which receives the spans (a collector's work in AWS, not the services'), and
+# `collector` the receiver the tracing-cost runs send them to instead (bench/otlp_sink.py).
+PARTS = ("edge", "api", "ai", "postgres", "ai-upstream", "traces", "collector")
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 

@@ -349,6 +349,8 @@ def _print_tracing(cost: dict[str, Any]) -> None:
         print(
             f"  {scenario}: throughput lost vs off: " + ", ".join(f"{k} {v:+.1f}%" for k, v in lost.items())
         )
+    per_request = cost.get("spans_per_request") or {}
+    print("  spans the collector got per request: " + ", ".join(f"{k} {v:g}" for k, v in per_request.items()))
 
 
 def _print_table(results: list[Result]) -> None:
@@ -446,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         cost = tracing_cost.measure_tracing_cost(
             measure=_edge_measure(args.seconds, args.warmup),
             pin=_pin,
+            pin_load=lambda pid: _taskset(LOAD_CPU, pid),
             extra_env={"FOUNDRY_STUB_LATENCY_MS": str(STUB_LATENCY_MS)},
             concurrency=args.tracing_concurrency,
         )

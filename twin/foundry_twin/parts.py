@@ -10,8 +10,9 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 from foundry_contract import HEALTH_PATH, ORIGIN_VERIFY_HEADER, READY_PATH
@@ -68,9 +69,27 @@ class TracingChoice:
     # off / prod / all with the same processes beside the services (Phoenix's own background CPU on the
     # load core cost the off-run nothing otherwise, and read as tracing overhead).
     backend: bool = True
+    # FOUNDRY_TRACES_ENDPOINT=URL: spans go to that OTLP/HTTP receiver (a collector of your own) and
+    # the twin's trace backend stays down; bench/'s tracing-cost runs send them to a bare receiver, as
+    # the platform's services send theirs to a collector that is not on their CPU.
+    endpoint: str | None = None
 
     @classmethod
     def from_environment(cls) -> "TracingChoice":
+        chosen = cls._from_traces()
+        endpoint = os.environ.get("FOUNDRY_TRACES_ENDPOINT", "").strip()
+        if not endpoint:
+            return chosen
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"FOUNDRY_TRACES_ENDPOINT must be an OTLP/HTTP base URL such as http://127.0.0.1:4318, "
+                f"not {endpoint!r}"
+            )
+        return replace(chosen, backend=False, endpoint=endpoint.rstrip("/"))
+
+    @classmethod
+    def _from_traces(cls) -> "TracingChoice":
         raw = os.environ.get("FOUNDRY_TRACES", "").strip().lower()
         if raw in ("", "on", "1"):
             return cls()
@@ -145,13 +164,17 @@ def build_parts(
     # With tracing off nothing would send it a span, so the backend (about 30 s of CPU to start) stays down.
     traces = (
         TraceBackend(http_port=free_port(), grpc_port=free_port(), data_dir=paths.traces)
-        if tracing.enabled or tracing.backend
+        if (tracing.enabled or tracing.backend) and tracing.endpoint is None
         else None
     )
     if traces is not None:
         urls["traces"] = traces.url
         urls["traces-grpc"] = f"http://127.0.0.1:{traces.grpc_port}"
-    endpoint = traces.otlp_endpoint if traces is not None and tracing.enabled else None
+    endpoint = (
+        (tracing.endpoint or (traces.otlp_endpoint if traces is not None else None))
+        if tracing.enabled
+        else None
+    )
 
     postgres = PostgresServer(
         data_dir=paths.postgres,

@@ -125,6 +125,8 @@ def run_twin(
                 report(
                     f"traces: {plan.urls['traces']}   (the trace UI; `foundry trace --last 5` in a terminal)"
                 )
+            elif tracing.endpoint is not None and tracing.enabled:
+                report(f"traces: sent to {tracing.endpoint} (FOUNDRY_TRACES_ENDPOINT; no trace UI here)")
             else:
                 report("traces: off (FOUNDRY_TRACES=off)")
             report(f"Foundry is up in {time.monotonic() - started:.1f} s: {plan.site}   (Ctrl-C to stop)")

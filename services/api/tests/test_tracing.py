@@ -219,3 +219,37 @@ def test_without_a_traceparent_the_edge_starts_the_trace(chain: Chain) -> None:
     trace_id = format(edge.context.trace_id, "032x")
     api_spans = _trace(chain.spans, trace_id, until=lambda found: any(_service(s) == "api" for s in found))
     assert [s.name for s in api_spans if _service(s) == "api"] == ["GET /api/healthz"]
+
+
+def test_an_ask_the_caller_left_unsampled_records_nothing_on_any_hop_and_says_so_onwards(
+    chain: Chain, issuer: LocalIssuer, sub: str
+) -> None:
+    """Prod's head sampling: a dropped trace costs no span anywhere (no server, client, statement or
+    GenAI span), and each hop tells the next one, down to the provider, that the trace is unsampled."""
+    unsampled_trace = "7c1f0e5a3b9d4c2e8f6a1b3c5d7e9f01"
+    token = issuer.mint(sub=sub, azp=WEB_ORIGIN)
+
+    def ask(traceparent: str) -> None:
+        response = httpx.post(
+            chain.edge_url + "/graphql",
+            json={"query": ASK, "variables": {"prompt": "Sampled or not?"}},
+            headers={"Authorization": f"Bearer {token}", "traceparent": traceparent},
+            timeout=30,
+        )
+        assert response.json()["data"]["askAi"]["__typename"] == "AskAiPayload", response.text
+
+    ask(f"00-{unsampled_trace}-{BROWSER_SPAN_ID}-00")
+    provider_saw = chain.upstream.calls[-1].traceparent
+    assert provider_saw is not None and provider_saw.split("-")[1::2] == [unsampled_trace, "00"]
+    # A sampled ask after it: once its edge span has ended, the unsampled one's would have too.
+    sampled_trace = "2d4f6a8c0e1b3d5f7a9c1e3b5d7f9a0c"
+    ask(f"00-{sampled_trace}-{BROWSER_SPAN_ID}-01")
+    after = _trace(
+        chain.spans,
+        sampled_trace,
+        until=lambda found: any(_service(s) == "edge" and s.kind is SpanKind.SERVER for s in found),
+    )
+    assert {_service(s) for s in after} == {"edge", "api", "ai"}
+    assert not [
+        s for s in chain.spans.get_finished_spans() if format(s.context.trace_id, "032x") == unsampled_trace
+    ]

@@ -41,6 +41,8 @@ from opentelemetry.sdk.trace.sampling import (
     TraceIdRatioBased,
 )
 
+from foundry_runtime.head_sampling import HeadSampled, PresetIdGenerator
+
 if TYPE_CHECKING:
     import httpx
     from opentelemetry.propagators.textmap import TextMapPropagator
@@ -282,7 +284,8 @@ class Tracing:
         provider = TracerProvider(
             resource=Resource.create(dict(config.resource_attributes)),
             sampler=sampler_for(config),
-            id_generator=id_generator_for(config.id_generator),
+            # HeadSampled picks a kept root request's trace id before its server span exists.
+            id_generator=PresetIdGenerator(id_generator_for(config.id_generator)),
         )
         provider.add_span_processor(processor)
         # The propagator is process-wide in OpenTelemetry (instrumentations call propagate.inject).
@@ -325,7 +328,8 @@ class Tracing:
         app.__class__ = type(f"Traced{original.__name__}", (original,), {"__call__": call_traced})
 
     def instrument_asgi(self, app: ASGIApp) -> ASGIApp:
-        """`app` inside a server span, for an ASGI app that is not a Starlette one."""
+        """`app` inside a server span, for an ASGI app that is not a Starlette one; a request the
+        sampler drops skips the span's machinery (foundry_runtime.head_sampling)."""
         provider = self.provider
         if provider is None:
             return app
@@ -338,7 +342,15 @@ class Tracing:
             # One span per request, not one more per ASGI message sent or received.
             exclude_spans=["receive", "send"],
         )
-        return traced
+        ids = provider.id_generator
+        assert isinstance(ids, PresetIdGenerator), "Tracing.start builds the provider with one"
+        return HeadSampled(
+            traced=traced,
+            untraced=app,
+            sampler=provider.sampler,
+            ids=ids,
+            span_name=lambda scope: _route_span_name(scope)[0],
+        )
 
     def instrument_httpx(self, client: httpx.AsyncClient) -> None:
         """A client span per request `client` sends, and the trace context in its headers."""

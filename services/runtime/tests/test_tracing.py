@@ -12,6 +12,7 @@ import pytest
 import structlog
 from foundry_contract import TRACING_ENV_VARS
 from foundry_runtime import ErrorShape, RequestContextMiddleware, StructlogAccessLog
+from foundry_runtime.head_sampling import PresetIdGenerator
 from foundry_runtime.tracing import (
     READS,
     Tracing,
@@ -115,7 +116,8 @@ def test_xray_id_generator_and_propagator_are_offered() -> None:
     )
     tracing = Tracing.start(config, exporter=InMemorySpanExporter())
     assert tracing.provider is not None
-    assert isinstance(tracing.provider.id_generator, AwsXRayIdGenerator)
+    assert isinstance(tracing.provider.id_generator, PresetIdGenerator)
+    assert isinstance(tracing.provider.id_generator.inner, AwsXRayIdGenerator)
     carrier: dict[str, str] = {}
     with tracing.tracer("t").start_as_current_span("s"):
         from opentelemetry import propagate

@@ -89,3 +89,36 @@ async def test_behind_rds_proxy_no_statement_is_ever_prepared(
             assert await cur.fetchone() == {"n": prepared_after_ten_runs}
     finally:
         await pool.close()
+
+
+async def test_statements_are_spans_only_inside_a_recorded_span(fresh_database_url: str) -> None:
+    """A request the sampler dropped sends its statements through psycopg's own cursor, so they start
+    no span at all; a recorded one's are spans, with their placeholders and not their values."""
+    from foundry_runtime.tracing import Tracing, TracingConfig
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    spans = InMemorySpanExporter()
+    config = TracingConfig.from_environ({}, service_name="api", environment="local", version="test")
+    tracing = Tracing.start(config, exporter=spans)
+    tracer = tracing.tracer("test")
+    pool = create_pool(_settings(fresh_database_url), tracing=tracing)
+    await pool.open(wait=True, timeout=10)
+    try:
+        async with pool.connection() as conn:
+            await conn.execute("SELECT %s::int AS outside", (1,))
+            dropped = trace.NonRecordingSpan(
+                trace.SpanContext(trace_id=7, span_id=7, is_remote=False, trace_flags=trace.TraceFlags(0))
+            )
+            with trace.use_span(dropped):
+                await conn.execute("SELECT %s::int AS dropped", (2,))
+            with tracer.start_as_current_span("request"):
+                await conn.execute("SELECT %s::int AS recorded", (3,))
+    finally:
+        await pool.close(timeout=5)
+    statements = [
+        str((s.attributes or {}).get("db.statement"))
+        for s in spans.get_finished_spans()
+        if s.name != "request"
+    ]
+    assert statements == ["SELECT %s::int AS recorded"]

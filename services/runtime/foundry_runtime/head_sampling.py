@@ -1,0 +1,129 @@
+"""Head sampling before the server span: a request the sampler drops costs (almost) nothing.
+
+OpenTelemetry's ASGI middleware does its full work for every request, sampled or not: it collects the
+request's attributes, starts a span (a non-recording one when dropped), wraps `send` and records
+metrics; and every Postgres statement and HTTP call under it starts a span of its own. At prod's 5%
+that is 95% of requests paying for spans nobody keeps (bench/README.md measures it).
+
+`HeadSampled` takes the sampler's decision first, with the provider's own sampler, on the trace id
+the server span would get:
+- with a parent (`traceparent`, or what else the configured propagators read), its trace id;
+- without one, a new trace id from the provider's id generator, which the server span then takes
+  (`PresetIdGenerator`), so the decision made here is the one the SDK makes again for that span.
+Every sampler this setup offers decides by the parent's flags or the trace id alone
+(foundry_runtime.tracing.SAMPLERS: ParentBased, TraceIdRatioBased, always on/off), so deciding twice
+on the same inputs gives the same answer:
+https://opentelemetry.io/docs/specs/otel/trace/sdk/#sampler
+
+Kept: the request goes through OpenTelemetry's middleware as before. Dropped: it skips that middleware
+and runs inside a non-recording span that carries the trace id, a span id and the unsampled flag, as
+the SDK's own dropped span would. So the logs still name the trace, and the calls it makes pass
+`traceparent` on with the sampled flag off: the next service follows the decision instead of taking
+its own (W3C Trace Context, https://www.w3.org/TR/trace-context/#sampled-flag).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from typing import TYPE_CHECKING
+
+from opentelemetry import context, trace
+from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.sdk.trace.sampling import Decision
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from opentelemetry.sdk.trace.sampling import Sampler
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
+# The trace id HeadSampled chose for a kept request without a parent, until the server span takes it.
+_preset_trace_id: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "foundry_preset_trace_id", default=None
+)
+
+
+class PresetIdGenerator(IdGenerator):
+    """The provider's id generator, except that a root span started while HeadSampled holds a preset
+    trace id takes that one (once: later roots in the same request get new ids)."""
+
+    def __init__(self, inner: IdGenerator) -> None:
+        self.inner = inner
+
+    def generate_span_id(self) -> int:
+        return self.inner.generate_span_id()
+
+    def generate_trace_id(self) -> int:
+        preset = _preset_trace_id.get()
+        if preset is None:
+            return self.inner.generate_trace_id()
+        _preset_trace_id.set(None)
+        return preset
+
+    def is_trace_id_random(self) -> bool:
+        return self.inner.is_trace_id_random()
+
+
+class HeadSampled:
+    """ASGI: each HTTP request to `traced` (the app inside OpenTelemetry's middleware) when the sampler
+    keeps it, else to `untraced` (the same app without it) inside a non-recording span."""
+
+    def __init__(
+        self,
+        *,
+        traced: ASGIApp,
+        untraced: ASGIApp,
+        sampler: Sampler,
+        ids: PresetIdGenerator,
+        span_name: Callable[[Scope], str],
+    ) -> None:
+        self.traced = traced
+        self.untraced = untraced
+        self.sampler = sampler
+        self.ids = ids
+        self.span_name = span_name
+        # Not imported with this module: opentelemetry.propagate reads OTEL_PROPAGATORS as it loads,
+        # which foundry_runtime.tracing checks first (its module doc).
+        from opentelemetry import propagate
+
+        self._extract = propagate.extract
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # lifespan (and websockets, which no service serves)
+            await self.traced(scope, receive, send)
+            return
+        # Header names arrive lower-cased (ASGI); a repeated header keeps every value, as the getter expects.
+        carrier: dict[str, list[str]] = {}
+        for name, value in scope["headers"]:
+            carrier.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
+        extracted = self._extract(carrier)
+        parent = trace.get_current_span(extracted).get_span_context()
+        trace_id = parent.trace_id if parent.is_valid else self.ids.inner.generate_trace_id()
+        result = self.sampler.should_sample(extracted, trace_id, self.span_name(scope), kind=SpanKind.SERVER)
+        if result.decision is not Decision.DROP:  # RECORD_ONLY records too
+            preset = None if parent.is_valid else _preset_trace_id.set(trace_id)
+            try:
+                await self.traced(scope, receive, send)
+            finally:
+                if preset is not None:
+                    _preset_trace_id.reset(preset)
+            return
+        # The span context the SDK gives a dropped span (TracerProvider's Tracer.start_span): the
+        # sampled flag off, the random-trace-id flag from the parent or the id generator.
+        random_id = parent.trace_flags.random_trace_id if parent.is_valid else self.ids.is_trace_id_random()
+        flags = TraceFlags(TraceFlags.RANDOM_TRACE_ID if random_id else TraceFlags.DEFAULT)
+        dropped = NonRecordingSpan(
+            SpanContext(
+                trace_id=trace_id,
+                span_id=self.ids.generate_span_id(),
+                is_remote=False,
+                trace_flags=flags,
+                trace_state=result.trace_state,
+            )
+        )
+        token = context.attach(trace.set_span_in_context(dropped, extracted))
+        try:
+            await self.untraced(scope, receive, send)
+        finally:
+            context.detach(token)

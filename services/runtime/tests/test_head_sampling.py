@@ -1,0 +1,170 @@
+"""Head sampling before the server span: a dropped request skips OpenTelemetry's middleware and
+records nothing, yet names its trace in the logs and passes the unsampled decision on; a kept root
+request's server span takes the very trace id the decision was made on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+import structlog
+from foundry_runtime import RequestContextMiddleware, StructlogAccessLog
+from foundry_runtime.head_sampling import PresetIdGenerator
+from foundry_runtime.tracing import Tracing, TracingConfig
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+if TYPE_CHECKING:
+    from tests.conftest import JsonLog
+
+TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
+ENDPOINT = "http://127.0.0.1:4318"
+
+
+def _tracing(sampler: str, ratio: float, spans: InMemorySpanExporter) -> Tracing:
+    environ = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": ENDPOINT,
+        "OTEL_TRACES_SAMPLER": sampler,
+        "OTEL_TRACES_SAMPLER_ARG": str(ratio),
+    }
+    config = TracingConfig.from_environ(environ, service_name="api", environment="prod", version="1")
+    return Tracing.start(config, exporter=spans)
+
+
+def _echo(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json={"traceparent": request.headers.get("traceparent")})
+
+
+def _app(tracing: Tracing) -> Starlette:
+    downstream = httpx.AsyncClient(transport=httpx.MockTransport(_echo))
+    tracing.instrument_httpx(downstream)
+
+    async def hello(request: Request) -> Response:
+        structlog.stdlib.get_logger("foundry_test.app").info("hello")
+        return JSONResponse((await downstream.get("http://downstream.test/")).json())
+
+    app = Starlette(
+        routes=[Route("/hello", hello)],
+        middleware=[
+            Middleware(
+                RequestContextMiddleware, access_log=StructlogAccessLog(logger_name="foundry_test.access")
+            )
+        ],
+    )
+    tracing.instrument_app(app)
+    return app
+
+
+async def _ask(app: Starlette, count: int, headers: dict[str, str] | None = None) -> list[str]:
+    """The traceparent the downstream call carried, per request."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://api.test"
+    ) as client:
+        return [(await client.get("/hello", headers=headers)).json()["traceparent"] for _ in range(count)]
+
+
+@pytest.fixture
+def entered(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many requests went through OpenTelemetry's ASGI middleware."""
+    calls: list[int] = []
+    original = OpenTelemetryMiddleware.__call__
+
+    async def counted(self: OpenTelemetryMiddleware, scope: Any, receive: Any, send: Any) -> None:
+        calls.append(1)
+        await original(self, scope, receive, send)
+
+    monkeypatch.setattr(OpenTelemetryMiddleware, "__call__", counted)
+    return calls
+
+
+async def test_an_unsampled_caller_skips_the_middleware_records_nothing_and_passes_the_decision_on(
+    json_log: JsonLog, entered: list[int]
+) -> None:
+    json_log.start()
+    spans = InMemorySpanExporter()
+    app = _app(_tracing("parentbased_always_on", 1.0, spans))
+    [passed_on] = await _ask(app, 1, {"traceparent": f"00-{TRACE_ID}-b7ad6b7169203331-00"})
+    assert entered == []
+    assert spans.get_finished_spans() == ()
+    version, trace_id, span_id, flags = passed_on.split("-")
+    assert (version, trace_id, flags) == ("00", TRACE_ID, "00")
+    assert span_id != "b7ad6b7169203331"  # this service's (dropped) span is the next hop's parent
+    lines = {line["event"]: line for line in json_log.lines()}
+    assert lines["hello"]["trace_id"] == lines["request"]["trace_id"] == TRACE_ID
+
+
+async def test_a_sampled_caller_goes_through_the_middleware(entered: list[int]) -> None:
+    spans = InMemorySpanExporter()
+    app = _app(_tracing("parentbased_always_off", 1.0, spans))  # the caller's flag wins over the root's
+    [passed_on] = await _ask(app, 1, {"traceparent": f"00-{TRACE_ID}-b7ad6b7169203331-01"})
+    assert entered == [1]
+    assert int(passed_on.split("-")[3], 16) & 1 and TRACE_ID in passed_on
+    assert {span.name for span in spans.get_finished_spans()} == {"GET /hello", "GET"}
+
+
+def _decisions(passed_on: list[str], spans: InMemorySpanExporter) -> tuple[set[str], set[str], set[str]]:
+    """Trace ids the downstream header marked kept, marked dropped, and the server spans recorded."""
+    # The flags' low bit is "sampled" (W3C Trace Context; the next bit marks a random trace id).
+    kept = {header.split("-")[1] for header in passed_on if int(header.split("-")[3], 16) & 1}
+    dropped = {header.split("-")[1] for header in passed_on if not int(header.split("-")[3], 16) & 1}
+    recorded = {
+        format(span.context.trace_id, "032x")
+        for span in spans.get_finished_spans()
+        if span.name == "GET /hello"
+    }
+    return kept, dropped, recorded
+
+
+REQUESTS = 1000
+
+
+def _share_is(ratio: float, *, kept: int) -> bool:
+    """Kept about `ratio` of REQUESTS: within 0.1, about seven standard deviations of a binomial share
+    at 0.3, while a second, independent decision (0.3 x 0.3) lands 0.21 below."""
+    return abs(kept / REQUESTS - ratio) < 0.1
+
+
+async def test_new_traces_are_kept_at_the_ratio_on_the_trace_id_the_decision_was_made_on(
+    entered: list[int],
+) -> None:
+    spans = InMemorySpanExporter()
+    ratio = 0.3
+    app = _app(_tracing("parentbased_traceidratio", ratio, spans))
+    passed_on = await _ask(app, REQUESTS)
+    kept, dropped, recorded = _decisions(passed_on, spans)
+    assert len(kept) + len(dropped) == REQUESTS
+    assert recorded == kept and len(entered) == len(kept)
+    assert _share_is(ratio, kept=len(kept))
+    # The ratio sampler's own rule, on each trace id: kept below the bound, dropped above.
+    bound = TraceIdRatioBased.get_bound_for_rate(ratio)
+    assert all(int(t, 16) & TraceIdRatioBased.TRACE_ID_LIMIT < bound for t in kept)
+    assert all(int(t, 16) & TraceIdRatioBased.TRACE_ID_LIMIT >= bound for t in dropped)
+
+
+class _IgnoresThePreset(PresetIdGenerator):
+    """A planted bug: the server span draws a trace id of its own, and so a second decision."""
+
+    def __init__(self, inner: IdGenerator) -> None:
+        super().__init__(inner)
+
+    def generate_trace_id(self) -> int:
+        return self.inner.generate_trace_id()
+
+
+async def test_without_the_preset_the_kept_share_is_sampled_twice_and_the_check_sees_it() -> None:
+    spans = InMemorySpanExporter()
+    tracing = _tracing("parentbased_traceidratio", 0.3, spans)
+    assert tracing.provider is not None
+    ids = tracing.provider.id_generator
+    assert isinstance(ids, PresetIdGenerator)
+    tracing.provider.id_generator = _IgnoresThePreset(ids.inner)  # type: ignore[assignment]
+    kept, _, _ = _decisions(await _ask(_app(tracing), REQUESTS), spans)
+    assert not _share_is(0.3, kept=len(kept))
