@@ -9,6 +9,7 @@ so the caller serves that document with graphql-core instead.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
@@ -114,7 +115,7 @@ def compile_document(
     roots: dict[tuple[bool, ...], ObjectPlan] = {}
     for values in itertools.product((False, True), repeat=len(conditions)):
         variable_values = _condition_values(gql_schema, operation, dict(zip(conditions, values, strict=True)))
-        compiler = _Compiler(gql_schema, fragments, operation, variable_values)
+        compiler = _Compiler(gql_schema, fragments, operation, variable_values, direct=_DirectCalls(schema))
         grouped, _defer, _forbidden = collect_fields(
             gql_schema, fragments, variable_values, root_type, operation
         )
@@ -261,6 +262,50 @@ def _shape(completion: Completion) -> dict[str, Any]:
     return {"shape": SHAPE_OTHER}
 
 
+class _DirectCalls:
+    """The resolver function itself, for fields whose Strawberry wrapper would add nothing.
+
+    For a field with a resolver, Strawberry's schema converter installs `_resolver` (or
+    `_async_resolver`, a coroutine around it) that builds `strawberry.Info`, converts the GraphQL
+    arguments (`get_arguments`), lets field extensions wrap and reshape the call, applies exception
+    handlers whose error type is in the field's return type, and passes the parent object as `self`,
+    `root` or `parent` and the Info as `info` as the resolver's signature asks
+    (strawberry/schema/schema_converter.py, `from_resolver`). Without arguments, extensions (a
+    permission class is one) or exception handlers, only the last part remains, which this does:
+    one call instead of some dozen per field, for each `downloadUrl` of a page.
+    """
+
+    def __init__(self, schema: strawberry.Schema) -> None:
+        self.converter = schema.schema_converter
+        self.info_class = schema.config.info_class
+
+    def call_for(self, field: StrawberryField, field_def: Any) -> Any:
+        resolver = field.base_resolver
+        if (
+            resolver is None
+            or field.extensions
+            or field.arguments
+            or field_def.args
+            or getattr(field_def.resolve, "__name__", "") not in ("_resolver", "_async_resolver")
+            or self.converter._get_field_exception_handlers(field)
+            or not callable(resolver.wrapped_func)
+        ):
+            return None
+        function = resolver.wrapped_func
+        as_self = resolver.self_parameter is not None
+        source_names = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None]
+        info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+        info_class = self.info_class
+
+        def call(source: Any, raw_info: Callable[[], Any]) -> Any:
+            kwargs = dict.fromkeys(source_names, source)
+            if info_name is not None:
+                kwargs[info_name] = info_class(_raw_info=raw_info(), _field=field)
+            return function(source, **kwargs) if as_self else function(**kwargs)
+
+        return call
+
+
 class _Compiler:
     def __init__(
         self,
@@ -268,8 +313,11 @@ class _Compiler:
         fragments: dict[str, FragmentDetails],
         operation: OperationDefinitionNode,
         variable_values: VariableValues,
+        *,
+        direct: _DirectCalls,
     ) -> None:
         self.schema = schema
+        self.direct = direct
         self.fragments = fragments
         self.operation = operation
         self.variable_values = variable_values
@@ -340,7 +388,13 @@ class _Compiler:
                 relay_attr=relay_cls.resolve_id_attr(),
                 **common,
             )
-        return FieldPlan(kind=RESOLVER, resolve=field_def.resolve, const_args=args, **common)
+        return FieldPlan(
+            kind=RESOLVER,
+            resolve=field_def.resolve,
+            const_args=args,
+            direct=self.direct.call_for(strawberry_field, field_def),
+            **common,
+        )
 
     @staticmethod
     def relay_node_class(

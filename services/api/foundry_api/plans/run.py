@@ -2,9 +2,10 @@
 
 The structure is graphql-core's on purpose: the same places return awaitables instead of values,
 the same places gather several of them (`gather_with_cancel`), settle abandoned ones in the
-background and record errors (`CollectedErrors`, which drops errors below a nulled position). So the
-event loop sees the same tasks in the same order, and errors, null propagation and partial data come
-out as graphql-core's. What is gone is the per-field interpretation: field collection, fragment and
+background and record errors (`CollectedErrors`, which drops errors below a nulled position). So
+errors, null propagation and partial data come out as graphql-core's. One difference: an awaitable
+completion is stepped at once, up to its first real wait (plans/eager.py), so what never waits
+completes as a plain value and needs no Task of its own. What is gone is the per-field interpretation: field collection, fragment and
 type-condition matching, argument coercion of literals, resolver lookup and Info construction
 happen at compile time, or only on the rare paths that need them (errors, resolvers taking `info`).
 """
@@ -31,6 +32,7 @@ from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo as _StrawberryResolveInfo
 
+from foundry_api.plans.eager import run_eagerly
 from foundry_api.plans.nodes import (
     ATTRIBUTE,
     LEAF,
@@ -247,7 +249,7 @@ class Run:
             else:
                 result = self._resolve(f, source, path)
             if optimized_is_awaitable(result):
-                return self.complete_awaitable_value(comp, f, path, result)
+                return run_eagerly(self.complete_awaitable_value(comp, f, path, result))
             completed = self.complete_value(comp, f, path, result)
             if optimized_is_awaitable(completed):
                 return self._await_completed(comp, f, path, completed)
@@ -290,7 +292,7 @@ class Run:
         comp = f.completion
         try:
             if optimized_is_awaitable(result):
-                return self.complete_awaitable_value(comp, f, path, result)
+                return run_eagerly(self.complete_awaitable_value(comp, f, path, result))
             completed = self.complete_value(comp, f, path, result)
             if optimized_is_awaitable(completed):
                 return self._await_completed(comp, f, path, completed)
@@ -300,6 +302,9 @@ class Run:
         return completed
 
     def _resolve(self, f: FieldPlan, source: Any, path: Path) -> Any:
+        direct = f.direct
+        if direct is not None:
+            return direct(source, lambda: self.info(f, path))
         args = f.const_args
         if args is None:
             args = get_argument_values(f.field_def, f.nodes[0], self.variable_values, None, False)
