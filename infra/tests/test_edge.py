@@ -295,6 +295,28 @@ def test_the_edge_alarms_read_the_distribution_by_name_not_by_cross_region_refer
     assert [n for n in names if "/platform/" in n] == [name]
 
 
+def _copy_grants(template: Template) -> list[str]:
+    """The parameter names (after parameter/) the SSM copies' policies let CDK's handler write and delete."""
+    found = []
+    for policy in template.of_type("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if statement["Action"] == ["ssm:PutParameter", "ssm:DeleteParameter"]:
+                joined = statement["Resource"]["Fn::Join"][1]
+                found.append(str(joined[-1]).split(":parameter", 1)[1])
+    return sorted(found)
+
+
+def test_a_copy_under_a_new_name_may_delete_its_old_name(complete: Synth) -> None:
+    """A new domain or a replaced distribution renames a copy: CloudFormation deletes the old copy (the
+    old name) after the update gave the policy the new one, so a name that varies is granted by family;
+    the web ACL's fixed name by itself."""
+    assert _copy_grants(complete.edge) == [
+        "/foundry/prod/edge/certificate-arn/*",
+        "/foundry/prod/edge/web-acl-arn",
+    ]
+    assert _copy_grants(complete.platform) == ["/foundry/prod/platform/distribution-id/*"]
+
+
 def test_the_site_health_check_outside_us_east_1_reads_the_distribution_name_by_name(tmp_path: Path) -> None:
     """dev in eu-west-1 has no custom domain, so the edge-alarms stack also checks the distribution's
     own name, read by name like its id."""

@@ -37,7 +37,11 @@ is a new template parameter, which CloudFormation resolves on the reader's next 
 
 SSM parameters are regional and a stack's parameters resolve in its own region, so when the reader
 runs in another region the writer also writes each value there through an SDK call (putParameter on
-create and update, deleteParameter on delete).
+create and update, deleteParameter on delete). A copy whose name changed returns a new physical id,
+which CloudFormation treats as a replacement: it deletes the old copy (the old name) in its cleanup,
+after the update gave the copy's policy the new name. So the policy of a key per domain or per
+distribution covers its family of names (KEY/*), and the old copy's deleteParameter is allowed.
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-delete.html
 """
 
 from aws_cdk import CfnElement, Stack
@@ -110,7 +114,11 @@ class ParameterReferences(Construct):
             return
         for key, value in values.items():
             name = parameter_name(environment=environment, writer=writer, key=key)
-            resources = [f"arn:{stack.partition}:ssm:{reader_region}:{stack.account}:parameter{name}"]
+            # A key per domain or per distribution (KEY/...) is granted by family: see the module doc.
+            varies = "/" in key
+            family = parameter_name(environment=environment, writer=writer, key=f"{_construct_id(key)}/*")
+            granted = family if varies else name
+            resources = [f"arn:{stack.partition}:ssm:{reader_region}:{stack.account}:parameter{granted}"]
             put = cr.AwsSdkCall(
                 service="SSM",
                 action="putParameter",
@@ -118,7 +126,7 @@ class ParameterReferences(Construct):
                 parameters={"Name": name, "Value": value, "Type": "String", "Overwrite": True},
                 physical_resource_id=cr.PhysicalResourceId.of(name),
             )
-            cr.AwsCustomResource(
+            copy = cr.AwsCustomResource(
                 self,
                 f"{_construct_id(key)}-in-{reader_region}",
                 resource_type=f"Custom::{writer.capitalize()}ParameterCopy",
@@ -140,6 +148,16 @@ class ParameterReferences(Construct):
                 ),
                 install_latest_aws_sdk=False,
             )
+            policy = copy.node.try_find_child("CustomResourcePolicy")
+            if varies and policy is not None:
+                acknowledge(
+                    policy,
+                    f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:{reader_region}:{stack.account}:"
+                    f"parameter{family}]",
+                    reason=f"Only this environment's {_construct_id(key)} names (one per domain or "
+                    "distribution): after a rename CloudFormation deletes the old copy under the updated "
+                    "policy, so the old name must stay granted.",
+                )
         self._explain_provider(stack, writer=writer)
 
     def _explain_provider(self, stack: Stack, *, writer: str) -> None:
