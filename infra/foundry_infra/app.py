@@ -41,14 +41,14 @@ class FoundryApp:
                 self.app,
                 f"{prefix}-edge-alarms",
                 config=config,
-                distribution_id=self.platform.distribution.distribution.distribution_id,
-                distribution_domain_name=self.platform.distribution.domain_name,
+                distribution=self.platform.distribution,
             )
             if config.region != EDGE_REGION
             else None
         )
         if self.edge_alarms is not None:
-            self.edge_alarms.add_dependency(self.platform)
+            # It reads the distribution by parameter name (edge/references.py), so the order is stated.
+            self.edge_alarms.add_stack_dependency(self.platform, "it reads the distribution's SSM parameters")
         for key, value in {"project": "foundry", "environment": config.name}.items():
             Tags.of(self.app).add(key, value)
 

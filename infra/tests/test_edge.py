@@ -162,8 +162,8 @@ def _read_by_name(synth: Synth, value: Any) -> Any:
 
 def _bindings(synth: Synth) -> list[str]:
     """Every strong tie from the edge stack to the platform: exports, imports, CDK's cross-region
-    export writer (in the edge stack) or reader (in the platform). The platform's own writer for the
-    us-east-1 alarm stack (stacks/edge_alarms.py) ties the platform to that stack, not to the edge."""
+    export writer (in the edge stack) or reader (in the platform). The ties between the platform and
+    the us-east-1 alarm stack (stacks/edge_alarms.py) are _alarm_bindings'."""
     edge, platform = json.dumps(synth.edge.body), json.dumps(synth.platform.body)
     found = [f"export {k}" for k, o in synth.edge.body.get("Outputs", {}).items() if "Export" in o]
     found += [
@@ -222,6 +222,119 @@ def test_replacing_the_certificate_touches_no_export(complete: Synth, tmp_path: 
     assert len(set(names.values())) == 2
     # The web ACL's reference is the same in both: only the certificate moved.
     assert _config(complete.platform)["WebACLId"] == _config(renamed.platform)["WebACLId"]
+
+
+def _alarm_bindings(synth: Synth) -> list[str]:
+    """Every strong tie between the platform and the edge-alarms stack: exports, imports, CDK's
+    cross-region export writer or reader in either."""
+    assert synth.edge_alarms is not None
+    found = []
+    for name, template in (("platform", synth.platform), ("edge-alarms", synth.edge_alarms)):
+        body = json.dumps(template.body)
+        found += [f"export {k}" for k, o in template.body.get("Outputs", {}).items() if "Export" in o]
+        found += [
+            f"{name}: {marker}"
+            for marker in ("Fn::ImportValue", "Custom::CrossRegionExport")
+            if marker in body
+        ]
+    return found
+
+
+def _published(synth: Synth, *, environment: str, value: str) -> tuple[str, str]:
+    """The edge-alarms stack's read of one of the distribution's values: its parameter name, and the
+    template parameter (AWS::SSM::Parameter::Value<String>) holding it."""
+    assert synth.edge_alarms is not None
+    distribution = synth.platform.logical_id("EdgeDistribution", "AWS::CloudFront::Distribution")
+    # The name carries the distribution's logical id: a replaced distribution (a new logical id, the
+    # only way its id and domain name change) is read by a new name (edge/references.py).
+    name = f"/foundry/{environment}/platform/{value}/{distribution}"
+    (key,) = [
+        k
+        for k, p in synth.edge_alarms.body["Parameters"].items()
+        if p["Type"] == "AWS::SSM::Parameter::Value<String>" and p["Default"] == name
+    ]
+    return name, key
+
+
+def _written(synth: Synth, *, name: str) -> Any:
+    """What the platform writes under a parameter name, checked to be copied into us-east-1 as well."""
+    (written,) = [
+        p["Properties"]["Value"]
+        for p in synth.platform.of_type("AWS::SSM::Parameter").values()
+        if p["Properties"]["Name"] == name
+    ]
+    copies = [
+        json.dumps(c["Properties"]["Create"])
+        for c in synth.platform.of_type("Custom::PlatformParameterCopy").values()
+        if name in json.dumps(c["Properties"]["Create"])
+    ]
+    assert len(copies) == 1 and "us-east-1" in copies[0], copies
+    return written
+
+
+def test_the_edge_alarms_read_the_distribution_by_name_not_by_cross_region_reference(
+    complete: Synth,
+) -> None:
+    """complete runs the platform in eu-west-1, so the CloudFront 5xx alarm sits in the us-east-1 stack
+    of stacks/edge_alarms.py. It reads the distribution's id from an SSM parameter the platform writes
+    into us-east-1: no CDK cross-region writer or reader (Lambda functions inside CDK's constructs,
+    which a stack cannot configure as checkov asks) ties the two stacks."""
+    assert _alarm_bindings(complete) == []
+    assert complete.edge_alarms is not None
+    (alarm,) = [
+        a["Properties"]
+        for a in complete.edge_alarms.of_type("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "5xxErrorRate"
+    ]
+    name, key = _published(complete, environment="prod", value="distribution-id")
+    assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]}["DistributionId"] == {"Ref": key}
+    distribution = complete.platform.logical_id("EdgeDistribution", "AWS::CloudFront::Distribution")
+    assert _written(complete, name=name) == {"Ref": distribution}
+    # With a custom domain the edge stack checks the site: the distribution's name is not published.
+    names = [p["Properties"]["Name"] for p in complete.platform.of_type("AWS::SSM::Parameter").values()]
+    assert [n for n in names if "/platform/" in n] == [name]
+
+
+def _copy_grants(template: Template) -> list[str]:
+    """The parameter names (after parameter/) the SSM copies' policies let CDK's handler write and delete."""
+    found = []
+    for policy in template.of_type("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if statement["Action"] == ["ssm:PutParameter", "ssm:DeleteParameter"]:
+                joined = statement["Resource"]["Fn::Join"][1]
+                found.append(str(joined[-1]).split(":parameter", 1)[1])
+    return sorted(found)
+
+
+def test_a_copy_under_a_new_name_may_delete_its_old_name(complete: Synth) -> None:
+    """A new domain or a replaced distribution renames a copy: CloudFormation deletes the old copy (the
+    old name) after the update gave the policy the new one, so a name that varies is granted by family;
+    the web ACL's fixed name by itself."""
+    assert _copy_grants(complete.edge) == [
+        "/foundry/prod/edge/certificate-arn/*",
+        "/foundry/prod/edge/web-acl-arn",
+    ]
+    assert _copy_grants(complete.platform) == ["/foundry/prod/platform/distribution-id/*"]
+
+
+def test_the_site_health_check_outside_us_east_1_reads_the_distribution_name_by_name(tmp_path: Path) -> None:
+    """dev in eu-west-1 has no custom domain, so the edge-alarms stack also checks the distribution's
+    own name, read by name like its id."""
+    argv = [str(Path(sys.executable).with_name("foundry")), "synth", "--env", "dev", "--out", str(tmp_path)]
+    run = subprocess.run(
+        [*argv, "--set", "region=eu-west-1"], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    synth = Synth(tmp_path)
+    assert _alarm_bindings(synth) == []
+    assert synth.edge_alarms is not None
+    (check,) = synth.edge_alarms.of_type("AWS::Route53::HealthCheck").values()
+    name, key = _published(synth, environment="dev", value="distribution-domain-name")
+    assert check["Properties"]["HealthCheckConfig"]["FullyQualifiedDomainName"] == {"Ref": key}
+    distribution = synth.platform.logical_id("EdgeDistribution", "AWS::CloudFront::Distribution")
+    assert _written(synth, name=name) == {"Fn::GetAtt": [distribution, "DomainName"]}
+    id_name, _ = _published(synth, environment="dev", value="distribution-id")
+    assert _written(synth, name=id_name) == {"Ref": distribution}
 
 
 def test_the_response_headers_policy_sends_the_contract_s_headers_and_the_csp(each_env: Synth) -> None:

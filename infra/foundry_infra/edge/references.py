@@ -1,32 +1,52 @@
-"""Weak references from the edge stack (us-east-1) to the platform stack: the web ACL's and the
-certificate's ARNs, published as SSM parameters and read by name.
+"""Weak references between the stacks in us-east-1 and the platform stack: values published as SSM
+parameters by the stack that makes them and read by name by the stack that needs them. Two directions:
+
+- edge → platform: the web ACL's and the certificate's ARNs, made in us-east-1 for CloudFront
+  (stacks/edge_global.py writes, the platform reads; the edge deploys first);
+- platform → edge alarms: the distribution's id and domain name, which the CloudFront 5xx alarm and
+  the site health check need in us-east-1 when the platform runs elsewhere (the platform writes,
+  stacks/edge_alarms.py reads; the platform deploys first).
 
 A CloudFormation export cannot change while another stack imports it, and CDK's cross-region
 references (crossRegionReferences) refuse the same change in their writer. A new `edge.domain_name`
-replaces the certificate, so either form failed the edge stack's update with "export in use".
+replaces the certificate, so either form failed the edge stack's update with "export in use"; a
+replaced distribution would fail the platform's update the same way. CDK's writer and reader are
+also Lambda functions CDK builds inside its own constructs, which a stack cannot configure (their
+concurrency, dead-letter queue or VPC, as checkov asks).
 https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-exports.html
 
-Here the edge stack writes a parameter per value, and the platform reads it through a CloudFormation
-parameter of type AWS::SSM::Parameter::Value<String>; nothing binds the two stacks, so the edge
-updates freely (the deploy order is edge, then platform).
+Here the writer makes a parameter per value, and the reader reads it through a CloudFormation
+parameter of type AWS::SSM::Parameter::Value<String>; nothing binds the two stacks, so the writer
+updates freely. Only the deploy order ties them, stated as a stack dependency (the platform's on the
+edge stack, the edge-alarms stack's on the platform).
 https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-supplied-parameter-types.html#aws-ssm-parameter-types
 
-A value that changes gets a new parameter name: the certificate's name carries the domain it is for.
-`cdk deploy` passes UsePreviousValue for parameters a stack already has, and a changed value behind
-an unchanged name is not reliably picked up (https://github.com/aws/aws-cdk/issues/8888,
-https://github.com/aws/aws-cdk/issues/20377); a new name is a new template parameter, which
-CloudFormation resolves on the platform's next deploy. The web ACL's ARN never changes (its name is
-fixed per environment), so its name does not need to.
-The certificate it replaces stays in ACM while CloudFront still serves it: CloudFormation's cleanup
-cannot delete a certificate in use and leaves it; delete it once the platform has moved.
+A value that changes gets a new parameter name. `cdk deploy` passes UsePreviousValue for parameters a
+stack already has, and a changed value behind an unchanged name is not reliably picked up
+(https://github.com/aws/aws-cdk/issues/8888, https://github.com/aws/aws-cdk/issues/20377); a new name
+is a new template parameter, which CloudFormation resolves on the reader's next deploy.
+- The certificate's name carries the domain it is for. The certificate it replaces stays in ACM while
+  CloudFront still serves it: CloudFormation's cleanup cannot delete a certificate in use and leaves
+  it; delete it once the platform has moved.
+- The distribution's names carry its logical id. Every property of AWS::CloudFront::Distribution
+  updates in place ("Update requires: No interruption"), so its id and domain name change only when
+  it is a new resource, which a new logical id is: CloudFormation creates it and deletes the old one.
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-distribution.html
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html
+- The web ACL's ARN never changes (its name is fixed per environment), so its name does not need to.
 
-SSM parameters are regional and a stack's parameters resolve in its own region, so when the platform
-runs outside us-east-1 the edge stack also writes each value into the platform's region through an
-SDK call (putParameter on create and update, deleteParameter on delete).
+SSM parameters are regional and a stack's parameters resolve in its own region, so when the reader
+runs in another region the writer also writes each value there through an SDK call (putParameter on
+create and update, deleteParameter on delete). A copy whose name changed returns a new physical id,
+which CloudFormation treats as a replacement: it deletes the old copy (the old name) in its cleanup,
+after the update gave the copy's policy the new name. So the policy of a key per domain or per
+distribution covers its family of names (KEY/*), and the old copy's deleteParameter is allowed.
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-delete.html
 """
 
-from aws_cdk import Stack
+from aws_cdk import CfnElement, Stack
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from aws_cdk import custom_resources as cr
@@ -35,12 +55,18 @@ from constructs import Construct
 from foundry_infra.checkov import skip_checkov
 from foundry_infra.nag import acknowledge
 
+# The writing stack, the third part of each name (/foundry/ENV/WRITER/KEY).
+EDGE = "edge"
+PLATFORM = "platform"
+
 WEB_ACL_ARN = "web-acl-arn"
 CERTIFICATE_ARN = "certificate-arn"
+DISTRIBUTION_ID = "distribution-id"
+DISTRIBUTION_DOMAIN_NAME = "distribution-domain-name"
 
 
-def parameter_name(*, environment: str, key: str) -> str:
-    return f"/foundry/{environment}/edge/{key}"
+def parameter_name(*, environment: str, writer: str, key: str) -> str:
+    return f"/foundry/{environment}/{writer}/{key}"
 
 
 def certificate_key(*, domain_name: str) -> str:
@@ -48,12 +74,29 @@ def certificate_key(*, domain_name: str) -> str:
     return f"{CERTIFICATE_ARN}/{domain_name}"
 
 
-class EdgeReferences(Construct):
-    """In the edge stack: one SSM parameter per value, in us-east-1 and in the platform's region.
-    `values` maps each parameter's key (its name below /foundry/ENV/edge/) to its value."""
+def distribution_key(*, value: str, distribution: cloudfront.Distribution) -> str:
+    """A parameter of the distribution (DISTRIBUTION_ID, DISTRIBUTION_DOMAIN_NAME), per logical id: a
+    replaced distribution is a new logical id, so a new name."""
+    resource = distribution.node.default_child
+    if not isinstance(resource, CfnElement):
+        raise TypeError(f"{distribution.node.path} has no CloudFormation resource")
+    return f"{value}/{Stack.of(distribution).get_logical_id(resource)}"
+
+
+class ParameterReferences(Construct):
+    """In the writing stack: one SSM parameter per value, in its own region and in the reader's.
+    `values` maps each parameter's key (its name below /foundry/ENV/WRITER/) to its value."""
 
     def __init__(
-        self, scope: Construct, id_: str, *, environment: str, platform_region: str, values: dict[str, str]
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        environment: str,
+        writer: str,
+        reader: str,
+        reader_region: str,
+        values: dict[str, str],
     ) -> None:
         super().__init__(scope, id_)
         stack = Stack.of(self)
@@ -61,34 +104,38 @@ class EdgeReferences(Construct):
             key: ssm.StringParameter(
                 self,
                 _construct_id(key),
-                parameter_name=parameter_name(environment=environment, key=key),
+                parameter_name=parameter_name(environment=environment, writer=writer, key=key),
                 string_value=value,
-                description=f"Foundry {environment}: the edge stack's {key}, read by name by the platform stack",
+                description=f"Foundry {environment}: the {writer} stack's {key}, read by name by the {reader} stack",
             )
             for key, value in values.items()
         }
-        if platform_region == stack.region:
+        if reader_region == stack.region:
             return
         for key, value in values.items():
-            name = parameter_name(environment=environment, key=key)
-            resources = [f"arn:{stack.partition}:ssm:{platform_region}:{stack.account}:parameter{name}"]
+            name = parameter_name(environment=environment, writer=writer, key=key)
+            # A key per domain or per distribution (KEY/...) is granted by family: see the module doc.
+            varies = "/" in key
+            family = parameter_name(environment=environment, writer=writer, key=f"{_construct_id(key)}/*")
+            granted = family if varies else name
+            resources = [f"arn:{stack.partition}:ssm:{reader_region}:{stack.account}:parameter{granted}"]
             put = cr.AwsSdkCall(
                 service="SSM",
                 action="putParameter",
-                region=platform_region,
+                region=reader_region,
                 parameters={"Name": name, "Value": value, "Type": "String", "Overwrite": True},
                 physical_resource_id=cr.PhysicalResourceId.of(name),
             )
-            cr.AwsCustomResource(
+            copy = cr.AwsCustomResource(
                 self,
-                f"{_construct_id(key)}-in-{platform_region}",
-                resource_type="Custom::EdgeParameterCopy",
+                f"{_construct_id(key)}-in-{reader_region}",
+                resource_type=f"Custom::{writer.capitalize()}ParameterCopy",
                 on_create=put,
                 on_update=put,
                 on_delete=cr.AwsSdkCall(
                     service="SSM",
                     action="deleteParameter",
-                    region=platform_region,
+                    region=reader_region,
                     parameters={"Name": name},
                     ignore_error_codes_matching="ParameterNotFound",
                 ),
@@ -101,9 +148,19 @@ class EdgeReferences(Construct):
                 ),
                 install_latest_aws_sdk=False,
             )
-        self._explain_provider(stack)
+            policy = copy.node.try_find_child("CustomResourcePolicy")
+            if varies and policy is not None:
+                acknowledge(
+                    policy,
+                    f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:{reader_region}:{stack.account}:"
+                    f"parameter{family}]",
+                    reason=f"Only this environment's {_construct_id(key)} names (one per domain or "
+                    "distribution): after a rename CloudFormation deletes the old copy under the updated "
+                    "policy, so the old name must stay granted.",
+                )
+        self._explain_provider(stack, writer=writer)
 
-    def _explain_provider(self, stack: Stack) -> None:
+    def _explain_provider(self, stack: Stack, *, writer: str) -> None:
         # AwsCustomResource runs one CDK-owned Lambda (a singleton per stack) for the SDK calls above.
         provider = stack.node.try_find_child("AWS679f53fac002430cb0da5b7982bd2287")
         if provider is None:
@@ -134,7 +191,7 @@ class EdgeReferences(Construct):
                 role,
                 "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
                 reason="AWS's basic execution policy only lets CDK's deploy-time handler write its own "
-                "log stream; the SSM statements are scoped to this environment's edge parameters.",
+                f"log stream; the SSM statements are scoped to this environment's {writer} parameters.",
             )
         if function is not None:
             acknowledge(
@@ -144,20 +201,22 @@ class EdgeReferences(Construct):
             )
 
 
-def read(scope: Construct, *, environment: str, key: str) -> str:
-    """In the platform stack: the value, by parameter name (no export, no import)."""
+def read(scope: Construct, *, environment: str, writer: str, key: str) -> str:
+    """In the reading stack: the value, by parameter name (no export, no import)."""
     return ssm.StringParameter.value_for_string_parameter(
-        scope, parameter_name(environment=environment, key=key)
+        scope, parameter_name(environment=environment, writer=writer, key=key)
     )
 
 
 def certificate(scope: Construct, id_: str, *, environment: str, domain_name: str) -> acm.ICertificate:
     """In the platform stack: the edge certificate for a domain, by the ARN its parameter holds."""
     return acm.Certificate.from_certificate_arn(
-        scope, id_, read(scope, environment=environment, key=certificate_key(domain_name=domain_name))
+        scope,
+        id_,
+        read(scope, environment=environment, writer=EDGE, key=certificate_key(domain_name=domain_name)),
     )
 
 
 def _construct_id(key: str) -> str:
-    # The certificate's key holds a "/" (before the domain), which a construct id cannot.
+    # Keys per domain or per distribution hold a "/", which a construct id cannot.
     return key.split("/", 1)[0]

@@ -18,7 +18,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 from foundry_contract import READY_PATH
 
-from foundry_infra.config.model import DatabaseConfig, OpsConfig
+from foundry_infra.config.model import DatabaseConfig, EnvironmentConfig, OpsConfig
 from foundry_infra.observability import metrics
 from foundry_infra.services.ecs import FargateWebService
 
@@ -29,6 +29,12 @@ from foundry_infra.services.ecs import FargateWebService
 PUBLIC_READY_PATH = "/api" + READY_PATH
 GIB = 1024**3
 AUTOSCALING_FREE_FRACTION = 0.1
+
+
+def checks_the_distribution_name(*, config: EnvironmentConfig) -> bool:
+    """Whether the site health check watches the distribution's own name (no custom domain); with a
+    custom domain the edge stack checks that domain instead."""
+    return config.ops.health_check and not config.edge.domain_name
 
 
 class _Alarms(Construct):

@@ -10,7 +10,7 @@ from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.data.database import Database
 from foundry_infra.edge.distribution import Distribution
 from foundry_infra.network.vpc import Network
-from foundry_infra.observability.alarms import PlatformAlarms
+from foundry_infra.observability.alarms import PlatformAlarms, checks_the_distribution_name
 from foundry_infra.observability.alerts import AlarmTopic
 from foundry_infra.observability.cost import CostGuards
 from foundry_infra.observability.dashboard import Dashboard
@@ -85,7 +85,7 @@ def platform_observability(
     # the edge-alarms stack holds these (stacks/edge_alarms.py).
     if config.region == GLOBAL_METRICS_REGION:
         alarms.cloudfront(config=config.ops, distribution_id=distribution_id)
-        if config.ops.health_check and not config.edge.domain_name:
+        if checks_the_distribution_name(config=config):
             alarms.site_health(domain_name=distribution.domain_name, regions=config.health_check_regions)
     cost_guards = CostGuards(
         scope, "CostGuards", config=config.ops, environment=config.name, topic=alerts.topic, name=name

@@ -9,7 +9,7 @@ from constructs import Construct
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.edge import references
 from foundry_infra.edge.dns import edge_certificate, hosted_zone
-from foundry_infra.edge.references import WEB_ACL_ARN, EdgeReferences, certificate_key
+from foundry_infra.edge.references import EDGE, WEB_ACL_ARN, ParameterReferences, certificate_key
 from foundry_infra.edge.waf import EdgeWebAcl
 from foundry_infra.observability.alarms import EdgeAlarms
 from foundry_infra.observability.alerts import AlarmTopic
@@ -36,11 +36,13 @@ class EdgeGlobalStack(Stack):
             self.certificate = edge_certificate(self, "Certificate", domain_name=edge.domain_name, zone=zone)
         # Read by name by the platform stack (edge/references.py): no export binds the two stacks, so a
         # new domain name can replace the certificate.
-        self.references = EdgeReferences(
+        self.references = ParameterReferences(
             self,
             "References",
             environment=config.name,
-            platform_region=config.region,
+            writer=EDGE,
+            reader="platform",
+            reader_region=config.region,
             values={
                 WEB_ACL_ARN: self.web_acl.arn,
                 **(

@@ -26,6 +26,7 @@ from foundry_infra.services.environment import ai_environment, api_environment, 
 from foundry_infra.services.registry import ImportedRegistry
 from foundry_infra.services.roles import service_roles
 from foundry_infra.services.sleep import sleep_schedule
+from foundry_infra.stacks.edge_alarms import published_values
 from foundry_infra.stacks.edge_global import EDGE_REGION, EdgeGlobalStack
 
 
@@ -118,7 +119,9 @@ class PlatformStack(Stack):
             web_origin=web_origin,
             api_endpoint=api_endpoint,
             origin_verify=secrets.origin_verify,
-            web_acl_arn=references.read(self, environment=config.name, key=references.WEB_ACL_ARN),
+            web_acl_arn=references.read(
+                self, environment=config.name, writer=references.EDGE, key=references.WEB_ACL_ARN
+            ),
             certificate=edge.certificate_in(self),
             log_bucket=buckets.logs,
             # The twin's edge builds its policy with the same function (foundry_contract.edge).
@@ -130,6 +133,21 @@ class PlatformStack(Stack):
         site_url = custom_domain_origin(config.edge) or f"https://{distribution.domain_name}"
         buckets.allow_uploads_from(origins=[site_url])
         custom_domain_aliases(self, config=config.edge, distribution=distribution.distribution)
+        # Outside us-east-1 the CloudFront alarm and the site health check sit in the edge-alarms stack
+        # (stacks/edge_alarms.py), which reads the distribution by parameter name (edge/references.py).
+        self.distribution_references = (
+            references.ParameterReferences(
+                self,
+                "References",
+                environment=config.name,
+                writer=references.PLATFORM,
+                reader="edge-alarms",
+                reader_region=EDGE_REGION,
+                values=published_values(config=config, distribution=distribution),
+            )
+            if region != EDGE_REGION
+            else None
+        )
 
         # Spec §10, §14: logs, dashboard, alarms and cost guards; spec §6, §12: delivery and migrations.
         observability = platform_observability(

@@ -17,8 +17,9 @@ from foundry_templates import SynthesizedEnvironment
 
 CHECKOV = Path(__file__).resolve().parents[3] / ".venv-checkov" / "bin" / "checkov"
 # The three profiles, and the matrix's ECS-with-GPU corners: every ECS, ALB, NLB and GPU resource type;
-# dev-lean: the NAT instance and the sleep schedules (issue 18).
-SCANNED = ["dev", "staging", "prod", "dev-ecs-gpu", "prod-ecs-gpu", "dev-lean"]
+# dev-lean: the NAT instance and the sleep schedules (issue 18); complete: the platform outside
+# us-east-1, so the edge-alarms stack and the SSM copies both ways (edge/references.py).
+SCANNED = ["dev", "staging", "prod", "dev-ecs-gpu", "prod-ecs-gpu", "dev-lean", "complete"]
 RESULT_KINDS = ("passed_checks", "failed_checks", "skipped_checks")
 
 
