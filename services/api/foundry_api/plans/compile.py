@@ -8,6 +8,7 @@ so the caller serves that document with graphql-core instead.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +61,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
+from strawberry.schema.types import base_scalars
 from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
 
@@ -96,6 +98,22 @@ _FAST_LEAVES: dict[Any, frozenset[type]] = {
     GraphQLBoolean: frozenset({bool}),
     GraphQLInt: frozenset({int}),
 }
+
+
+# Strawberry's Date, DateTime and Time serialize with methodcaller("isoformat"): on a value of exactly
+# the scalar's Python type that is the type's own isoformat (a subclass may override it: slow path).
+_CONVERSIONS: dict[str, tuple[type, Callable[[Any], Any]]] = {
+    "Date": (datetime.date, datetime.date.isoformat),
+    "DateTime": (datetime.datetime, datetime.datetime.isoformat),
+    "Time": (datetime.time, datetime.time.isoformat),
+}
+
+
+def _conversion(gql_type: Any) -> dict[str, Any]:
+    known = _CONVERSIONS.get(getattr(gql_type, "name", ""))
+    if known is None or getattr(gql_type, "coerce_output_value", None) is not base_scalars.isoformat:
+        return {}
+    return {"convert_type": known[0], "convert": known[1]}
 
 
 def compile_document(
@@ -445,6 +463,7 @@ class _Compiler:
                 int32=gql_type is GraphQLInt,
                 enum_cls=enum_cls,
                 enum_names=enum_names,
+                **_conversion(gql_type),
             )
         if is_object_type(gql_type):
             assert isinstance(gql_type, GraphQLObjectType)

@@ -53,6 +53,10 @@ class Completion:
     # returns for them), checked with `type(value) in`; empty for leaves that always convert.
     fast_types: frozenset[type] = frozenset()
     int32: bool = False  # Int: the fast path also checks the 32-bit range
+    # A scalar whose coerce_output_value is, for values of exactly `convert_type`, the plain
+    # function `convert` (Strawberry's DateTime: datetime.isoformat); compile.py, _CONVERSIONS.
+    convert_type: type | None = None
+    convert: Callable[[Any], Any] | None = None
     # A Strawberry enum: its Python members and the names CustomGraphQLEnumType returns for them.
     enum_cls: type | None = None
     enum_names: dict[Any, str] = field(default_factory=dict)

@@ -162,6 +162,9 @@ class Run:
                         elif value_type is leaf.enum_cls:  # type: ignore[union-attr]
                             results[key] = leaf.enum_names[value]  # type: ignore[union-attr]
                             continue
+                        elif value_type is leaf.convert_type:  # type: ignore[union-attr]
+                            results[key] = leaf.convert(value)  # type: ignore[union-attr,misc]
+                            continue
                     elif shape is SHAPE_OBJECT:
                         object_plan = f.object_plan
                         if type(value) in object_plan.known_types:  # type: ignore[union-attr]
@@ -353,6 +356,8 @@ class Run:
         if kind is LEAF:
             if type(result) in comp.fast_types and (not comp.int32 or _INT_MIN <= result <= _INT_MAX):
                 return result
+            if type(result) is comp.convert_type:
+                return comp.convert(result)  # type: ignore[misc]
             assert comp.leaf is not None
             coerced = comp.leaf.coerce_output_value(result)
             if coerced is Undefined or coerced is None:
