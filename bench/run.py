@@ -340,14 +340,19 @@ def _print_cpu(rows: list[dict[str, Any]]) -> None:
 
 
 def _print_tracing(cost: dict[str, Any]) -> None:
-    print(f"\ntracing cost (edge, FOUNDRY_TRACES off / prod {cost['prod_sample_ratio']:g} / all):")
-    for row in cost["runs"]:
-        print(
-            f"  {row['setting']:<5} {row['scenario']:<7} c={row['concurrency']:<3} {row['rps']:>9.1f} req/s  p99 {row['p99_ms']:.2f} ms"
-        )
+    print(
+        f"\ntracing cost (edge, FOUNDRY_TRACES off / prod {cost['prod_sample_ratio']:g} / all; "
+        f"median of {cost['rounds']} interleaved rounds):"
+    )
+    for scenario, by_setting in cost["median_rps"].items():
+        print(f"  {scenario:<7} " + "  ".join(f"{k} {v:>7.1f} req/s" for k, v in by_setting.items()))
     for scenario, lost in cost["overhead_percent"].items():
+        cpu_more = cost["cpu_overhead_percent"].get(scenario, {})
         print(
-            f"  {scenario}: throughput lost vs off: " + ", ".join(f"{k} {v:+.1f}%" for k, v in lost.items())
+            f"  {scenario}: throughput lost vs off: "
+            + ", ".join(f"{k} {v:+.1f}%" for k, v in lost.items())
+            + "; path CPU per request vs off: "
+            + ", ".join(f"{k} {v:+.1f}%" for k, v in cpu_more.items())
         )
     per_request = cost.get("spans_per_request") or {}
     print("  spans the collector got per request: " + ", ".join(f"{k} {v:g}" for k, v in per_request.items()))

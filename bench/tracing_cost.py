@@ -2,7 +2,8 @@
 off, at prod's sampling setting, and with every request traced, in one `make bench` run.
 
 Each setting is its own `foundry up` (FOUNDRY_TRACES=off, =RATIO, =on: the services read their
-OTEL_* variables once, at start), pinned as the main run pins it. The spans go to bench/otlp_sink.py
+OTEL_* variables once, at start), pinned as the main run pins it, all three up at once and measured
+in interleaved rounds (measure_tracing_cost says why). The spans go to bench/otlp_sink.py
 (FOUNDRY_TRACES_ENDPOINT), a receiver in the collector's place, running on the load CPU in all three
 settings so only the services' side differs; the twin's Phoenix, a store with a UI, is not what the
 platform runs beside its services (otlp_sink.py says why). Prod samples a parent-based ratio of new
@@ -13,6 +14,8 @@ machinery on every hop). The overhead is the share of throughput lost against tr
 
 from __future__ import annotations
 
+import contextlib
+import statistics
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -85,6 +88,9 @@ def running_sink(*, pin: Callable[[int], None]) -> Iterator[Sink]:
         sink.spans = int(count[1])
 
 
+ROUNDS = 5
+
+
 def measure_tracing_cost(
     *,
     measure: Measure,
@@ -92,52 +98,67 @@ def measure_tracing_cost(
     pin_load: Callable[[int], None],
     extra_env: dict[str, str],
     concurrency: int,
+    rounds: int = ROUNDS,
     report: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    rows: list[dict[str, Any]] = []
-    spans: dict[str, int | None] = {}
-    for setting, value in SETTINGS.items():
-        with twin_data_dir() as data_dir, running_sink(pin=pin_load) as sink:
+    """The three settings' twins run side by side (an idle twin costs next to nothing), and each
+    scenario is measured in `rounds` rounds that visit the settings in turn, each round starting one
+    setting later: this machine's speed drifts by tens of percent within minutes (bench/README.md),
+    so a setting measured once, minutes from the others, mostly measures the drift. The overhead
+    compares each setting's median."""
+    with contextlib.ExitStack() as stack:
+        twins: dict[str, tuple[RunningTwin, dict[str, int], Sink, dict[str, str]]] = {}
+        for setting, value in SETTINGS.items():
+            data_dir = stack.enter_context(twin_data_dir())
+            sink = stack.enter_context(running_sink(pin=pin_load))
             twin = start_twin(
                 data_dir,
                 extra=("--reset",),
                 extra_env={**extra_env, "FOUNDRY_TRACES": value, "FOUNDRY_TRACES_ENDPOINT": sink.endpoint},
             )
-            pids = {**twin.state["pids"], "collector": sink.pid}
-            try:
-                pin(twin)
-                seeder = Client(twin.url, "bench-page")
-                for i in range(SEED_UPLOADS):
-                    seeder.graphql(
-                        CREATE, input={"filename": f"seed-{i}.txt", "contentType": "text/plain", "size": 10}
-                    )
-                users = {"page": seeder.token}
-                for scenario in SCENARIOS:
-                    token = users.get(scenario) or Client(twin.url, f"bench-{scenario}").token
+            stack.callback(twin.stop)
+            pin(twin)
+            seeder = Client(twin.url, "bench-page")
+            for i in range(SEED_UPLOADS):
+                seeder.graphql(
+                    CREATE, input={"filename": f"seed-{i}.txt", "contentType": "text/plain", "size": 10}
+                )
+            tokens = {"page": seeder.token}
+            tokens |= {name: Client(twin.url, f"bench-{name}").token for name in SCENARIOS if name != "page"}
+            twins[setting] = (twin, {**twin.state["pids"], "collector": sink.pid}, sink, tokens)
+        rows: list[dict[str, Any]] = []
+        order = list(SETTINGS)
+        for scenario in SCENARIOS:
+            for round_ in range(rounds):
+                for setting in order[round_ % len(order) :] + order[: round_ % len(order)]:
+                    twin, pids, _, tokens = twins[setting]
                     before = cpu.snapshot(pids)
-                    run = measure(twin, scenario, token, concurrency)
+                    run = measure(twin, scenario, tokens[scenario], concurrency)
                     after = cpu.snapshot(pids)
-                    row = {
-                        "setting": setting,
-                        "FOUNDRY_TRACES": value,
-                        "scenario": scenario,
-                        "concurrency": concurrency,
-                        **run.__dict__,
-                        "cpu_ms_per_request": cpu.per_request(before, after, requests=run.requests),
-                    }
-                    rows.append(row)
-                    report(
-                        f"  tracing {setting:<5} {scenario:<7} c={concurrency:<3} {run.rps:>8.1f} req/s  "
-                        f"p99 {run.p99_ms:.2f} ms  errors {run.errors}"
+                    rows.append(
+                        {
+                            "setting": setting,
+                            "FOUNDRY_TRACES": SETTINGS[setting],
+                            "scenario": scenario,
+                            "round": round_,
+                            "concurrency": concurrency,
+                            **run.__dict__,
+                            "cpu_ms_per_request": cpu.per_request(before, after, requests=run.requests),
+                        }
                     )
-            finally:
-                twin.stop()
-        spans[setting] = sink.spans
+                    report(
+                        f"  tracing {setting:<5} {scenario:<7} round {round_ + 1} c={concurrency:<3} "
+                        f"{run.rps:>8.1f} req/s  p99 {run.p99_ms:.2f} ms  errors {run.errors}"
+                    )
+    spans = {setting: sink.spans for setting, (_, _, sink, _) in twins.items()}
     requests = {s: sum(r["requests"] for r in rows if r["setting"] == s) for s in SETTINGS}
     return {
         "prod_sample_ratio": PROD_SAMPLE_RATIO,
+        "rounds": rounds,
         "runs": rows,
+        "median_rps": _medians(rows, "rps"),
         "overhead_percent": overhead(rows),
+        "cpu_overhead_percent": cpu_overhead(rows),
         # Spans the collector got per request measured (the seeding's few included): the sampling at work.
         "spans_per_request": {
             s: round(n / requests[s], 3) for s, n in spans.items() if n is not None and requests[s]
@@ -145,11 +166,57 @@ def measure_tracing_cost(
     }
 
 
-def overhead(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
-    """Per scenario: the throughput lost at prod's setting and with everything traced, in % of off."""
+def _medians(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, float]]:
     found: dict[str, dict[str, float]] = {}
+    for row in rows:
+        found.setdefault(row["scenario"], {}).setdefault(row["setting"], 0.0)
+    return {
+        scenario: {
+            setting: statistics.median(
+                r[key] for r in rows if r["scenario"] == scenario and r["setting"] == setting
+            )
+            for setting in settings
+        }
+        for scenario, settings in found.items()
+    }
+
+
+def _path_cpu(row: dict[str, Any]) -> float:
+    """CPU ms per request of every process on the path, the collector included."""
+    return float(sum(row["cpu_ms_per_request"].values()))
+
+
+def cpu_overhead(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per scenario: the CPU per request the path spends more at prod's setting and at 100%, in % of
+    off (medians over the rounds): a second view, less sensitive to the machine's drift."""
+    medians = {
+        scenario: {
+            setting: statistics.median(
+                _path_cpu(r) for r in rows if r["scenario"] == scenario and r["setting"] == setting
+            )
+            for setting in SETTINGS
+            if any(r["scenario"] == scenario and r["setting"] == setting for r in rows)
+        }
+        for scenario in SCENARIOS
+    }
+    return {
+        scenario: {
+            setting: round((cpu[setting] / cpu["off"] - 1) * 100, 1)
+            for setting in ("prod", "all")
+            if setting in cpu
+        }
+        for scenario, cpu in medians.items()
+        if cpu.get("off")
+    }
+
+
+def overhead(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per scenario: the throughput lost at prod's setting and with everything traced, in % of off
+    (each setting's median over the rounds)."""
+    found: dict[str, dict[str, float]] = {}
+    medians = _medians(rows, "rps")
     for scenario in SCENARIOS:
-        rps = {row["setting"]: row["rps"] for row in rows if row["scenario"] == scenario}
+        rps = medians.get(scenario, {})
         if rps.get("off"):
             found[scenario] = {
                 setting: round((1 - rps[setting] / rps["off"]) * 100, 1)
