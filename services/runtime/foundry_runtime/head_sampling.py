@@ -35,6 +35,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFl
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    import httpx
     from opentelemetry.sdk.trace.sampling import Sampler
     from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -127,3 +128,27 @@ class HeadSampled:
             await self.untraced(scope, receive, send)
         finally:
             context.detach(token)
+
+
+def send_only_headers(client: httpx.AsyncClient) -> None:
+    """After OpenTelemetry's httpx instrumentation (which wraps the client's transport's
+    `handle_async_request` in place): a request sent inside a non-recording span skips the wrapper's
+    client span (its attributes, its metrics) and gets the current trace context's headers alone,
+    as the wrapper would have injected them (the dropped span's id as the parent, sampled flag off)."""
+    transport = client._transport  # the attribute the instrumentation itself wraps
+    traced = transport.handle_async_request
+    plain = getattr(traced, "__wrapped__", None)
+    if plain is None:  # not instrumented: nothing to skip
+        return
+    from opentelemetry import propagate
+
+    inject = propagate.inject
+
+    async def handle_async_request(request: httpx.Request) -> httpx.Response:
+        if trace.get_current_span().is_recording():
+            return await traced(request)
+        inject(request.headers)
+        response: httpx.Response = await plain(request)
+        return response
+
+    transport.handle_async_request = handle_async_request  # type: ignore[method-assign]

@@ -41,7 +41,7 @@ from opentelemetry.sdk.trace.sampling import (
     TraceIdRatioBased,
 )
 
-from foundry_runtime.head_sampling import HeadSampled, PresetIdGenerator
+from foundry_runtime.head_sampling import HeadSampled, PresetIdGenerator, send_only_headers
 
 if TYPE_CHECKING:
     import httpx
@@ -353,11 +353,15 @@ class Tracing:
         )
 
     def instrument_httpx(self, client: httpx.AsyncClient) -> None:
-        """A client span per request `client` sends, and the trace context in its headers."""
-        if self.provider is not None:
-            from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+        """A client span per request `client` sends inside a recorded span, and the trace context in
+        its headers; inside a dropped one (head_sampling) only the headers, which carry the decision
+        on, without a client span nobody keeps."""
+        if self.provider is None:
+            return
+        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
-            HTTPXClientInstrumentor.instrument_client(client, tracer_provider=self.provider)
+        HTTPXClientInstrumentor.instrument_client(client, tracer_provider=self.provider)
+        send_only_headers(client)
 
     def shutdown(self) -> None:
         """Sends what is still buffered (bounded by the batch processor's export timeout)."""

@@ -13,6 +13,7 @@ from foundry_runtime import RequestContextMiddleware, StructlogAccessLog
 from foundry_runtime.head_sampling import PresetIdGenerator
 from foundry_runtime.tracing import Tracing, TracingConfig
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from opentelemetry.sdk.trace import Tracer
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
@@ -85,14 +86,29 @@ def entered(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the spans the SDK was asked to start, recording or not."""
+    names: list[str] = []
+    original = Tracer.start_span
+
+    def counted(self: Tracer, name: str, *args: Any, **kwargs: Any) -> Any:
+        names.append(name)
+        return original(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(Tracer, "start_span", counted)
+    return names
+
+
 async def test_an_unsampled_caller_skips_the_middleware_records_nothing_and_passes_the_decision_on(
-    json_log: JsonLog, entered: list[int]
+    json_log: JsonLog, entered: list[int], started: list[str]
 ) -> None:
     json_log.start()
     spans = InMemorySpanExporter()
     app = _app(_tracing("parentbased_always_on", 1.0, spans))
     [passed_on] = await _ask(app, 1, {"traceparent": f"00-{TRACE_ID}-b7ad6b7169203331-00"})
     assert entered == []
+    assert started == []  # not even a non-recording span: no server span, no client span
     assert spans.get_finished_spans() == ()
     version, trace_id, span_id, flags = passed_on.split("-")
     assert (version, trace_id, flags) == ("00", TRACE_ID, "00")
@@ -101,13 +117,14 @@ async def test_an_unsampled_caller_skips_the_middleware_records_nothing_and_pass
     assert lines["hello"]["trace_id"] == lines["request"]["trace_id"] == TRACE_ID
 
 
-async def test_a_sampled_caller_goes_through_the_middleware(entered: list[int]) -> None:
+async def test_a_sampled_caller_goes_through_the_middleware(entered: list[int], started: list[str]) -> None:
     spans = InMemorySpanExporter()
     app = _app(_tracing("parentbased_always_off", 1.0, spans))  # the caller's flag wins over the root's
     [passed_on] = await _ask(app, 1, {"traceparent": f"00-{TRACE_ID}-b7ad6b7169203331-01"})
     assert entered == [1]
     assert int(passed_on.split("-")[3], 16) & 1 and TRACE_ID in passed_on
     assert {span.name for span in spans.get_finished_spans()} == {"GET /hello", "GET"}
+    assert sorted(started) == ["GET", "GET /hello"]
 
 
 def _decisions(passed_on: list[str], spans: InMemorySpanExporter) -> tuple[set[str], set[str], set[str]]:
