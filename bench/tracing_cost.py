@@ -15,6 +15,7 @@ machinery on every hop). The overhead is the share of throughput lost against tr
 from __future__ import annotations
 
 import contextlib
+import os
 import statistics
 import subprocess
 import sys
@@ -88,7 +89,7 @@ def running_sink(*, pin: Callable[[int], None]) -> Iterator[Sink]:
         sink.spans = int(count[1])
 
 
-ROUNDS = 5
+ROUNDS = int(os.environ.get("BENCH_TRACING_ROUNDS", "5"))
 
 
 def measure_tracing_cost(

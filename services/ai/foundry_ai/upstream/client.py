@@ -148,7 +148,9 @@ class UpstreamClient:
     async def chat(
         self, *, prompt: str, max_tokens: int, user: str | None, request_id: str | None
     ) -> UpstreamAnswer:
-        if self._tracer is None:
+        # Inside a request the sampler dropped (foundry_runtime.head_sampling) the GenAI span would be
+        # dropped too (every sampler offered decides by the parent or the trace id): skip making it.
+        if self._tracer is None or not trace.get_current_span().is_recording():
             return await self._chat(prompt=prompt, max_tokens=max_tokens, user=user, request_id=request_id)
         with self._tracer.start_as_current_span(
             f"{GEN_AI_OPERATION} {self.model}", kind=trace.SpanKind.CLIENT, record_exception=False
