@@ -28,6 +28,7 @@ import contextvars
 from typing import TYPE_CHECKING
 
 from opentelemetry import context, trace
+from opentelemetry.propagators.textmap import Getter
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import Decision
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
@@ -66,6 +67,20 @@ class PresetIdGenerator(IdGenerator):
         return self.inner.is_trace_id_random()
 
 
+class _HeaderGetter(Getter[dict[str, list[str]]]):
+    """The request's headers by name, any case: propagators ask for theirs as their specs spell them
+    (`X-Amzn-Trace-Id`), ASGI gives them lower-cased, as OpenTelemetry's ASGI getter also reads them."""
+
+    def get(self, carrier: dict[str, list[str]], key: str) -> list[str] | None:
+        return carrier.get(key.lower())
+
+    def keys(self, carrier: dict[str, list[str]]) -> list[str]:
+        return list(carrier)
+
+
+_HEADERS = _HeaderGetter()
+
+
 class HeadSampled:
     """ASGI: each HTTP request to `traced` (the app inside OpenTelemetry's middleware) when the sampler
     keeps it, else to `untraced` (the same app without it) inside a non-recording span."""
@@ -98,7 +113,7 @@ class HeadSampled:
         carrier: dict[str, list[str]] = {}
         for name, value in scope["headers"]:
             carrier.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
-        extracted = self._extract(carrier)
+        extracted = self._extract(carrier, getter=_HEADERS)
         parent = trace.get_current_span(extracted).get_span_context()
         trace_id = parent.trace_id if parent.is_valid else self.ids.inner.generate_trace_id()
         result = self.sampler.should_sample(extracted, trace_id, self.span_name(scope), kind=SpanKind.SERVER)

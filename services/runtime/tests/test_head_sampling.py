@@ -185,3 +185,31 @@ async def test_without_the_preset_the_kept_share_is_sampled_twice_and_the_check_
     tracing.provider.id_generator = _IgnoresThePreset(ids.inner)  # type: ignore[assignment]
     kept, _, _ = _decisions(await _ask(_app(tracing), REQUESTS), spans)
     assert not _share_is(0.3, kept=len(kept))
+
+
+@pytest.mark.parametrize(("flag", "kept"), [("0", False), ("1", True)])
+async def test_an_x_ray_parent_decides_as_the_middleware_reads_it(
+    flag: str, kept: bool, entered: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AWS's X-Ray header (the platform's propagators are xray,tracecontext) is read under its
+    spelled name from ASGI's lower-cased headers: its Sampled flag decides, and a kept request
+    continues its trace."""
+    spans = InMemorySpanExporter()
+    environ = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": ENDPOINT,
+        "OTEL_TRACES_SAMPLER": "parentbased_always_off",  # only the parent's flag can keep it
+        "OTEL_PROPAGATORS": "xray,tracecontext",
+    }
+    config = TracingConfig.from_environ(environ, service_name="api", environment="prod", version="1")
+    app = _app(Tracing.start(config, exporter=spans))
+    header = f"Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled={flag}"
+    await _ask(app, 1, {"X-Amzn-Trace-Id": header})
+    assert entered == ([1] if kept else [])
+    recorded = {format(s.context.trace_id, "032x") for s in spans.get_finished_spans()}
+    assert recorded == ({"5759e988bd862e3fe1be46a994272793"} if kept else set())
+    Tracing.start(
+        TracingConfig.from_environ(
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": ENDPOINT}, service_name="api", environment="dev", version="1"
+        ),
+        exporter=InMemorySpanExporter(),
+    )  # the default propagators back
