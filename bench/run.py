@@ -263,8 +263,9 @@ def _paired_rounds(
     if rounds <= 1 or {s.name for s in chosen} != set(PAIRED):
         return {}
     found: dict[tuple[str, int], list[float]] = {}
+    measured = {(s.name, s.path) for s in chosen}
     for r in results:
-        if (r.scenario, r.path) in {(s.name, s.path) for s in chosen}:
+        if (r.scenario, r.path) in measured:
             found.setdefault((r.scenario, r.concurrency), []).append(r.rps)
     tokens = {s.name: token_for(s) for s in chosen}
     for round_ in range(1, rounds):

@@ -157,7 +157,7 @@ def measure_tracing_cost(
         "prod_sample_ratio": PROD_SAMPLE_RATIO,
         "rounds": rounds,
         "runs": rows,
-        "median_rps": _medians(rows, "rps"),
+        "median_rps": _medians(rows, _rps),
         "overhead_percent": overhead(rows),
         "cpu_overhead_percent": cpu_overhead(rows),
         # Spans the collector got per request measured (the seeding's few included): the sampling at work.
@@ -167,19 +167,36 @@ def measure_tracing_cost(
     }
 
 
-def _medians(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, float]]:
-    found: dict[str, dict[str, float]] = {}
+def _medians(
+    rows: list[dict[str, Any]], value: Callable[[dict[str, Any]], float]
+) -> dict[str, dict[str, float]]:
+    """Per scenario and setting, in the order the runs came: the median of `value` over the rounds."""
+    grouped: dict[str, dict[str, list[float]]] = {}
     for row in rows:
-        found.setdefault(row["scenario"], {}).setdefault(row["setting"], 0.0)
+        grouped.setdefault(row["scenario"], {}).setdefault(row["setting"], []).append(value(row))
+    return {
+        scenario: {setting: statistics.median(values) for setting, values in by_setting.items()}
+        for scenario, by_setting in grouped.items()
+    }
+
+
+def _against_off(
+    medians: dict[str, dict[str, float]], percent: Callable[[float, float], float]
+) -> dict[str, dict[str, float]]:
+    """Per scenario: `percent(median, off's median)` at prod's setting and at 100%, to 0.1."""
     return {
         scenario: {
-            setting: statistics.median(
-                r[key] for r in rows if r["scenario"] == scenario and r["setting"] == setting
-            )
-            for setting in settings
+            setting: round(percent(by_setting[setting], by_setting["off"]), 1)
+            for setting in ("prod", "all")
+            if setting in by_setting
         }
-        for scenario, settings in found.items()
+        for scenario in SCENARIOS
+        if (by_setting := medians.get(scenario, {})).get("off")
     }
+
+
+def _rps(row: dict[str, Any]) -> float:
+    return float(row["rps"])
 
 
 def _path_cpu(row: dict[str, Any]) -> float:
@@ -190,38 +207,10 @@ def _path_cpu(row: dict[str, Any]) -> float:
 def cpu_overhead(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     """Per scenario: the CPU per request the path spends more at prod's setting and at 100%, in % of
     off (medians over the rounds): a second view, less sensitive to the machine's drift."""
-    medians = {
-        scenario: {
-            setting: statistics.median(
-                _path_cpu(r) for r in rows if r["scenario"] == scenario and r["setting"] == setting
-            )
-            for setting in SETTINGS
-            if any(r["scenario"] == scenario and r["setting"] == setting for r in rows)
-        }
-        for scenario in SCENARIOS
-    }
-    return {
-        scenario: {
-            setting: round((cpu[setting] / cpu["off"] - 1) * 100, 1)
-            for setting in ("prod", "all")
-            if setting in cpu
-        }
-        for scenario, cpu in medians.items()
-        if cpu.get("off")
-    }
+    return _against_off(_medians(rows, _path_cpu), lambda cpu, off: (cpu / off - 1) * 100)
 
 
 def overhead(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     """Per scenario: the throughput lost at prod's setting and with everything traced, in % of off
     (each setting's median over the rounds)."""
-    found: dict[str, dict[str, float]] = {}
-    medians = _medians(rows, "rps")
-    for scenario in SCENARIOS:
-        rps = medians.get(scenario, {})
-        if rps.get("off"):
-            found[scenario] = {
-                setting: round((1 - rps[setting] / rps["off"]) * 100, 1)
-                for setting in ("prod", "all")
-                if setting in rps
-            }
-    return found
+    return _against_off(_medians(rows, _rps), lambda rps, off: (1 - rps / off) * 100)
