@@ -64,6 +64,7 @@ from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.schema.types import base_scalars
 from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
+from strawberry.types.info import Info
 
 from foundry_api.plans.nodes import (
     ABSTRACT,
@@ -295,7 +296,7 @@ class _DirectCalls:
 
     def __init__(self, schema: strawberry.Schema) -> None:
         self.converter = schema.schema_converter
-        self.info_class = schema.config.info_class
+        self.info_class = _lazy_info_class(schema.config.info_class)
 
     def call_for(self, field: StrawberryField, field_def: Any) -> Any:
         resolver = field.base_resolver
@@ -315,13 +316,45 @@ class _DirectCalls:
         info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
         info_class = self.info_class
 
-        def call(source: Any, raw_info: Callable[[], Any]) -> Any:
+        def call(source: Any, raw_info: Callable[[], Any], context: Any) -> Any:
             kwargs = dict.fromkeys(source_names, source)
             if info_name is not None:
-                kwargs[info_name] = info_class(_raw_info=raw_info(), _field=field)
+                kwargs[info_name] = info_class(raw_info, field, context)
             return function(source, **kwargs) if as_self else function(**kwargs)
 
         return call
+
+
+def _lazy_info_class(info_class: type[Info[Any, Any]]) -> Callable[..., Info[Any, Any]]:
+    """`info_class`, but its GraphQLResolveInfo (a 15-field object and the field's Path) made only
+    when something reads it, and `info.context` answered without it: `downloadUrl` of a pending
+    upload reads neither, and most resolvers read only the context. Everything else an Info offers
+    reads `_raw_info`, which then builds the very object Strawberry would have passed."""
+    plain_context = info_class.context is Info.context  # a subclass may redefine `context`
+
+    def init(self: Any, make_raw: Callable[[], Any], field: StrawberryField, context: Any) -> None:
+        self._field = field
+        self._plan_make_raw = make_raw
+        self._plan_context = context
+
+    def _raw_info(self: Any) -> Any:
+        raw = self.__dict__.get("_plan_raw")
+        if raw is None:
+            raw = self.__dict__["_plan_raw"] = self._plan_make_raw()
+        return raw
+
+    def context(self: Any) -> Any:
+        return self._plan_context if plain_context else info_class.context.fget(self)  # type: ignore[attr-defined]
+
+    namespace = {
+        "__init__": init,
+        "_raw_info": property(_raw_info),
+        "context": property(context),
+        # The same names, so that what a resolver's mistake says (an AttributeError) is the same.
+        "__qualname__": info_class.__qualname__,
+        "__module__": info_class.__module__,
+    }
+    return type(info_class.__name__, (info_class,), namespace)
 
 
 class _Compiler:

@@ -307,7 +307,7 @@ class Run:
     def _resolve(self, f: FieldPlan, source: Any, path: Path) -> Any:
         direct = f.direct
         if direct is not None:
-            return direct(source, lambda: self.info(f, path))
+            return direct(source, lambda: self.info(f, path), self.context)
         args = f.const_args
         if args is None:
             args = get_argument_values(f.field_def, f.nodes[0], self.variable_values, None, False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from foundry_api.plans.nodes import ATTRIBUTE, RELAY_ID, RESOLVER, TYPENAME
 from foundry_api.schema import Query, build_schema
 from graphql import parse
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +90,45 @@ def test_fields_get_the_fast_kinds_they_qualify_for(schema: strawberry.Schema) -
         ("filename", ATTRIBUTE),
         ("downloadUrl", RESOLVER),
     ]
+
+
+class _ShoutingInfo(strawberry.Info):
+    @property
+    def context(self) -> Any:
+        return str(self._raw_info.context).upper()
+
+
+@strawberry.type
+class _Item:
+    name: str
+
+    @strawberry.field
+    def about(self, info: strawberry.Info) -> str:
+        return (
+            f"{self.name} {info.field_name} {info.python_name} {info.path.as_list()} "
+            f"{[getattr(f, 'name', '') for f in info.selected_fields]} {info.context} "
+            f"{info._raw_info.parent_type.name} {info.return_type} {info.variable_values} "
+            f"{info.operation.operation.value} {info.root_value}"
+        )
+
+
+@strawberry.type
+class _Items:
+    @strawberry.field
+    def items(self) -> list[_Item]:
+        return [_Item(name="a"), _Item(name="b")]
+
+
+@pytest.mark.parametrize("info_class", [strawberry.Info, _ShoutingInfo])
+def test_a_direct_call_gives_the_resolver_the_info_strawberry_would(info_class: type) -> None:
+    schema = strawberry.Schema(query=_Items, config=StrawberryConfig(info_class=info_class))
+    document = "query Q { items { name about } }"
+    plan = compile_document(schema=schema, document=parse(document), operation_name=None)
+    (items,) = plan.root.fields
+    about = items.completion.inner.inner.inner.object_plan.fields[1]  # type: ignore[union-attr]
+    assert (about.key, about.kind, about.direct is not None) == ("about", RESOLVER, True)
+    planned = asyncio.run(plan.execute(context="ctx", variables=None))
+    expected = schema.execute_sync(document, context_value="ctx")
+    assert expected.errors is None
+    assert planned == {"data": expected.data}
+    assert "a about about ['items', 0, 'about'] ['about'] " in planned["data"]["items"][0]["about"]
