@@ -66,6 +66,7 @@ from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
+from foundry_api.plans.codegen import compile_fields
 from foundry_api.plans.nodes import (
     ABSTRACT,
     ATTRIBUTE,
@@ -138,7 +139,7 @@ def compile_document(
         grouped, _defer, _forbidden = collect_fields(
             gql_schema, fragments, variable_values, root_type, operation
         )
-        roots[values] = ObjectPlan(gql_type=root_type, fields=compiler.fields(root_type, grouped))
+        roots[values] = _compiled(ObjectPlan(gql_type=root_type, fields=compiler.fields(root_type, grouped)))
     return Plan(
         schema=schema,
         operation=operation,
@@ -522,9 +523,16 @@ class _Compiler:
         needs_info = is_type_of is not None and not getattr(is_type_of, "__qualname__", "").endswith(
             _STRAWBERRY_IS_TYPE_OF
         )
-        return ObjectPlan(
-            gql_type=gql_type,
-            fields=self.fields(gql_type, grouped),
-            is_type_of=is_type_of,
-            is_type_of_needs_info=needs_info,
+        return _compiled(
+            ObjectPlan(
+                gql_type=gql_type,
+                fields=self.fields(gql_type, grouped),
+                is_type_of=is_type_of,
+                is_type_of_needs_info=needs_info,
+            )
         )
+
+
+def _compiled(plan: ObjectPlan) -> ObjectPlan:
+    plan.execute = compile_fields(plan)
+    return plan

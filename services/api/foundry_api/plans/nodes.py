@@ -91,6 +91,10 @@ class FieldPlan:
     item: Completion | None = None  # SHAPE_OBJECT_LIST: the item completion
 
 
+def _not_compiled(_run: Any, _source: Any, _path: Any) -> Any:
+    raise RuntimeError("this ObjectPlan's fields were not compiled (codegen.compile_fields)")
+
+
 @dataclass(slots=True, kw_only=True)
 class ObjectPlan:
     gql_type: GraphQLObjectType
@@ -100,3 +104,5 @@ class ObjectPlan:
     # Python types already seen to be neither awaitable nor an Exception here (filled at run time):
     # values of these types take the fast path straight to is_type_of and the fields.
     known_types: set[type] = field(default_factory=set)
+    # execute_fields for these fields: execute(run, source, path), compiled from them (codegen.py).
+    execute: Callable[[Any, Any, Any], Any] = field(default=_not_compiled, repr=False)

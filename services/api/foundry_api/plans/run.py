@@ -40,8 +40,6 @@ from foundry_api.plans.nodes import (
     NON_NULL,
     OBJECT,
     RELAY_ID,
-    SHAPE_LEAF,
-    SHAPE_OBJECT,
     SHAPE_OBJECT_LIST,
     TYPENAME,
     Completion,
@@ -50,7 +48,7 @@ from foundry_api.plans.nodes import (
 )
 
 _new_path = tuple.__new__
-_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
 def _path(prev: Path | None, key: str | int, typename: str | None) -> Path:
@@ -135,87 +133,18 @@ class Run:
     # -- Executor.execute_fields / execute_fields_serially
 
     def execute_fields(self, plan: ObjectPlan, source: Any, path: Path | None) -> Any:
-        results: dict[str, Any] = {}
-        awaitable_fields: list[str] = []
-        try:
-            for f in plan.fields:
-                kind = f.kind
-                key = f.key
-                if kind is ATTRIBUTE:
-                    try:
-                        value = getattr(source, f.attr)
-                    except Exception as raw_error:
-                        self.handle_field_error(raw_error, f.completion, f, _path(path, key, f.typename))
-                        results[key] = None
-                        continue
-                    shape = f.shape
-                    # The fast paths: a value graphql-core would return unchanged (a str for String,
-                    # an int in range for Int...), an enum member, an object or a list of objects of
-                    # a type already seen here; anything else takes execute_field's full path.
-                    if shape is SHAPE_LEAF:
-                        leaf = f.leaf
-                        value_type = type(value)
-                        if value_type in leaf.fast_types:  # type: ignore[union-attr]
-                            if not leaf.int32 or _INT_MIN <= value <= _INT_MAX:  # type: ignore[union-attr]
-                                results[key] = value
-                                continue
-                        elif value_type is leaf.enum_cls:  # type: ignore[union-attr]
-                            results[key] = leaf.enum_names[value]  # type: ignore[union-attr]
-                            continue
-                        elif value_type is leaf.convert_type:  # type: ignore[union-attr]
-                            results[key] = leaf.convert(value)  # type: ignore[union-attr,misc]
-                            continue
-                    elif shape is SHAPE_OBJECT:
-                        object_plan = f.object_plan
-                        if type(value) in object_plan.known_types:  # type: ignore[union-attr]
-                            result = self._object_field(f, object_plan, value, path)  # type: ignore[arg-type]
-                            results[key] = result
-                            if type(result) is not dict and result is not None:
-                                awaitable_fields.append(key)
-                            continue
-                    elif shape is SHAPE_OBJECT_LIST and type(value) is list:
-                        result = self._list_field(f, value, path)
-                        results[key] = result
-                        if type(result) is not list and result is not None:
-                            awaitable_fields.append(key)
-                        continue
-                    result = self.complete_resolved(f, source, path, value)
-                elif kind is TYPENAME:
-                    results[key] = f.typename
-                    continue
-                elif kind is RELAY_ID and type(source) is f.relay_cls:
-                    try:
-                        node_id = getattr(source, f.relay_attr)
-                    except Exception:  # the resolver's own path raises and reports it
-                        node_id = None
-                    if type(node_id) is str:
-                        # Node._id: GlobalID(type name from the path, str(node_id)), which the ID
-                        # scalar serializes with str(): to_base64.
-                        results[key] = to_base64(f.typename, node_id)
-                        continue
-                    result = self.execute_field(f, source, path)
-                else:
-                    result = self.execute_field(f, source, path)
-                results[key] = result
-                if optimized_is_awaitable(result):
-                    awaitable_fields.append(key)
-        except Exception:
-            if awaitable_fields:
-                self.settle_in_background([results[key] for key in awaitable_fields])
-            raise
-        if not awaitable_fields:
-            return results
+        # graphql-core's execute_fields, unrolled for this plan's fields and compiled (codegen.py).
+        return plan.execute(self, source, path)
 
-        async def get_results() -> dict[str, Any]:
-            if len(awaitable_fields) == 1:
-                key = awaitable_fields[0]
-                results[key] = await results[key]
-            else:
-                awaited = await gather_with_cancel(*(results[key] for key in awaitable_fields))
-                results.update(zip(awaitable_fields, awaited, strict=True))
-            return results
-
-        return get_results()
+    async def gather_fields(self, results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
+        """execute_fields' end when some fields are awaitable: their values, in place."""
+        if len(awaitable_fields) == 1:
+            key = awaitable_fields[0]
+            results[key] = await results[key]
+        else:
+            awaited = await gather_with_cancel(*(results[key] for key in awaitable_fields))
+            results.update(zip(awaitable_fields, awaited, strict=True))
+        return results
 
     def execute_fields_serially(self, plan: ObjectPlan, source: Any, path: Path | None) -> Any:
         def reducer(results: dict[str, Any], f: FieldPlan) -> Any:
@@ -354,7 +283,7 @@ class Run:
         if result is None or result is Undefined:
             return None
         if kind is LEAF:
-            if type(result) in comp.fast_types and (not comp.int32 or _INT_MIN <= result <= _INT_MAX):
+            if type(result) in comp.fast_types and (not comp.int32 or INT32_MIN <= result <= INT32_MAX):
                 return result
             if type(result) is comp.convert_type:
                 return comp.convert(result)  # type: ignore[misc]
@@ -484,7 +413,7 @@ class Run:
                 raise _unsupported_at_runtime(f, "an awaitable is_type_of")
             if not ok:
                 raise invalid_return_type_error(plan.gql_type, result, f.details)
-        return self.execute_fields(plan, result, path)
+        return plan.execute(self, result, path)
 
 
 class PlanRuntimeUnsupportedError(Exception):

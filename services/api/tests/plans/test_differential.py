@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 from foundry_api.core.pagination import encode_cursor
+from foundry_api.plans import codegen as plan_codegen
 from foundry_api.plans import compile as plan_compile
 from foundry_api.plans import run as plan_run
+from foundry_api.plans.nodes import TYPENAME
 from graphql import (
     GraphQLInputObjectType,
     GraphQLList,
@@ -216,6 +218,41 @@ def test_a_planted_dropped_field_is_caught(
     assert difference is not None
     assert "hasNextPage" in difference.splitlines()[0]
     assert "hasNextPage" not in difference.splitlines()[2]
+
+
+def test_a_planted_codegen_mistake_is_caught(
+    plans_env: Any, conftest: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    row = conftest.UploadRow(
+        id=uuid.UUID(int=98),
+        mine=True,
+        filename="b.txt",
+        content_type="text/plain",
+        size=4,
+        status="UPLOADED",
+        created_at=_TIMES[1],
+    )
+    state = conftest.State(viewer_id=uuid.UUID(int=7), viewer_exists=True, uploads=(row,), ai_requests=())
+    name = "relay.UploadsPageQuery"
+    assert plans_env.differences(name=name, state=state, variables=None) is None
+    original = plan_codegen._field
+
+    def wrong_typename(f: Any, i: int, names: dict[str, Any]) -> list[str]:
+        if f.kind is TYPENAME:
+            names[f"T{i}"] = f.typename.lower()  # the mistake: the type's name in the wrong case
+            return [f"results[K{i}] = T{i}"]
+        return original(f, i, names)
+
+    monkeypatch.setattr(plan_codegen, "_field", wrong_typename)
+    plans_env.plans.pop(name, None)
+    try:
+        difference = plans_env.differences(name=name, state=state, variables=None)
+    finally:
+        plans_env.plans.pop(name, None)
+    assert difference is not None
+    graphql_core, _, planned = difference.splitlines()[:3]
+    assert '"__typename":"Upload"' in graphql_core.replace(" ", "")
+    assert '"__typename":"upload"' in planned.replace(" ", "")
 
 
 # -- partial data: errors at nullable positions, which random states reach less often

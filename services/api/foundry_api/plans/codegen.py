@@ -1,0 +1,199 @@
+"""Each object plan's field loop written out as Python source and compiled once, as graphql-jit
+compiles a known query to JavaScript (https://github.com/zalando-incubator/graphql-jit).
+
+`Run.execute_fields` interprets an `ObjectPlan`: for every field of every object it reads the
+field's kind, shape, leaf types and attribute name from the plan before doing the field's work. The
+function made here is that same loop unrolled for one plan, with those reads folded into the code:
+`value = source.filename; if type(value) is str: results["filename"] = value`. Each branch is the
+one `execute_fields` would take, in the same order, calling the same `Run` methods for everything
+but the fast paths (errors, awaitables, values of unexpected types), so what it returns and raises
+is what `execute_fields` returns and raises; tests/plans/test_codegen.py holds the two equal on
+every trusted document, and the differential tests hold both equal to graphql-core.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable
+from typing import Any
+
+from graphql.pyutils import Path
+from strawberry.execution.is_awaitable import optimized_is_awaitable
+from strawberry.relay.utils import to_base64
+
+from foundry_api.plans.nodes import (
+    ATTRIBUTE,
+    RELAY_ID,
+    SHAPE_LEAF,
+    SHAPE_OBJECT,
+    SHAPE_OBJECT_LIST,
+    TYPENAME,
+    FieldPlan,
+    ObjectPlan,
+)
+from foundry_api.plans.run import INT32_MAX, INT32_MIN
+
+FieldsFunction = Callable[[Any, Any, "Path | None"], Any]
+
+
+def compile_fields(plan: ObjectPlan) -> FieldsFunction:
+    """`plan`'s execute_fields as a function of (run, source, path)."""
+    names: dict[str, Any] = {
+        "Path": Path,
+        "_new_path": tuple.__new__,  # as run._path builds a Path
+        "is_awaitable": optimized_is_awaitable,
+        "to_base64": to_base64,
+        "INT_MIN": INT32_MIN,
+        "INT_MAX": INT32_MAX,
+    }
+    lines = [
+        "def execute_fields(run, source, path):",
+        "    results = {}",
+        "    awaitable_fields = []",
+        "    try:",
+    ]
+    for index, f in enumerate(plan.fields):
+        names[f"F{index}"] = f
+        names[f"K{index}"] = f.key
+        lines += [f"        # {f.key}", *_indent(_field(f, index, names), 8)]
+    if not plan.fields:
+        lines.append("        pass")
+    lines += [
+        "    except Exception:",
+        "        if awaitable_fields:",
+        "            run.settle_in_background([results[key] for key in awaitable_fields])",
+        "        raise",
+        "    if not awaitable_fields:",
+        "        return results",
+        "    return run.gather_fields(results, awaitable_fields)",
+    ]
+    source = "\n".join(lines) + "\n"
+    code = compile(source, f"<plan {plan.gql_type.name}>", "exec")
+    exec(code, names)  # noqa: S102 - source built above from the plan's own names, bound as constants
+    function: FieldsFunction = names["execute_fields"]
+    function.__doc__ = source  # what runs, for whoever debugs a plan
+    return function
+
+
+def _indent(lines: list[str], spaces: int) -> list[str]:
+    return [" " * spaces + line for line in lines]
+
+
+def _read(attr: str, index: int, names: dict[str, Any]) -> str:
+    """`source.<attr>` when it can be spelled so, else getattr with the name as a constant."""
+    if attr.isidentifier() and not keyword.iskeyword(attr):
+        return f"source.{attr}"
+    names[f"A{index}"] = attr
+    return f"getattr(source, A{index})"
+
+
+def _generic(index: int) -> list[str]:
+    """execute_fields' tail for a field that took no fast path: execute_field."""
+    return [
+        f"result = run.execute_field(F{index}, source, path)",
+        f"results[K{index}] = result",
+        "if is_awaitable(result):",
+        f"    awaitable_fields.append(K{index})",
+    ]
+
+
+def _resolved(index: int) -> list[str]:
+    """execute_fields' tail for an attribute value that took no fast path: complete_resolved."""
+    return [
+        f"result = run.complete_resolved(F{index}, source, path, value)",
+        f"results[K{index}] = result",
+        "if is_awaitable(result):",
+        f"    awaitable_fields.append(K{index})",
+    ]
+
+
+def _field(f: FieldPlan, i: int, names: dict[str, Any]) -> list[str]:
+    if f.kind is TYPENAME:
+        names[f"T{i}"] = f.typename
+        return [f"results[K{i}] = T{i}"]
+    if f.kind is RELAY_ID:
+        names[f"RC{i}"] = f.relay_cls
+        names[f"T{i}"] = f.typename
+        return [
+            f"if type(source) is RC{i}:",
+            "    try:",
+            f"        node_id = {_read(f.relay_attr, i, names)}",
+            "    except Exception:  # the resolver's own path raises and reports it",
+            "        node_id = None",
+            "    if type(node_id) is str:",
+            f"        results[K{i}] = to_base64(T{i}, node_id)",
+            "    else:",
+            *_indent(_generic(i), 8),
+            "else:",
+            *_indent(_generic(i), 4),
+        ]
+    if f.kind is not ATTRIBUTE:
+        return _generic(i)
+    names[f"T{i}"] = f.typename
+    return [
+        "try:",
+        f"    value = {_read(f.attr, i, names)}",
+        "except Exception as raw_error:",
+        f"    run.handle_field_error(raw_error, F{i}.completion, F{i}, _new_path(Path, (path, K{i}, T{i})))",
+        f"    results[K{i}] = None",
+        "else:",
+        *_indent(_attribute(f, i, names), 4),
+    ]
+
+
+def _attribute(f: FieldPlan, i: int, names: dict[str, Any]) -> list[str]:
+    if f.shape is SHAPE_LEAF:
+        leaf = f.leaf
+        assert leaf is not None
+        branches: list[tuple[str, str]] = []
+        if leaf.fast_types:
+            names[f"FT{i}"] = leaf.fast_types
+            (only,) = leaf.fast_types if len(leaf.fast_types) == 1 else (None,)
+            if only is not None:
+                names[f"FT{i}"] = only
+            test = f"type(value) is FT{i}" if only is not None else f"type(value) in FT{i}"
+            if leaf.int32:
+                test += " and INT_MIN <= value <= INT_MAX"
+            branches.append((test, f"results[K{i}] = value"))
+        if leaf.enum_cls is not None:
+            names[f"EC{i}"] = leaf.enum_cls
+            names[f"EN{i}"] = leaf.enum_names
+            branches.append((f"type(value) is EC{i}", f"results[K{i}] = EN{i}[value]"))
+        if leaf.convert_type is not None:
+            names[f"CT{i}"] = leaf.convert_type
+            names[f"CV{i}"] = leaf.convert
+            branches.append((f"type(value) is CT{i}", f"results[K{i}] = CV{i}(value)"))
+        if len(branches) > 1:  # pragma: no cover - each of Strawberry's leaves has one kind
+            # complete_resolved gives what any of them would, through complete_value.
+            return _resolved(i)
+        lines: list[str] = []
+        for keyword_, (test, action) in zip(("if", "elif"), branches, strict=False):
+            lines += [f"{keyword_} {test}:", f"    {action}"]
+        if not lines:
+            return _resolved(i)
+        return [*lines, "else:", *_indent(_resolved(i), 4)]
+    if f.shape is SHAPE_OBJECT:
+        names[f"OP{i}"] = f.object_plan
+        return [
+            f"if type(value) in OP{i}.known_types:",
+            f"    result = run._object_field(F{i}, OP{i}, value, path)",
+            f"    results[K{i}] = result",
+            "    if type(result) is not dict and result is not None:",
+            f"        awaitable_fields.append(K{i})",
+            "else:",
+            *_indent(_resolved(i), 4),
+        ]
+    if f.shape is SHAPE_OBJECT_LIST:
+        return [
+            "if type(value) is list:",
+            f"    result = run._list_field(F{i}, value, path)",
+            f"    results[K{i}] = result",
+            "    if type(result) is not list and result is not None:",
+            f"        awaitable_fields.append(K{i})",
+            "else:",
+            *_indent(_resolved(i), 4),
+        ]
+    return _resolved(i)
+
+
+__all__ = ["FieldsFunction", "compile_fields"]
