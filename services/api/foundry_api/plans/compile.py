@@ -62,7 +62,7 @@ from strawberry.extensions import (
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.schema.types import base_scalars
-from strawberry.types.base import get_object_definition
+from strawberry.types.base import StrawberryMaybe, StrawberryOptional, get_object_definition
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
@@ -290,22 +290,26 @@ class _DirectCalls:
     arguments (`get_arguments`), lets field extensions wrap and reshape the call, applies exception
     handlers whose error type is in the field's return type, and passes the parent object as `self`,
     `root` or `parent` and the Info as `info` as the resolver's signature asks
-    (strawberry/schema/schema_converter.py, `from_resolver`). Without arguments, extensions (a
-    permission class is one) or exception handlers, only the last part remains, which this does:
-    one call instead of some dozen per field, for each `downloadUrl` of a page.
+    (strawberry/schema/schema_converter.py, `from_resolver`). Without extensions (a permission class
+    is one) or exception handlers, and with arguments of plain scalar types only (int, str, bool,
+    float, or Optional of one: Strawberry's convert_argument returns their values as they are),
+    only the passing remains, which this does: one call instead of some dozen per field, for each
+    `downloadUrl` of a page and for its `uploads(first:, after:)`.
     """
 
     def __init__(self, schema: strawberry.Schema) -> None:
         self.converter = schema.schema_converter
         self.info_class = _lazy_info_class(schema.config.info_class)
+        self.name_converter = schema.config.name_converter
 
     def call_for(self, field: StrawberryField, field_def: Any) -> Any:
         resolver = field.base_resolver
+        arguments = self.plain_arguments(field)
         if (
             resolver is None
+            or arguments is None
             or field.extensions
-            or field.arguments
-            or field_def.args
+            or len(arguments) != len(field_def.args)
             or getattr(field_def.resolve, "__name__", "") not in ("_resolver", "_async_resolver")
             or self.converter._get_field_exception_handlers(field)
             or not callable(resolver.wrapped_func)
@@ -317,13 +321,34 @@ class _DirectCalls:
         info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
         info_class = self.info_class
 
-        def call(source: Any, raw_info: Callable[[], Any], context: Any) -> Any:
+        def call(source: Any, raw_info: Callable[[], Any], context: Any, args: dict[str, Any]) -> Any:
             kwargs = dict.fromkeys(source_names, source)
+            for graphql_name, python_name in arguments:
+                if graphql_name in args:  # as convert_arguments: only what graphql-core gave
+                    kwargs[python_name] = args[graphql_name]
             if info_name is not None:
                 kwargs[info_name] = info_class(raw_info, field, context)
             return function(source, **kwargs) if as_self else function(**kwargs)
 
         return call
+
+    def plain_arguments(self, field: StrawberryField) -> list[tuple[str, str]] | None:
+        """(GraphQL name, Python name) of each argument, or None if one is not of a plain scalar type."""
+        names: list[tuple[str, str]] = []
+        for argument in field.arguments:
+            argument_type = argument.type
+            if isinstance(argument_type, StrawberryMaybe):
+                return None
+            if isinstance(argument_type, StrawberryOptional):
+                argument_type = argument_type.of_type
+            if argument_type not in _PLAIN_ARGUMENT_TYPES or not argument.python_name:
+                return None
+            names.append((self.name_converter.from_argument(argument), argument.python_name))
+        return names
+
+
+# Python types whose GraphQL argument values Strawberry passes to resolvers unchanged.
+_PLAIN_ARGUMENT_TYPES = (int, str, bool, float)
 
 
 def _lazy_info_class(info_class: type[Info[Any, Any]]) -> Callable[..., Info[Any, Any]]:

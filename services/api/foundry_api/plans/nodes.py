@@ -80,9 +80,9 @@ class FieldPlan:
     attr: str = ""
     resolve: Callable[..., Any] | None = None
     const_args: dict[str, Any] | None = None  # None: computed per request (variables)
-    # RESOLVER without Strawberry's wrapper: direct(source, make_raw_info, context) (compile.py,
-    # _DirectCalls).
-    direct: Callable[[Any, Callable[[], Any], Any], Any] | None = None
+    # RESOLVER without Strawberry's wrapper: direct(source, make_raw_info, context, arguments)
+    # (compile.py, _DirectCalls).
+    direct: Callable[[Any, Callable[[], Any], Any, dict[str, Any]], Any] | None = None
     relay_cls: type | None = None
     relay_attr: str = ""
     shape: int = 0

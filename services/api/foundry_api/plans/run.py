@@ -234,12 +234,12 @@ class Run:
         return completed
 
     def _resolve(self, f: FieldPlan, source: Any, path: Path) -> Any:
-        direct = f.direct
-        if direct is not None:
-            return direct(source, lambda: self.info(f, path), self.context)
         args = f.const_args
         if args is None:
             args = get_argument_values(f.field_def, f.nodes[0], self.variable_values, None, False)
+        direct = f.direct
+        if direct is not None:
+            return direct(source, lambda: self.info(f, path), self.context, args)
         assert f.resolve is not None
         return f.resolve(source, self.info(f, path), **args)
 

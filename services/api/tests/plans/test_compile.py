@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import strawberry
 from foundry_api.plans import PlanUnsupported, compile_document
+from foundry_api.plans import compile as plan_compile
 from foundry_api.plans.nodes import ATTRIBUTE, RELAY_ID, RESOLVER, TYPENAME
 from foundry_api.schema import Query, build_schema
 from graphql import parse
@@ -83,6 +84,9 @@ def test_fields_get_the_fast_kinds_they_qualify_for(schema: strawberry.Schema) -
     viewer_fields = viewer.completion.inner.object_plan.fields  # type: ignore[union-attr]
     assert [(f.key, f.kind) for f in viewer_fields] == [("id", RELAY_ID), ("uploads", RESOLVER)]
     assert viewer_fields[1].const_args == {"first": 1, "after": None}
+    # Called directly: `uploads` (plain scalar arguments) and `downloadUrl`; not `viewer`, whose
+    # permission class is a field extension.
+    assert (viewer.direct, viewer_fields[1].direct is not None) == (None, True)
     edges = viewer_fields[1].completion.inner.object_plan.fields[0]  # type: ignore[union-attr]
     node_fields = edges.object_plan.fields[0].object_plan.fields  # type: ignore[union-attr]
     assert [(f.key, f.kind) for f in node_fields] == [
@@ -90,6 +94,18 @@ def test_fields_get_the_fast_kinds_they_qualify_for(schema: strawberry.Schema) -
         ("filename", ATTRIBUTE),
         ("downloadUrl", RESOLVER),
     ]
+    assert node_fields[2].direct is not None
+
+
+def test_a_resolver_whose_arguments_strawberry_converts_goes_through_strawberry(
+    schema: strawberry.Schema,
+) -> None:
+    # `node(id: ID!)`: Strawberry turns the ID into a GlobalID before the resolver sees it.
+    document = parse('{ node(id: "VXBsb2FkOjE=") { id } }')
+    (node,) = compile_document(schema=schema, document=document, operation_name=None).root.fields
+    assert (node.kind, node.direct) == (RESOLVER, None)
+    strawberry_field = node.field_def.extensions["strawberry-definition"]
+    assert plan_compile._DirectCalls(schema).plain_arguments(strawberry_field) is None
 
 
 class _ShoutingInfo(strawberry.Info):
