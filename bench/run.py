@@ -444,8 +444,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ratio-rounds",
         type=int,
-        default=3,
-        help="rounds of baseline, page-id and page-text at each concurrency for the ratios (default 3)",
+        default=5,
+        help="rounds of baseline, page-id and page-text at each concurrency for the ratios (default 5)",
     )
     args = parser.parse_args(argv)
     if not (Path(WRK).exists() and Path(TASKSET).exists()):
