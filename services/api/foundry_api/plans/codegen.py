@@ -1,14 +1,14 @@
 """Each object plan's field loop written out as Python source and compiled once, as graphql-jit
 compiles a known query to JavaScript (https://github.com/zalando-incubator/graphql-jit).
 
-`Run.execute_fields` interprets an `ObjectPlan`: for every field of every object it reads the
-field's kind, shape, leaf types and attribute name from the plan before doing the field's work. The
-function made here is that same loop unrolled for one plan, with those reads folded into the code:
-`value = source.filename; if type(value) is str: results["filename"] = value`. Each branch is the
-one `execute_fields` would take, in the same order, calling the same `Run` methods for everything
-but the fast paths (errors, awaitables, values of unexpected types), so what it returns and raises
-is what `execute_fields` returns and raises; tests/plans/test_codegen.py holds the two equal on
-every trusted document, and the differential tests hold both equal to graphql-core.
+graphql-core's `execute_fields` loops over an object's fields and, for each, works out what the
+field is before doing its work. The plan knows that at start-up: each field's kind, shape, leaf
+types and attribute name. The function made here is the loop unrolled for one plan with those facts
+folded into the code: `value = source.filename; if type(value) is str: results["filename"] = value`.
+Every other case (an error, an awaitable, a value of an unexpected type, a resolver) calls the same
+`Run` method graphql-core's step would (execute_field, complete_resolved, handle_field_error), and
+awaitables are gathered and abandoned ones settled as graphql-core does. The differential tests hold
+the result equal to graphql-core's on every trusted document, and catch a planted mistake here.
 """
 
 from __future__ import annotations
