@@ -369,9 +369,17 @@ def run_breakdown(
 
 
 def with_http(results: dict[str, Any], *, p50_ms: dict[str, float]) -> dict[str, Any]:
-    """http_us per path: the c=1 p50 wrk saw for that scenario minus the in-process total."""
+    """http_us per path: the c=1 p50 wrk saw for that scenario minus the in-process total. Left out
+    (None, with the reason) when the in-process total is the larger: the two ran minutes apart, and
+    a machine that slowed down in between gives no figure for HTTP, not a negative one."""
     for path, scenario in (("persisted", "page-id"), ("text", "page-text")):
         row, p50 = results.get(path), p50_ms.get(scenario)
         if isinstance(row, dict) and p50 is not None:
-            row["http_us"] = round(p50 * 1000 - row["total_us"], 1)
+            http = round(p50 * 1000 - row["total_us"], 1)
+            row["http_us"] = http if http >= 0 else None
+            if http < 0:
+                row["http_note"] = (
+                    f"in-process total {row['total_us']} us > wrk's c=1 p50 {p50 * 1000:.1f} us: "
+                    "the machine was slower when the breakdown ran"
+                )
     return results
