@@ -103,17 +103,31 @@ class HeadSampled:
         # which foundry_runtime.tracing checks first (its module doc).
         from opentelemetry import propagate
 
-        self._extract = propagate.extract
+        self._propagate = propagate
+        self._textmap: object = None
+        self._fields: frozenset[bytes] = frozenset()
+
+    def _propagation_fields(self) -> frozenset[bytes]:
+        """The header names the process's propagators read (their `fields`), as ASGI spells them."""
+        textmap = self._propagate.get_global_textmap()
+        if textmap is not self._textmap:
+            self._textmap = textmap
+            self._fields = frozenset(name.lower().encode("latin-1") for name in textmap.fields)
+        return self._fields
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan (and websockets, which no service serves)
             await self.traced(scope, receive, send)
             return
+        # Only the propagators' own headers, and no extraction at all for a request that carries none
+        # (every request a browser sends): an empty carrier extracts the current context unchanged.
         # Header names arrive lower-cased (ASGI); a repeated header keeps every value, as the getter expects.
+        fields = self._propagation_fields()
         carrier: dict[str, list[str]] = {}
         for name, value in scope["headers"]:
-            carrier.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
-        extracted = self._extract(carrier, getter=_HEADERS)
+            if name in fields:
+                carrier.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
+        extracted = self._propagate.extract(carrier, getter=_HEADERS) if carrier else context.get_current()
         parent = trace.get_current_span(extracted).get_span_context()
         trace_id = parent.trace_id if parent.is_valid else self.ids.inner.generate_trace_id()
         result = self.sampler.should_sample(extracted, trace_id, self.span_name(scope), kind=SpanKind.SERVER)

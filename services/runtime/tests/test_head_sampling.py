@@ -213,3 +213,27 @@ async def test_an_x_ray_parent_decides_as_the_middleware_reads_it(
         ),
         exporter=InMemorySpanExporter(),
     )  # the default propagators back
+
+
+async def test_the_gate_reads_the_headers_of_the_propagators_in_use_now(entered: list[int]) -> None:
+    """Only the propagators' own headers are read (their `fields`); a propagator set after the app
+    started is read from its next request on, and a request with none of them is a new trace."""
+    from opentelemetry import propagate
+    from opentelemetry.propagators.aws import AwsXRayPropagator
+
+    spans = InMemorySpanExporter()
+    app = _app(_tracing("parentbased_always_off", 1.0, spans))  # only a sampled parent keeps a request
+    header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    await _ask(app, 1, {"X-Amzn-Trace-Id": header, "X-Unrelated": "1"})
+    assert entered == []  # tracecontext alone does not read X-Ray's header
+    default = propagate.get_global_textmap()
+    propagate.set_global_textmap(AwsXRayPropagator())
+    try:
+        await _ask(app, 1, {"X-Amzn-Trace-Id": header, "X-Unrelated": "1"})
+        await _ask(app, 1, {"X-Unrelated": "1"})
+    finally:
+        propagate.set_global_textmap(default)
+    assert entered == [1]
+    assert {format(s.context.trace_id, "032x") for s in spans.get_finished_spans()} == {
+        "5759e988bd862e3fe1be46a994272793"
+    }
