@@ -89,18 +89,17 @@ def _read(attr: str, index: int, names: dict[str, Any]) -> str:
 
 def _generic(index: int) -> list[str]:
     """execute_fields' tail for a field that took no fast path: execute_field."""
-    return [
-        f"result = run.execute_field(F{index}, source, path)",
-        f"results[K{index}] = result",
-        "if is_awaitable(result):",
-        f"    awaitable_fields.append(K{index})",
-    ]
+    return _tail(index, f"run.execute_field(F{index}, source, path)")
 
 
 def _resolved(index: int) -> list[str]:
     """execute_fields' tail for an attribute value that took no fast path: complete_resolved."""
+    return _tail(index, f"run.complete_resolved(F{index}, source, path, value)")
+
+
+def _tail(index: int, call: str) -> list[str]:
     return [
-        f"result = run.complete_resolved(F{index}, source, path, value)",
+        f"result = {call}",
         f"results[K{index}] = result",
         "if is_awaitable(result):",
         f"    awaitable_fields.append(K{index})",

@@ -223,16 +223,9 @@ def test_a_planted_dropped_field_is_caught(
 def test_a_planted_codegen_mistake_is_caught(
     plans_env: Any, conftest: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    row = conftest.UploadRow(
-        id=uuid.UUID(int=98),
-        mine=True,
-        filename="b.txt",
-        content_type="text/plain",
-        size=4,
-        status="UPLOADED",
-        created_at=_TIMES[1],
+    state = conftest.State(
+        viewer_id=uuid.UUID(int=7), viewer_exists=True, uploads=(_upload(conftest, 1),), ai_requests=()
     )
-    state = conftest.State(viewer_id=uuid.UUID(int=7), viewer_exists=True, uploads=(row,), ai_requests=())
     name = "relay.UploadsPageQuery"
     assert plans_env.differences(name=name, state=state, variables=None) is None
     original = plan_codegen._field
