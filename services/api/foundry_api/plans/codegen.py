@@ -17,7 +17,6 @@ import keyword
 from collections.abc import Callable
 from typing import Any
 
-from graphql.pyutils import Path
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.relay.utils import to_base64
 
@@ -31,16 +30,15 @@ from foundry_api.plans.nodes import (
     FieldPlan,
     ObjectPlan,
 )
-from foundry_api.plans.run import INT32_MAX, INT32_MIN
+from foundry_api.plans.run import INT32_MAX, INT32_MIN, _path
 
-FieldsFunction = Callable[[Any, Any, "Path | None"], Any]
+FieldsFunction = Callable[[Any, Any, Any], Any]
 
 
 def compile_fields(plan: ObjectPlan) -> FieldsFunction:
     """`plan`'s execute_fields as a function of (run, source, path)."""
     names: dict[str, Any] = {
-        "Path": Path,
-        "_new_path": tuple.__new__,  # as run._path builds a Path
+        "path_to": _path,  # the field's Path, made only on the error path
         "is_awaitable": optimized_is_awaitable,
         "to_base64": to_base64,
         "INT_MIN": INT32_MIN,
@@ -133,7 +131,7 @@ def _field(f: FieldPlan, i: int, names: dict[str, Any]) -> list[str]:
         "try:",
         f"    value = {_read(f.attr, i, names)}",
         "except Exception as raw_error:",
-        f"    run.handle_field_error(raw_error, F{i}.completion, F{i}, _new_path(Path, (path, K{i}, T{i})))",
+        f"    run.handle_field_error(raw_error, F{i}.completion, F{i}, path_to(path, K{i}, T{i}))",
         f"    results[K{i}] = None",
         "else:",
         *_indent(_attribute(f, i, names), 4),
@@ -142,35 +140,11 @@ def _field(f: FieldPlan, i: int, names: dict[str, Any]) -> list[str]:
 
 def _attribute(f: FieldPlan, i: int, names: dict[str, Any]) -> list[str]:
     if f.shape is SHAPE_LEAF:
-        leaf = f.leaf
-        assert leaf is not None
-        branches: list[tuple[str, str]] = []
-        if leaf.fast_types:
-            names[f"FT{i}"] = leaf.fast_types
-            (only,) = leaf.fast_types if len(leaf.fast_types) == 1 else (None,)
-            if only is not None:
-                names[f"FT{i}"] = only
-            test = f"type(value) is FT{i}" if only is not None else f"type(value) in FT{i}"
-            if leaf.int32:
-                test += " and INT_MIN <= value <= INT_MAX"
-            branches.append((test, f"results[K{i}] = value"))
-        if leaf.enum_cls is not None:
-            names[f"EC{i}"] = leaf.enum_cls
-            names[f"EN{i}"] = leaf.enum_names
-            branches.append((f"type(value) is EC{i}", f"results[K{i}] = EN{i}[value]"))
-        if leaf.convert_type is not None:
-            names[f"CT{i}"] = leaf.convert_type
-            names[f"CV{i}"] = leaf.convert
-            branches.append((f"type(value) is CT{i}", f"results[K{i}] = CV{i}(value)"))
-        if len(branches) > 1:  # pragma: no cover - each of Strawberry's leaves has one kind
-            # complete_resolved gives what any of them would, through complete_value.
+        fast = _leaf_fast_path(f, i, names)
+        if fast is None:
             return _resolved(i)
-        lines: list[str] = []
-        for keyword_, (test, action) in zip(("if", "elif"), branches, strict=False):
-            lines += [f"{keyword_} {test}:", f"    {action}"]
-        if not lines:
-            return _resolved(i)
-        return [*lines, "else:", *_indent(_resolved(i), 4)]
+        test, action = fast
+        return [f"if {test}:", f"    {action}", "else:", *_indent(_resolved(i), 4)]
     if f.shape is SHAPE_OBJECT:
         names[f"OP{i}"] = f.object_plan
         return [
@@ -193,6 +167,33 @@ def _attribute(f: FieldPlan, i: int, names: dict[str, Any]) -> list[str]:
             *_indent(_resolved(i), 4),
         ]
     return _resolved(i)
+
+
+def _leaf_fast_path(f: FieldPlan, i: int, names: dict[str, Any]) -> tuple[str, str] | None:
+    """(test, action) of a leaf's fast path, in complete_value's order: a value returned as it is, a
+    Date/DateTime/Time by its isoformat; and an enum member by its name (what the enum type's
+    coerce_output_value gives it). None: the leaf has none, complete_resolved does it all."""
+    leaf = f.leaf
+    assert leaf is not None
+    if leaf.fast_types:
+        if len(leaf.fast_types) == 1:
+            (names[f"FT{i}"],) = leaf.fast_types
+            test = f"type(value) is FT{i}"
+        else:
+            names[f"FT{i}"] = leaf.fast_types
+            test = f"type(value) in FT{i}"
+        if leaf.int32:
+            test += " and INT_MIN <= value <= INT_MAX"
+        return test, f"results[K{i}] = value"
+    if leaf.convert_type is not None:
+        names[f"CT{i}"] = leaf.convert_type
+        names[f"CV{i}"] = leaf.convert
+        return f"type(value) is CT{i}", f"results[K{i}] = CV{i}(value)"
+    if leaf.enum_cls is not None:
+        names[f"EC{i}"] = leaf.enum_cls
+        names[f"EN{i}"] = leaf.enum_names
+        return f"type(value) is EC{i}", f"results[K{i}] = EN{i}[value]"
+    return None
 
 
 __all__ = ["FieldsFunction", "compile_fields"]
