@@ -39,23 +39,29 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
+def descendants(pid: int, *, tree: dict[int, list[int]] | None = None) -> list[int]:
+    """`pid` and every process under it, running now (parents first)."""
+    tree = _children() if tree is None else tree
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        current = pending.pop(0)
+        if current in found:
+            continue
+        found.append(current)
+        pending.extend(tree.get(current, []))
+    return found
+
+
 def tree_cpu_ms(pid: int, *, tree: dict[int, list[int]] | None = None) -> float:
     """CPU milliseconds of `pid` and all its descendants, those it has reaped included."""
-    tree = _children() if tree is None else tree
     total_ticks = 0
-    pending = [pid]
-    seen: set[int] = set()
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
+    for current in descendants(pid, tree=tree):
         fields = _stat_fields(current)
         if fields is None:
             continue
         # Fields 14-17 of proc(5): utime, stime, cutime, cstime (after the name: indexes 11-14).
         total_ticks += sum(int(value) for value in fields[11:15])
-        pending.extend(tree.get(current, []))
     return total_ticks * 1000 / TICKS_PER_SECOND
 
 

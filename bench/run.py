@@ -346,8 +346,17 @@ def _breakdown(
 
 # -- per-process CPU and the cost of tracing (issue 17): bench/cpu.py, bench/tracing_cost.py
 def _pin(twin: RunningTwin) -> None:
+    """Every part's whole process tree: a child inherits its CPUs when forked, so Postgres's
+    backends forked before the pinning (the api's first pool connection among them) are pinned
+    here, and any forked after inherit the postmaster's."""
     for name, pid in twin.state["pids"].items():
-        _taskset(API_CPU if name == "api" else LOAD_CPU, pid)
+        cpu_list = API_CPU if name == "api" else LOAD_CPU
+        for process in cpu.descendants(pid):
+            try:
+                _taskset(cpu_list, process)
+            except subprocess.CalledProcessError:
+                if process == pid or Path(f"/proc/{process}").exists():
+                    raise  # a child that has not just ended: a pinning that failed
 
 
 def _measure_with_cpu(
@@ -367,17 +376,12 @@ def _measure_with_cpu(
     return result, row
 
 
-def _edge_measure(seconds: float, warmup: float) -> tracing_cost.Measure:
-    def measure(twin: RunningTwin, name: str, token: str, concurrency: int) -> tracing_cost.Run:
-        scenario = next(s for s in _scenarios(twin, "", "", "", "") if (s.name, s.path) == (name, "edge"))
-        if warmup > 0:
-            _wrk(scenario, token=token, concurrency=concurrency, seconds=warmup)
-        r = _measure(scenario, token, concurrency, seconds)
-        return tracing_cost.Run(
-            requests=r.requests, rps=r.rps, p50_ms=r.p50_ms, p99_ms=r.p99_ms, errors=r.errors
-        )
-
-    return measure
+def _edge_measure(
+    twin: RunningTwin, name: str, token: str, concurrency: int, seconds: float
+) -> tracing_cost.Run:
+    scenario = next(s for s in _scenarios(twin, "", "", "", "") if (s.name, s.path) == (name, "edge"))
+    r = _measure(scenario, token, concurrency, seconds)
+    return tracing_cost.Run(requests=r.requests, rps=r.rps, p50_ms=r.p50_ms, p99_ms=r.p99_ms, errors=r.errors)
 
 
 def _print_cpu(rows: list[dict[str, Any]]) -> None:
@@ -394,8 +398,9 @@ def _print_cpu(rows: list[dict[str, Any]]) -> None:
 
 def _print_tracing(cost: dict[str, Any]) -> None:
     print(
-        f"\ntracing cost (edge, FOUNDRY_TRACES off / prod {cost['prod_sample_ratio']:g} / all; "
-        f"median of {cost['rounds']} interleaved rounds):"
+        f"\ntracing cost (edge; each setting's twin loaded beside a tracing-off twin, c="
+        f"{cost['concurrency_per_twin']} each; prod samples {cost['prod_sample_ratio']:g}; mean over "
+        f"{cost['rounds']} rounds, half with each twin started first, of each round's figure against off):"
     )
     for scenario, by_setting in cost["median_rps"].items():
         print(f"  {scenario:<7} " + "  ".join(f"{k} {v:>7.1f} req/s" for k, v in by_setting.items()))
@@ -406,6 +411,11 @@ def _print_tracing(cost: dict[str, Any]) -> None:
             + ", ".join(f"{k} {v:+.1f}%" for k, v in lost.items())
             + "; path CPU per request vs off: "
             + ", ".join(f"{k} {v:+.1f}%" for k, v in cpu_more.items())
+        )
+        rounds = cost["rounds_overhead_percent"].get(scenario, {})
+        print(
+            "    each round: "
+            + "; ".join(f"{k} {', '.join(f'{v:+.1f}' for v in vs)}" for k, vs in rounds.items())
         )
     per_request = cost.get("spans_per_request") or {}
     print("  spans the collector got per request: " + ", ".join(f"{k} {v:g}" for k, v in per_request.items()))
@@ -439,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         "--tracing-concurrency",
         type=int,
         default=16,
-        help="concurrency of the tracing-cost runs (default 16)",
+        help="connections of the tracing-cost runs, shared by its twins (default 16)",
     )
     parser.add_argument(
         "--ratio-rounds",
@@ -519,11 +529,13 @@ def main(argv: list[str] | None = None) -> int:
     cost = None
     if not only or "tracing" in only:
         cost = tracing_cost.measure_tracing_cost(
-            measure=_edge_measure(args.seconds, args.warmup),
+            measure=_edge_measure,
             pin=_pin,
             pin_load=lambda pid: _taskset(LOAD_CPU, pid),
             extra_env={"FOUNDRY_STUB_LATENCY_MS": str(STUB_LATENCY_MS)},
             concurrency=args.tracing_concurrency,
+            seconds=args.seconds,
+            warmup=args.warmup,
         )
     machine["loadavg_at_end"] = os.getloadavg()
     ratios = _ratios(results, concurrencies)
