@@ -25,7 +25,7 @@ its own (W3C Trace Context, https://www.w3.org/TR/trace-context/#sampled-flag).
 from __future__ import annotations
 
 import contextvars
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context, trace
 from opentelemetry.propagators.textmap import Getter
@@ -119,6 +119,21 @@ class HeadSampled:
         if scope["type"] != "http":  # lifespan (and websockets, which no service serves)
             await self.traced(scope, receive, send)
             return
+        kept, handle = self.decide(scope)
+        if kept:
+            await self.call_kept(handle, scope, receive, send)
+            return
+        try:
+            await self.untraced(scope, receive, send)
+        finally:
+            context.detach(handle)
+
+    def decide(self, scope: Scope) -> tuple[bool, Any]:
+        """The sampler's decision on an HTTP request: (True, the preset trace id or None) when kept,
+        for `call_kept`; (False, a context token) when dropped: the dropped span is then attached,
+        and the caller runs the untraced app and detaches the token when the request is done.
+        Tracing.instrument_app calls this itself, so a dropped request's every resumption passes
+        through one frame of the gate, not this class's and two adapters' (bench/README.md)."""
         # Only the propagators' own headers, and no extraction at all for a request that carries none
         # (every request a browser sends): an empty carrier extracts the current context unchanged.
         # Header names arrive lower-cased (ASGI); a repeated header keeps every value, as the getter expects.
@@ -132,13 +147,7 @@ class HeadSampled:
         trace_id = parent.trace_id if parent.is_valid else self.ids.inner.generate_trace_id()
         result = self.sampler.should_sample(extracted, trace_id, self.span_name(scope), kind=SpanKind.SERVER)
         if result.decision is not Decision.DROP:  # RECORD_ONLY records too
-            preset = None if parent.is_valid else _preset_trace_id.set(trace_id)
-            try:
-                await self.traced(scope, receive, send)
-            finally:
-                if preset is not None:
-                    _preset_trace_id.reset(preset)
-            return
+            return True, None if parent.is_valid else trace_id
         # The span context the SDK gives a dropped span (TracerProvider's Tracer.start_span): the
         # sampled flag off, the random-trace-id flag from the parent or the id generator.
         random_id = parent.trace_flags.random_trace_id if parent.is_valid else self.ids.is_trace_id_random()
@@ -152,11 +161,16 @@ class HeadSampled:
                 trace_state=result.trace_state,
             )
         )
-        token = context.attach(trace.set_span_in_context(dropped, extracted))
+        return False, context.attach(trace.set_span_in_context(dropped, extracted))
+
+    async def call_kept(self, preset: int | None, scope: Scope, receive: Receive, send: Send) -> None:
+        """A kept request through `traced`; without a parent, its server span takes `preset`."""
+        token = None if preset is None else _preset_trace_id.set(preset)
         try:
-            await self.untraced(scope, receive, send)
+            await self.traced(scope, receive, send)
         finally:
-            context.detach(token)
+            if token is not None:
+                _preset_trace_id.reset(token)
 
 
 def send_only_headers(client: httpx.AsyncClient) -> None:

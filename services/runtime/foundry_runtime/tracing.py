@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from opentelemetry import trace
+from opentelemetry import context, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
@@ -252,11 +252,14 @@ def exporter_for(config: TracingConfig) -> SpanExporter:
     return HttpExporter(endpoint=endpoint + "/v1/traces")
 
 
-def _route_span_name(scope: Scope) -> tuple[str, dict[str, Any]]:
+def _span_name(scope: Scope) -> str:
     # "METHOD /path": the services' paths are a handful of fixed routes (no ids in paths), and the
     # edge's are the viewer's; a 404 scan still names one span per path, which the sampler bounds.
-    method = str(scope.get("method", "HTTP"))
-    return f"{method} {scope.get('path', '')}", {}
+    return f"{scope.get('method', 'HTTP')} {scope.get('path', '')}"
+
+
+def _route_span_name(scope: Scope) -> tuple[str, dict[str, Any]]:
+    return _span_name(scope), {}
 
 
 class Tracing:
@@ -320,19 +323,36 @@ class Tracing:
         async def call_untraced(scope: Scope, receive: Receive, send: Send) -> None:
             await untraced(app, scope, receive, send)
 
-        traced = self.instrument_asgi(call_untraced)
+        gate = self._gate(call_untraced)
+        decide, call_kept = gate.decide, gate.call_kept
 
-        async def call_traced(_self: Starlette, scope: Scope, receive: Receive, send: Send) -> None:
-            await traced(scope, receive, send)
+        # The gate's own steps, inlined: a dropped request (most, at prod's ratio) runs the app's own
+        # __call__ under this one frame, which each of its resumptions passes through.
+        async def call_gated(_self: Starlette, scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":  # lifespan: nothing to trace
+                await untraced(_self, scope, receive, send)
+                return
+            kept, handle = decide(scope)
+            if kept:
+                await call_kept(handle, scope, receive, send)
+                return
+            try:
+                await untraced(_self, scope, receive, send)
+            finally:
+                context.detach(handle)
 
-        app.__class__ = type(f"Traced{original.__name__}", (original,), {"__call__": call_traced})
+        app.__class__ = type(f"Traced{original.__name__}", (original,), {"__call__": call_gated})
 
     def instrument_asgi(self, app: ASGIApp) -> ASGIApp:
         """`app` inside a server span, for an ASGI app that is not a Starlette one; a request the
         sampler drops skips the span's machinery (foundry_runtime.head_sampling)."""
-        provider = self.provider
-        if provider is None:
+        if self.provider is None:
             return app
+        return self._gate(app)
+
+    def _gate(self, app: ASGIApp) -> HeadSampled:
+        provider = self.provider
+        assert provider is not None, "only called with tracing on"
         from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
         traced: ASGIApp = OpenTelemetryMiddleware(
@@ -345,11 +365,7 @@ class Tracing:
         ids = provider.id_generator
         assert isinstance(ids, PresetIdGenerator), "Tracing.start builds the provider with one"
         return HeadSampled(
-            traced=traced,
-            untraced=app,
-            sampler=provider.sampler,
-            ids=ids,
-            span_name=lambda scope: _route_span_name(scope)[0],
+            traced=traced, untraced=app, sampler=provider.sampler, ids=ids, span_name=_span_name
         )
 
     def instrument_httpx(self, client: httpx.AsyncClient) -> None:
