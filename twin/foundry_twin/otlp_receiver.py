@@ -117,6 +117,10 @@ class OtlpReceiver(BackgroundService):
         keep = self._keep
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as a collector serves its exporters: with HTTP/1.0 every batch would open a
+            # new connection, a cost in the sending service that no real collector puts there.
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 if self.headers.get("Content-Encoding") == "gzip":
