@@ -25,13 +25,17 @@ its own (W3C Trace Context, https://www.w3.org/TR/trace-context/#sampled-flag).
 from __future__ import annotations
 
 import contextvars
+import re
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context, trace
+from opentelemetry.context.context import Context
 from opentelemetry.propagators.textmap import Getter
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import Decision
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+
+TRACE_ID_LIMIT = (1 << 64) - 1  # TraceIdRatioBased's: the low 64 bits of the trace id decide
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -81,6 +85,82 @@ class _HeaderGetter(Getter[dict[str, list[str]]]):
 _HEADERS = _HeaderGetter()
 
 
+class _FastDecision:
+    """The same decision as the SDK's ParentBased sampler and OpenTelemetry's W3C extraction, for the
+    two shapes nearly every request has: no propagation header at all (a browser's, at the first
+    hop), or a lone `traceparent` (every later hop). Why it exists: measured inside a request, the
+    full path (the composite propagator's extract, the sampler's chain of calls, their objects) cost
+    about 90 µs of the api's CPU per dropped request, four times its cost in a tight loop, as its
+    code comes in cold after the rest of the request; this one touches a few lines. Any other
+    request, or any other sampler, takes the full path. tests/test_head_sampling.py holds the two
+    equal on generated requests, samplers and propagator sets.
+
+    Mirrored: ParentBased with its default delegates for a remote parent (sampled: keep; not: drop;
+    https://opentelemetry.io/docs/specs/otel/trace/sdk/#parentbased), its root TraceIdRatioBased
+    (kept when the trace id's low 64 bits are below the bound) or always on/off; and
+    TraceContextTextMapPropagator.extract's parsing of `traceparent` (its own regular expression,
+    zero ids, version 00 with more fields, version ff)."""
+
+    __slots__ = ("base_is_empty", "bound")
+
+    def __init__(self, *, bound: int, base_is_empty: bool) -> None:
+        self.bound = bound  # root: kept when trace_id & TRACE_ID_LIMIT < bound
+        # The extracted context starts empty (the composite's first propagator makes a fresh Context).
+        self.base_is_empty = base_is_empty
+
+    @classmethod
+    def for_setup(cls, sampler: Sampler, propagators: list[object]) -> _FastDecision | None:
+        from opentelemetry.propagators.aws import AwsXRayPropagator
+        from opentelemetry.sdk.trace.sampling import (
+            ALWAYS_OFF,
+            ALWAYS_ON,
+            ParentBased,
+            TraceIdRatioBased,
+        )
+        from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+        if type(sampler) is not ParentBased:
+            return None
+        delegates = (
+            sampler._remote_parent_sampled,  # the SDK keeps its delegates private
+            sampler._remote_parent_not_sampled,
+        )
+        if delegates != (ALWAYS_ON, ALWAYS_OFF):
+            return None
+        root = sampler._root
+        if type(root) is TraceIdRatioBased:
+            bound = root.bound
+        elif root is ALWAYS_ON:
+            bound = TRACE_ID_LIMIT + 1
+        elif root is ALWAYS_OFF:
+            bound = 0
+        else:
+            return None
+        if not any(type(p) is TraceContextTextMapPropagator for p in propagators):
+            return None
+        first = propagators[0] if propagators else None
+        return cls(
+            bound=bound,
+            base_is_empty=type(first) in (TraceContextTextMapPropagator, AwsXRayPropagator),
+        )
+
+
+_TRACEPARENT = "traceparent"
+_TRACEPARENT_RE = re.compile("^[ \t]*([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?[ \t]*$")
+
+
+def _parse_traceparent(header: str) -> tuple[int, int, int] | None:
+    """(trace id, span id, flags) as TraceContextTextMapPropagator.extract reads them, or None where
+    it extracts nothing."""
+    match = _TRACEPARENT_RE.search(header)
+    if match is None:
+        return None
+    version, trace_id, span_id, flags, rest = match.groups()
+    if trace_id == "0" * 32 or span_id == "0" * 16 or version == "ff" or (version == "00" and rest):
+        return None
+    return int(trace_id, 16), int(span_id, 16), int(flags, 16)
+
+
 class HeadSampled:
     """ASGI: each HTTP request to `traced` (the app inside OpenTelemetry's middleware) when the sampler
     keeps it, else to `untraced` (the same app without it) inside a non-recording span."""
@@ -106,6 +186,7 @@ class HeadSampled:
         self._propagate = propagate
         self._textmap: object = None
         self._fields: frozenset[bytes] = frozenset()
+        self._fast: _FastDecision | None = None
 
     def _propagation_fields(self) -> frozenset[bytes]:
         """The header names the process's propagators read (their `fields`), as ASGI spells them."""
@@ -113,6 +194,8 @@ class HeadSampled:
         if textmap is not self._textmap:
             self._textmap = textmap
             self._fields = frozenset(name.lower().encode("latin-1") for name in textmap.fields)
+            propagators = getattr(textmap, "_propagators", [textmap])  # a CompositePropagator's
+            self._fast = _FastDecision.for_setup(self.sampler, list(propagators))
         return self._fields
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -142,6 +225,11 @@ class HeadSampled:
         for name, value in scope["headers"]:
             if name in fields:
                 carrier.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
+        fast = self._fast
+        if fast is not None:
+            decided = self._decide_fast(fast, carrier)
+            if decided is not None:
+                return decided
         extracted = self._propagate.extract(carrier, getter=_HEADERS) if carrier else context.get_current()
         parent = trace.get_current_span(extracted).get_span_context()
         trace_id = parent.trace_id if parent.is_valid else self.ids.inner.generate_trace_id()
@@ -162,6 +250,44 @@ class HeadSampled:
             )
         )
         return False, context.attach(trace.set_span_in_context(dropped, extracted))
+
+    def _decide_fast(self, fast: _FastDecision, carrier: dict[str, list[str]]) -> tuple[bool, Any] | None:
+        """`decide` for no propagation header or a lone `traceparent`; None: take the full path."""
+        if not carrier:
+            parent = None
+            base = context.get_current()
+            if trace.get_current_span(base).get_span_context().is_valid:
+                return None  # a span is current already (not a server's request): the full path
+        elif len(carrier) == 1 and len(values := carrier.get(_TRACEPARENT, [])) == 1:
+            parent = _parse_traceparent(values[0])
+            if not fast.base_is_empty:
+                return None
+            base = Context()
+        else:
+            return None
+        if parent is None:  # a root: the ratio decides on a new trace id
+            trace_id = self.ids.inner.generate_trace_id()
+            if trace_id & TRACE_ID_LIMIT < fast.bound:
+                return True, trace_id
+            random_id = self.ids.is_trace_id_random()
+            trace_state = None
+        else:
+            trace_id, _, flags = parent
+            parent_flags = TraceFlags(flags)
+            if parent_flags.sampled:
+                return True, None
+            random_id = parent_flags.random_trace_id
+            trace_state = None  # no tracestate header: the parent has none, as the SDK's span then
+        dropped = NonRecordingSpan(
+            SpanContext(
+                trace_id=trace_id,
+                span_id=self.ids.generate_span_id(),
+                is_remote=False,
+                trace_flags=TraceFlags(TraceFlags.RANDOM_TRACE_ID if random_id else TraceFlags.DEFAULT),
+                trace_state=trace_state,
+            )
+        )
+        return False, context.attach(trace.set_span_in_context(dropped, base))
 
     async def call_kept(self, preset: int | None, scope: Scope, receive: Receive, send: Send) -> None:
         """A kept request through `traced`; without a parent, its server span takes `preset`."""

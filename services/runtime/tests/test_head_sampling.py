@@ -237,3 +237,144 @@ async def test_the_gate_reads_the_headers_of_the_propagators_in_use_now(entered:
     assert {format(s.context.trace_id, "032x") for s in spans.get_finished_spans()} == {
         "5759e988bd862e3fe1be46a994272793"
     }
+
+
+# -- the fast decision against the SDK's own path ------------------------------------------------
+
+
+class _SeededIds(IdGenerator):
+    """Ids from a seeded generator, so the fast path and the full one get the same ids."""
+
+    def __init__(self, seed: int) -> None:
+        import random
+
+        self.random = random.Random(seed)
+
+    def generate_span_id(self) -> int:
+        return self.random.getrandbits(64) or 1
+
+    def generate_trace_id(self) -> int:
+        return self.random.getrandbits(128) or 1
+
+
+def _traceparents(rng: Any) -> list[str]:
+    """Valid ones (every flag value, sampled or not) and each way the W3C parser refuses one."""
+    hexa = "0123456789abcdef"
+
+    def digits(n: int) -> str:
+        return "".join(rng.choice(hexa) for _ in range(n))
+
+    flags = [f"{rng.randrange(256):02x}" for _ in range(6)] + ["00", "01", "02", "03"]
+    out = [f"00-{digits(32)}-{digits(16)}-{f}" for f in flags]
+    out += [
+        f"00-{'0' * 32}-{digits(16)}-01",  # zero trace id
+        f"00-{digits(32)}-{'0' * 16}-01",  # zero span id
+        f"ff-{digits(32)}-{digits(16)}-01",  # version ff
+        f"00-{digits(32)}-{digits(16)}-01-extra",  # version 00 with more fields
+        f"01-{digits(32)}-{digits(16)}-00-extra",  # a later version may have more
+        f" \t00-{digits(32)}-{digits(16)}-00 ",  # surrounding blanks
+        f"00-{digits(32).upper()}-{digits(16)}-01",  # upper-case hex
+        f"00-{digits(31)}-{digits(16)}-01",  # short
+        "garbage",
+        "",
+    ]
+    return out
+
+
+def _requests(rng: Any) -> list[list[tuple[bytes, bytes]]]:
+    base = [(b"host", b"api.test"), (b"authorization", b"Bearer abc")]
+    out = [base]
+    for value in _traceparents(rng):
+        out.append([*base, (b"traceparent", value.encode())])
+    tp = f"00-{rng.getrandbits(128):032x}-{rng.getrandbits(64):016x}-00".encode()
+    out.append([*base, (b"traceparent", tp), (b"tracestate", b"vendor=1")])  # the full path's case
+    out.append([*base, (b"traceparent", tp), (b"traceparent", tp)])
+    out.append([*base, (b"baggage", b"user=1")])
+    out.append([*base, (b"x-amzn-trace-id", b"Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")])
+    return out
+
+
+def _gate(sampler: str, ratio: float, propagators: str, *, seed: int, fast: bool) -> Any:
+    environ = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": ENDPOINT,
+        "OTEL_TRACES_SAMPLER": sampler,
+        "OTEL_TRACES_SAMPLER_ARG": str(ratio),
+        "OTEL_PROPAGATORS": propagators,
+    }
+    config = TracingConfig.from_environ(environ, service_name="api", environment="prod", version="1")
+    tracing = Tracing.start(config, exporter=InMemorySpanExporter())
+    assert tracing.provider is not None
+    tracing.provider.id_generator.inner = _SeededIds(seed)  # type: ignore[attr-defined]
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+    gate = tracing._gate(app)
+    gate._propagation_fields()
+    if not fast:
+        gate._fast = None
+    return gate
+
+
+def _outcome(gate: Any, headers: list[tuple[bytes, bytes]]) -> tuple[Any, ...]:
+    from opentelemetry import context, trace
+
+    kept, handle = gate.decide({"type": "http", "method": "POST", "path": "/graphql", "headers": headers})
+    if kept:
+        return ("kept", handle)
+    current = context.get_current()
+    context.detach(handle)
+    span = trace.get_current_span(current)
+    values = {k: v.get_span_context() if isinstance(v, trace.Span) else v for k, v in current.items()}
+    return ("dropped", span.is_recording(), span.get_span_context(), values)
+
+
+@pytest.mark.parametrize(
+    ("sampler", "ratio"),
+    [
+        ("parentbased_traceidratio", 0.0),
+        ("parentbased_traceidratio", 0.05),
+        ("parentbased_traceidratio", 0.5),
+        ("parentbased_traceidratio", 1.0),
+        ("parentbased_always_on", 1.0),
+        ("parentbased_always_off", 1.0),
+        ("traceidratio", 0.5),  # not parent-based: the full path only
+        ("always_on", 1.0),
+    ],
+)
+@pytest.mark.parametrize(
+    "propagators", ["tracecontext,baggage", "xray,tracecontext", "baggage,tracecontext", "xray"]
+)
+def test_the_fast_decision_equals_the_sdks_on_generated_requests(
+    sampler: str, ratio: float, propagators: str
+) -> None:
+    import random
+
+    rng = random.Random(f"{sampler}{ratio}{propagators}")
+    requests = _requests(rng) * 8  # repeated: root decisions draw new trace ids each time
+    fast = _gate(sampler, ratio, propagators, seed=7, fast=True)
+    full = _gate(sampler, ratio, propagators, seed=7, fast=False)
+    fast_outcomes = [_outcome(fast, headers) for headers in requests]
+    full_outcomes = [_outcome(full, headers) for headers in requests]
+    assert fast_outcomes == full_outcomes
+    kinds = {o[0] for o in full_outcomes}
+    if sampler == "parentbased_traceidratio" and ratio == 0.05:
+        assert kinds == {"kept", "dropped"}  # both paths exercised, sampled parents kept
+
+
+def test_the_fast_decision_is_taken_for_the_common_shapes_only() -> None:
+    gate = _gate("parentbased_traceidratio", 0.05, "tracecontext,baggage", seed=1, fast=True)
+    assert gate._fast is not None
+    base = [(b"host", b"api.test")]
+    tp = (b"traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00")
+    assert gate._decide_fast(gate._fast, {}) is not None
+    carrier = {"traceparent": [tp[1].decode()]}
+    decided = gate._decide_fast(gate._fast, carrier)
+    assert decided is not None and decided[0] is False
+    from opentelemetry import context
+
+    context.detach(decided[1])
+    assert gate._decide_fast(gate._fast, {**carrier, "tracestate": ["a=1"]}) is None
+    assert base  # the header list shape the gate reads
+    assert _gate("traceidratio", 0.5, "tracecontext", seed=1, fast=True)._fast is None
+    assert _gate("parentbased_traceidratio", 0.5, "baggage,tracecontext", seed=1, fast=True)._fast is not None
