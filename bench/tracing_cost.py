@@ -2,9 +2,9 @@
 off, at prod's sampling setting, and with every request traced, in one `make bench` run.
 
 Each setting is its own `foundry up` (FOUNDRY_TRACES=off, =RATIO, =on: the services read their
-OTEL_* variables once, at start), pinned as the main run pins it, and all of them are loaded at once,
-side by side (measure_tracing_cost says why), with a second tracing-off twin as the control: its gap
-to the first is what the method cannot tell apart. The spans go to bench/otlp_sink.py
+OTEL_* variables once, at start), pinned as the main run pins it, each loaded at the same time as
+a tracing-off twin (measure_tracing_cost says why); a second tracing-off twin, the control, shows
+what the method cannot tell apart. The spans go to bench/otlp_sink.py
 (FOUNDRY_TRACES_ENDPOINT), a receiver in the collector's place, on the load CPU; the twin's Phoenix, a
 store with a UI, is not what the platform runs beside its services (otlp_sink.py says why). Prod
 samples a parent-based ratio of new traces (OTEL_TRACES_SAMPLER=parentbased_traceidratio); wrk's

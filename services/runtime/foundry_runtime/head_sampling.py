@@ -25,7 +25,6 @@ its own (W3C Trace Context, https://www.w3.org/TR/trace-context/#sampled-flag).
 from __future__ import annotations
 
 import contextvars
-import re
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context, trace
@@ -146,13 +145,14 @@ class _FastDecision:
 
 
 _TRACEPARENT = "traceparent"
-_TRACEPARENT_RE = re.compile("^[ \t]*([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?[ \t]*$")
 
 
 def _parse_traceparent(header: str) -> tuple[int, int, int] | None:
-    """(trace id, span id, flags) as TraceContextTextMapPropagator.extract reads them, or None where
-    it extracts nothing."""
-    match = _TRACEPARENT_RE.search(header)
+    """(trace id, span id, flags) as TraceContextTextMapPropagator.extract reads them, with its own
+    regular expression, or None where it extracts nothing."""
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+    match = TraceContextTextMapPropagator._TRACEPARENT_HEADER_FORMAT_RE.search(header)
     if match is None:
         return None
     version, trace_id, span_id, flags, rest = match.groups()
@@ -214,9 +214,7 @@ class HeadSampled:
     def decide(self, scope: Scope) -> tuple[bool, Any]:
         """The sampler's decision on an HTTP request: (True, the preset trace id or None) when kept,
         for `call_kept`; (False, a context token) when dropped: the dropped span is then attached,
-        and the caller runs the untraced app and detaches the token when the request is done.
-        Tracing.instrument_app calls this itself, so a dropped request's every resumption passes
-        through one frame of the gate, not this class's and two adapters' (bench/README.md)."""
+        and the caller runs the untraced app and detaches the token when the request is done."""
         # Only the propagators' own headers, and no extraction at all for a request that carries none
         # (every request a browser sends): an empty carrier extracts the current context unchanged.
         # Header names arrive lower-cased (ASGI); a repeated header keeps every value, as the getter expects.
@@ -270,21 +268,20 @@ class HeadSampled:
             if trace_id & TRACE_ID_LIMIT < fast.bound:
                 return True, trace_id
             random_id = self.ids.is_trace_id_random()
-            trace_state = None
         else:
             trace_id, _, flags = parent
             parent_flags = TraceFlags(flags)
             if parent_flags.sampled:
                 return True, None
             random_id = parent_flags.random_trace_id
-            trace_state = None  # no tracestate header: the parent has none, as the SDK's span then
         dropped = NonRecordingSpan(
             SpanContext(
                 trace_id=trace_id,
                 span_id=self.ids.generate_span_id(),
                 is_remote=False,
                 trace_flags=TraceFlags(TraceFlags.RANDOM_TRACE_ID if random_id else TraceFlags.DEFAULT),
-                trace_state=trace_state,
+                # No tracestate: a root has none, and a parent read here came without the header.
+                trace_state=None,
             )
         )
         return False, context.attach(trace.set_span_in_context(dropped, base))

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from opentelemetry import context, trace
+from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
@@ -324,24 +324,11 @@ class Tracing:
             await untraced(app, scope, receive, send)
 
         gate = self._gate(call_untraced)
-        decide, call_kept = gate.decide, gate.call_kept
 
-        # The gate's own steps, inlined: a dropped request (most, at prod's ratio) runs the app's own
-        # __call__ under this one frame, which each of its resumptions passes through.
-        async def call_gated(_self: Starlette, scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":  # lifespan: nothing to trace
-                await untraced(_self, scope, receive, send)
-                return
-            kept, handle = decide(scope)
-            if kept:
-                await call_kept(handle, scope, receive, send)
-                return
-            try:
-                await untraced(_self, scope, receive, send)
-            finally:
-                context.detach(handle)
+        async def call_traced(_self: Starlette, scope: Scope, receive: Receive, send: Send) -> None:
+            await gate(scope, receive, send)
 
-        app.__class__ = type(f"Traced{original.__name__}", (original,), {"__call__": call_gated})
+        app.__class__ = type(f"Traced{original.__name__}", (original,), {"__call__": call_traced})
 
     def instrument_asgi(self, app: ASGIApp) -> ASGIApp:
         """`app` inside a server span, for an ASGI app that is not a Starlette one; a request the
