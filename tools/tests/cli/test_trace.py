@@ -156,6 +156,18 @@ def test_the_api_and_ai_log_lines_carry_trace_ids_foundry_trace_finds(twin: Runn
 
 
 def test_the_latest_traces_and_the_clear_errors(twin: RunningTwin) -> None:
+    # Two traces of its own, stored before it reads the latest two: with the module's tests spread
+    # over xdist's workers, each with its own twin, the others' traces may be on another twin.
+    client = Client(twin.url, "carol")
+    for _ in range(2):
+        trace_id = secrets.token_hex(16)
+        ask(
+            twin,
+            client,
+            "Which trace is newest?",
+            {"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"},
+        )
+        assert spans_of(twin, trace_id)
     latest = foundry_trace(twin, "--last", "2", "--format", "json")
     assert latest.returncode == 0, latest.stderr
     assert len({span["trace_id"] for span in json.loads(latest.stdout)}) == 2
