@@ -16,10 +16,14 @@ on the same inputs gives the same answer:
 https://opentelemetry.io/docs/specs/otel/trace/sdk/#sampler
 
 Kept: the request goes through OpenTelemetry's middleware as before. Dropped: it skips that middleware
-and runs inside a non-recording span that carries the trace id, a span id and the unsampled flag, as
-the SDK's own dropped span would. So the logs still name the trace, and the calls it makes pass
-`traceparent` on with the sampled flag off: the next service follows the decision instead of taking
-its own (W3C Trace Context, https://www.w3.org/TR/trace-context/#sampled-flag).
+and runs with what the SDK's own dropped span would carry: the trace id, a span id and the unsampled
+flag. So the logs still name the trace, and the calls it makes pass `traceparent` on with the sampled
+flag off: the next service follows the decision instead of taking its own (W3C Trace Context,
+https://www.w3.org/TR/trace-context/#sampled-flag). The two shapes nearly every request has (no
+propagation header, or a lone `traceparent`) are decided by `_FastDecision` and carried in
+foundry_runtime.trace_context.DROPPED; any other runs in a non-recording span in OpenTelemetry's
+context, as the SDK makes it. `FollowsDropped` keeps a span started inside a fast-dropped request
+(no instrumentation here starts one: each checks `recording()`) dropped and in the request's trace.
 """
 
 from __future__ import annotations
@@ -31,16 +35,19 @@ from opentelemetry import context, trace
 from opentelemetry.context.context import Context
 from opentelemetry.propagators.textmap import Getter
 from opentelemetry.sdk.trace.id_generator import IdGenerator
-from opentelemetry.sdk.trace.sampling import Decision
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+
+from foundry_runtime.trace_context import DROPPED, DroppedTrace, dropped_span
 
 TRACE_ID_LIMIT = (1 << 64) - 1  # TraceIdRatioBased's: the low 64 bits of the trace id decide
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     import httpx
-    from opentelemetry.sdk.trace.sampling import Sampler
+    from opentelemetry.trace import Link
+    from opentelemetry.util.types import Attributes
     from starlette.types import ASGIApp, Receive, Scope, Send
 
 # The trace id HeadSampled chose for a kept request without a parent, until the server span takes it.
@@ -51,7 +58,8 @@ _preset_trace_id: contextvars.ContextVar[int | None] = contextvars.ContextVar(
 
 class PresetIdGenerator(IdGenerator):
     """The provider's id generator, except that a root span started while HeadSampled holds a preset
-    trace id takes that one (once: later roots in the same request get new ids)."""
+    trace id takes that one (once: later roots in the same request get new ids), and one started
+    inside a fast-dropped request takes that request's (it stays in the trace the logs name)."""
 
     def __init__(self, inner: IdGenerator) -> None:
         self.inner = inner
@@ -62,12 +70,44 @@ class PresetIdGenerator(IdGenerator):
     def generate_trace_id(self) -> int:
         preset = _preset_trace_id.get()
         if preset is None:
-            return self.inner.generate_trace_id()
+            dropped = DROPPED.get()
+            return self.inner.generate_trace_id() if dropped is None else dropped.trace_id
         _preset_trace_id.set(None)
         return preset
 
     def is_trace_id_random(self) -> bool:
         return self.inner.is_trace_id_random()
+
+
+class FollowsDropped(Sampler):
+    """The configured sampler, except inside a request dropped on the fast path, where OpenTelemetry's
+    context holds no span: a span started there without a parent is dropped, as the SDK's sampler
+    drops it under the non-recording parent the request would otherwise have had (every sampler
+    this setup offers drops under a non-sampled parent, or decides by the trace id, which
+    PresetIdGenerator keeps the request's)."""
+
+    def __init__(self, inner: Sampler) -> None:
+        self.inner = inner
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: trace.TraceState | None = None,
+    ) -> SamplingResult:
+        if (
+            DROPPED.get() is not None
+            and not trace.get_current_span(parent_context).get_span_context().is_valid
+        ):
+            return SamplingResult(Decision.DROP)
+        return self.inner.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
+
+    def get_description(self) -> str:
+        return self.inner.get_description()
 
 
 class _HeaderGetter(Getter[dict[str, list[str]]]):
@@ -100,16 +140,13 @@ class _FastDecision:
     TraceContextTextMapPropagator.extract's parsing of `traceparent` (its own regular expression,
     zero ids, version 00 with more fields, version ff)."""
 
-    __slots__ = ("base_is_empty", "bound")
+    __slots__ = ("bound",)
 
-    def __init__(self, *, bound: int, base_is_empty: bool) -> None:
+    def __init__(self, *, bound: int) -> None:
         self.bound = bound  # root: kept when trace_id & TRACE_ID_LIMIT < bound
-        # The extracted context starts empty (the composite's first propagator makes a fresh Context).
-        self.base_is_empty = base_is_empty
 
     @classmethod
     def for_setup(cls, sampler: Sampler, propagators: list[object]) -> _FastDecision | None:
-        from opentelemetry.propagators.aws import AwsXRayPropagator
         from opentelemetry.sdk.trace.sampling import (
             ALWAYS_OFF,
             ALWAYS_ON,
@@ -137,26 +174,33 @@ class _FastDecision:
             return None
         if not any(type(p) is TraceContextTextMapPropagator for p in propagators):
             return None
-        first = propagators[0] if propagators else None
-        return cls(
-            bound=bound,
-            base_is_empty=type(first) in (TraceContextTextMapPropagator, AwsXRayPropagator),
-        )
+        return cls(bound=bound)
 
 
 _TRACEPARENT = "traceparent"
+_ZERO_TRACE_ID = "0" * 32
+_ZERO_SPAN_ID = "0" * 16
+_traceparent_format: Any = None  # TraceContextTextMapPropagator's regular expression, once loaded
 
 
 def _parse_traceparent(header: str) -> tuple[int, int, int] | None:
     """(trace id, span id, flags) as TraceContextTextMapPropagator.extract reads them, with its own
     regular expression, or None where it extracts nothing."""
-    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+    global _traceparent_format  # loaded on first use, not at import (HeadSampled says why)
+    if _traceparent_format is None:
+        from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-    match = TraceContextTextMapPropagator._TRACEPARENT_HEADER_FORMAT_RE.search(header)
+        _traceparent_format = TraceContextTextMapPropagator._TRACEPARENT_HEADER_FORMAT_RE
+    match = _traceparent_format.search(header)
     if match is None:
         return None
     version, trace_id, span_id, flags, rest = match.groups()
-    if trace_id == "0" * 32 or span_id == "0" * 16 or version == "ff" or (version == "00" and rest):
+    if (
+        trace_id == _ZERO_TRACE_ID
+        or span_id == _ZERO_SPAN_ID
+        or version == "ff"
+        or (version == "00" and rest)
+    ):
         return None
     return int(trace_id, 16), int(span_id, 16), int(flags, 16)
 
@@ -209,12 +253,12 @@ class HeadSampled:
         try:
             await self.untraced(scope, receive, send)
         finally:
-            context.detach(handle)
+            release(handle)
 
     def decide(self, scope: Scope) -> tuple[bool, Any]:
         """The sampler's decision on an HTTP request: (True, the preset trace id or None) when kept,
-        for `call_kept`; (False, a context token) when dropped: the dropped span is then attached,
-        and the caller runs the untraced app and detaches the token when the request is done."""
+        for `call_kept`; (False, a token) when dropped: the dropped trace is then current, and the
+        caller runs the untraced app and `release`s the token when the request is done."""
         # Only the propagators' own headers, and no extraction at all for a request that carries none
         # (every request a browser sends): an empty carrier extracts the current context unchanged.
         # Header names arrive lower-cased (ASGI); a repeated header keeps every value, as the getter expects.
@@ -224,11 +268,15 @@ class HeadSampled:
             if name in fields:
                 carrier.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
         fast = self._fast
-        if fast is not None:
+        inherited = DROPPED.get()  # a gate called inside a fast-dropped request (in-process only)
+        if fast is not None and inherited is None:
             decided = self._decide_fast(fast, carrier)
             if decided is not None:
                 return decided
-        extracted = self._propagate.extract(carrier, getter=_HEADERS) if carrier else context.get_current()
+        current = context.get_current()
+        if inherited is not None:  # that request's span as the SDK would hold it: the local parent
+            current = trace.set_span_in_context(dropped_span(inherited), current)
+        extracted = self._propagate.extract(carrier, context=current, getter=_HEADERS) if carrier else current
         parent = trace.get_current_span(extracted).get_span_context()
         trace_id = parent.trace_id if parent.is_valid else self.ids.inner.generate_trace_id()
         result = self.sampler.should_sample(extracted, trace_id, self.span_name(scope), kind=SpanKind.SERVER)
@@ -247,20 +295,22 @@ class HeadSampled:
                 trace_state=result.trace_state,
             )
         )
-        return False, context.attach(trace.set_span_in_context(dropped, extracted))
+        token = context.attach(trace.set_span_in_context(dropped, extracted))
+        if inherited is not None:  # this request's trace is OpenTelemetry's current span now
+            return False, (token, DROPPED.set(None))
+        return False, token
 
     def _decide_fast(self, fast: _FastDecision, carrier: dict[str, list[str]]) -> tuple[bool, Any] | None:
-        """`decide` for no propagation header or a lone `traceparent`; None: take the full path."""
+        """`decide` for no propagation header or a lone `traceparent`; None: take the full path. A
+        dropped request's trace goes in DROPPED: no span, context or lookups of OpenTelemetry's, whose
+        context stays the one current at the request's start (a server's: empty, as the full path's
+        extraction leaves it but for the span)."""
         if not carrier:
             parent = None
-            base = context.get_current()
-            if trace.get_current_span(base).get_span_context().is_valid:
+            if trace.get_current_span().get_span_context().is_valid:
                 return None  # a span is current already (not a server's request): the full path
         elif len(carrier) == 1 and len(values := carrier.get(_TRACEPARENT, [])) == 1:
             parent = _parse_traceparent(values[0])
-            if not fast.base_is_empty:
-                return None
-            base = Context()
         else:
             return None
         if parent is None:  # a root: the ratio decides on a new trace id
@@ -269,22 +319,12 @@ class HeadSampled:
                 return True, trace_id
             random_id = self.ids.is_trace_id_random()
         else:
-            trace_id, _, flags = parent
-            parent_flags = TraceFlags(flags)
-            if parent_flags.sampled:
+            trace_id, _, parent_flags = parent
+            if parent_flags & TraceFlags.SAMPLED:
                 return True, None
-            random_id = parent_flags.random_trace_id
-        dropped = NonRecordingSpan(
-            SpanContext(
-                trace_id=trace_id,
-                span_id=self.ids.generate_span_id(),
-                is_remote=False,
-                trace_flags=TraceFlags(TraceFlags.RANDOM_TRACE_ID if random_id else TraceFlags.DEFAULT),
-                # No tracestate: a root has none, and a parent read here came without the header.
-                trace_state=None,
-            )
-        )
-        return False, context.attach(trace.set_span_in_context(dropped, base))
+            random_id = bool(parent_flags & TraceFlags.RANDOM_TRACE_ID)
+        flags = TraceFlags.RANDOM_TRACE_ID if random_id else TraceFlags.DEFAULT
+        return False, DROPPED.set(DroppedTrace(trace_id, self.ids.generate_span_id(), flags))
 
     async def call_kept(self, preset: int | None, scope: Scope, receive: Receive, send: Send) -> None:
         """A kept request through `traced`; without a parent, its server span takes `preset`."""
@@ -296,9 +336,57 @@ class HeadSampled:
                 _preset_trace_id.reset(token)
 
 
+def release(handle: Any) -> None:
+    """Ends what `HeadSampled.decide` made current for a dropped request."""
+    if isinstance(handle, tuple):  # a full-path decision inside a fast-dropped request
+        token, outer = handle
+        DROPPED.reset(outer)
+        context.detach(token)
+    elif handle.var is DROPPED:
+        DROPPED.reset(handle)
+    else:
+        context.detach(handle)
+
+
+class DroppedHeaders:
+    """The headers the process's propagators would inject for a fast-dropped request's span, as
+    `propagate.inject` would write them with that span current: `traceparent` written here for the
+    W3C propagator (its format, with the sampled flag off and no tracestate), any other propagator
+    asked with OpenTelemetry's own span. tests/test_head_sampling.py holds the two equal."""
+
+    def __init__(self) -> None:
+        from opentelemetry import propagate
+
+        self._propagate = propagate
+        self._textmap: object = None
+        self._plan: list[Any] = []
+
+    def _current_plan(self) -> list[Any]:
+        textmap = self._propagate.get_global_textmap()
+        if textmap is not self._textmap:
+            from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+            propagators = getattr(textmap, "_propagators", [textmap])  # a CompositePropagator's
+            self._plan = [None if type(p) is TraceContextTextMapPropagator else p for p in propagators]
+            self._textmap = textmap
+        return self._plan
+
+    def inject(self, headers: httpx.Headers, dropped: DroppedTrace) -> None:
+        with_span: Context | None = None
+        for propagator in self._current_plan():
+            if propagator is None:
+                headers[_TRACEPARENT] = (
+                    f"00-{dropped.trace_id:032x}-{dropped.span_id:016x}-{dropped.flags:02x}"
+                )
+                continue
+            if with_span is None:
+                with_span = trace.set_span_in_context(dropped_span(dropped))
+            propagator.inject(headers, context=with_span)
+
+
 def send_only_headers(client: httpx.AsyncClient) -> None:
     """After OpenTelemetry's httpx instrumentation (which wraps the client's transport's
-    `handle_async_request` in place): a request sent inside a non-recording span skips the wrapper's
+    `handle_async_request` in place): a request sent inside a dropped request skips the wrapper's
     client span (its attributes, its metrics) and gets the current trace context's headers alone,
     as the wrapper would have injected them (the dropped span's id as the parent, sampled flag off)."""
     transport = client._transport  # the attribute the instrumentation itself wraps
@@ -309,11 +397,16 @@ def send_only_headers(client: httpx.AsyncClient) -> None:
     from opentelemetry import propagate
 
     inject = propagate.inject
+    dropped_headers = DroppedHeaders()
 
     async def handle_async_request(request: httpx.Request) -> httpx.Response:
-        if trace.get_current_span().is_recording():
+        dropped = DROPPED.get()
+        if dropped is not None:
+            dropped_headers.inject(request.headers, dropped)
+        elif trace.get_current_span().is_recording():
             return await traced(request)
-        inject(request.headers)
+        else:
+            inject(request.headers)
         response: httpx.Response = await plain(request)
         return response
 

@@ -41,7 +41,7 @@ from opentelemetry.sdk.trace.sampling import (
     TraceIdRatioBased,
 )
 
-from foundry_runtime.head_sampling import HeadSampled, PresetIdGenerator, send_only_headers
+from foundry_runtime.head_sampling import FollowsDropped, HeadSampled, PresetIdGenerator, send_only_headers
 
 if TYPE_CHECKING:
     import httpx
@@ -286,7 +286,7 @@ class Tracing:
         )
         provider = TracerProvider(
             resource=Resource.create(dict(config.resource_attributes)),
-            sampler=sampler_for(config),
+            sampler=FollowsDropped(sampler_for(config)),
             # HeadSampled picks a kept root request's trace id before its server span exists.
             id_generator=PresetIdGenerator(id_generator_for(config.id_generator)),
         )
@@ -349,11 +349,10 @@ class Tracing:
             # One span per request, not one more per ASGI message sent or received.
             exclude_spans=["receive", "send"],
         )
-        ids = provider.id_generator
+        ids, sampler = provider.id_generator, provider.sampler
         assert isinstance(ids, PresetIdGenerator), "Tracing.start builds the provider with one"
-        return HeadSampled(
-            traced=traced, untraced=app, sampler=provider.sampler, ids=ids, span_name=_span_name
-        )
+        assert isinstance(sampler, FollowsDropped), "and with this sampler"
+        return HeadSampled(traced=traced, untraced=app, sampler=sampler.inner, ids=ids, span_name=_span_name)
 
     def instrument_httpx(self, client: httpx.AsyncClient) -> None:
         """A client span per request `client` sends inside a recorded span, and the trace context in

@@ -327,16 +327,36 @@ def _gate(sampler: str, ratio: float, propagators: str, *, seed: int, fast: bool
 
 
 def _outcome(gate: Any, headers: list[tuple[bytes, bytes]]) -> tuple[Any, ...]:
-    from opentelemetry import context, trace
+    """What a decision makes observable: kept (with its preset trace id), or dropped with the span
+    the request runs in as OpenTelemetry's API would give it, whether anything records, the headers
+    a call made inside it sends, its baggage, and the trace fields of its log lines."""
+    from foundry_runtime import trace_context
+    from foundry_runtime.head_sampling import DroppedHeaders, release
+    from opentelemetry import baggage, propagate, trace
 
     kept, handle = gate.decide({"type": "http", "method": "POST", "path": "/graphql", "headers": headers})
     if kept:
         return ("kept", handle)
-    current = context.get_current()
-    context.detach(handle)
-    span = trace.get_current_span(current)
-    values = {k: v.get_span_context() if isinstance(v, trace.Span) else v for k, v in current.items()}
-    return ("dropped", span.is_recording(), span.get_span_context(), values)
+    try:
+        dropped = trace_context.DROPPED.get()
+        sent = httpx.Headers()
+        if dropped is None:
+            span = trace.get_current_span()
+            propagate.inject(sent)
+        else:
+            span = trace_context.dropped_span(dropped)
+            DroppedHeaders().inject(sent, dropped)
+        return (
+            "dropped",
+            trace_context.recording(),
+            span.is_recording(),
+            span.get_span_context(),
+            sorted(sent.multi_items()),
+            dict(baggage.get_all()),
+            dict(trace_context.add_trace_context(None, "", {})),
+        )
+    finally:
+        release(handle)
 
 
 @pytest.mark.parametrize(
@@ -370,22 +390,76 @@ def test_the_fast_decision_equals_the_sdks_on_generated_requests(
     kinds = {o[0] for o in full_outcomes}
     if sampler == "parentbased_traceidratio" and ratio == 0.05:
         assert kinds == {"kept", "dropped"}  # both paths exercised, sampled parents kept
+    from foundry_runtime import trace_context
+
+    assert trace_context.DROPPED.get() is None  # every decision released
+
+
+@pytest.mark.parametrize(
+    "propagators",
+    ["tracecontext,baggage", "xray,tracecontext", "baggage,tracecontext", "xray", "tracecontext"],
+)
+@pytest.mark.parametrize("flags", [0x00, 0x02])
+@pytest.mark.parametrize("with_baggage", [False, True])
+def test_a_dropped_requests_headers_are_what_propagate_injects_for_its_span(
+    propagators: str, flags: int, with_baggage: bool
+) -> None:
+    from foundry_runtime.head_sampling import DroppedHeaders
+    from foundry_runtime.trace_context import DroppedTrace, dropped_span
+    from opentelemetry import baggage, context, propagate, trace
+
+    gate = _gate("parentbased_traceidratio", 0.05, propagators, seed=3, fast=True)  # sets the propagators
+    assert gate is not None
+    dropped = DroppedTrace(0x0AF7651916CD43DD8448EB211C80319C, 0x00F067AA0BA902B7, flags)
+    token = context.attach(baggage.set_baggage("user", "1")) if with_baggage else None
+    try:
+        ours, theirs = httpx.Headers({"accept": "*/*"}), httpx.Headers({"accept": "*/*"})
+        DroppedHeaders().inject(ours, dropped)
+        propagate.inject(theirs, context=trace.set_span_in_context(dropped_span(dropped)))
+    finally:
+        if token is not None:
+            context.detach(token)
+    assert sorted(ours.multi_items()) == sorted(theirs.multi_items())
+    assert len(ours) > 1  # something was injected
+
+
+def test_a_span_started_inside_a_fast_dropped_request_is_dropped_and_in_its_trace() -> None:
+    """No instrumentation here starts one (each checks `recording()`), but one that did would not
+    begin a new trace that the ratio might keep."""
+    from foundry_runtime.head_sampling import release
+    from foundry_runtime.trace_context import DROPPED
+
+    spans = InMemorySpanExporter()
+    tracing = _tracing("parentbased_traceidratio", 1.0, spans)  # a new trace would always be kept
+    gate = tracing._gate(lambda *args: None)
+    headers = [(b"traceparent", f"00-{TRACE_ID}-b7ad6b7169203331-00".encode())]
+    kept, handle = gate.decide({"type": "http", "method": "GET", "path": "/", "headers": headers})
+    assert not kept and DROPPED.get() is not None
+    try:
+        with tracing.tracer("test").start_as_current_span("inner") as span:
+            assert not span.is_recording()
+            assert format(span.get_span_context().trace_id, "032x") == TRACE_ID
+    finally:
+        release(handle)
+    with tracing.tracer("test").start_as_current_span("outside") as span:
+        assert span.is_recording()  # outside the request the sampler decides as configured
+    assert [s.name for s in spans.get_finished_spans()] == ["outside"]
 
 
 def test_the_fast_decision_is_taken_for_the_common_shapes_only() -> None:
     gate = _gate("parentbased_traceidratio", 0.05, "tracecontext,baggage", seed=1, fast=True)
     assert gate._fast is not None
     tp = (b"traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00")
-    from opentelemetry import context
+    from foundry_runtime.head_sampling import release
 
     root = gate._decide_fast(gate._fast, {})
     assert root is not None
     if not root[0]:
-        context.detach(root[1])
+        release(root[1])
     carrier = {"traceparent": [tp[1].decode()]}
     decided = gate._decide_fast(gate._fast, carrier)
     assert decided is not None and decided[0] is False
-    context.detach(decided[1])
+    release(decided[1])
     assert gate._decide_fast(gate._fast, {**carrier, "tracestate": ["a=1"]}) is None
     assert _gate("traceidratio", 0.5, "tracecontext", seed=1, fast=True)._fast is None
     assert _gate("parentbased_traceidratio", 0.5, "baggage,tracecontext", seed=1, fast=True)._fast is not None

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 from foundry_runtime import REQUEST_ID_HEADER
+from foundry_runtime.trace_context import recording
 from foundry_runtime.tracing import Tracing
 from opentelemetry import trace
 
@@ -150,13 +151,13 @@ class UpstreamClient:
     ) -> UpstreamAnswer:
         # Inside a request the sampler dropped (foundry_runtime.head_sampling) the GenAI span would be
         # dropped too (every sampler offered decides by the parent or the trace id): skip making it.
-        if self._tracer is None or not trace.get_current_span().is_recording():
+        if self._tracer is None or not recording():
             return await self._chat(prompt=prompt, max_tokens=max_tokens, user=user, request_id=request_id)
         with self._tracer.start_as_current_span(
             f"{GEN_AI_OPERATION} {self.model}", kind=trace.SpanKind.CLIENT, record_exception=False
         ) as span:
-            recording = span.is_recording()
-            if recording:
+            records = span.is_recording()
+            if records:
                 span.set_attributes(
                     {
                         "gen_ai.operation.name": GEN_AI_OPERATION,
@@ -175,11 +176,11 @@ class UpstreamClient:
                     prompt=prompt, max_tokens=max_tokens, user=user, request_id=request_id
                 )
             except CompletionError as exc:
-                if recording:
+                if records:
                     span.set_attribute("error.type", exc.code.value)
                     span.set_status(trace.StatusCode.ERROR, exc.message)
                 raise
-            if recording:
+            if records:
                 span.set_attributes(
                     {
                         "gen_ai.response.model": answer.model,

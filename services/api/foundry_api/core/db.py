@@ -66,7 +66,7 @@ def _statement_spans(tracing: Tracing) -> Any:
     the statements of a recorded request only."""
     if tracing.provider is None:
         return None
-    from opentelemetry import trace
+    from foundry_runtime.trace_context import recording
     from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
 
     provider = tracing.provider
@@ -83,7 +83,7 @@ def _statement_spans(tracing: Tracing) -> Any:
         # A request the sampler dropped would still start a (non-recording) span per statement, with
         # its name parsed from the SQL; at prod's 5% that is most statements (bench/README.md).
         def cursor(connection: AsyncConnection[DictRow], **kwargs: Any) -> Any:
-            chosen = traced if trace.get_current_span().is_recording() else plain
+            chosen = traced if recording() else plain
             return chosen(connection, **kwargs)
 
         conn.cursor_factory = cast("type[AsyncCursor[DictRow]]", cursor)
