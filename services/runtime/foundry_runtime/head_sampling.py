@@ -140,13 +140,17 @@ class _FastDecision:
     TraceContextTextMapPropagator.extract's parsing of `traceparent` (its own regular expression,
     zero ids, version 00 with more fields, version ff)."""
 
-    __slots__ = ("bound",)
+    __slots__ = ("base_is_empty", "bound")
 
-    def __init__(self, *, bound: int) -> None:
+    def __init__(self, *, bound: int, base_is_empty: bool) -> None:
         self.bound = bound  # root: kept when trace_id & TRACE_ID_LIMIT < bound
+        # The composite's first propagator extracts into a fresh Context, not the current one, so a
+        # lone traceparent it cannot read leaves no parent even where a span is current.
+        self.base_is_empty = base_is_empty
 
     @classmethod
     def for_setup(cls, sampler: Sampler, propagators: list[object]) -> _FastDecision | None:
+        from opentelemetry.propagators.aws import AwsXRayPropagator
         from opentelemetry.sdk.trace.sampling import (
             ALWAYS_OFF,
             ALWAYS_ON,
@@ -174,7 +178,11 @@ class _FastDecision:
             return None
         if not any(type(p) is TraceContextTextMapPropagator for p in propagators):
             return None
-        return cls(bound=bound)
+        first = propagators[0] if propagators else None
+        return cls(
+            bound=bound,
+            base_is_empty=type(first) in (TraceContextTextMapPropagator, AwsXRayPropagator),
+        )
 
 
 _TRACEPARENT = "traceparent"
@@ -257,8 +265,21 @@ class HeadSampled:
 
     def decide(self, scope: Scope) -> tuple[bool, Any]:
         """The sampler's decision on an HTTP request: (True, the preset trace id or None) when kept,
-        for `call_kept`; (False, a token) when dropped: the dropped trace is then current, and the
-        caller runs the untraced app and `release`s the token when the request is done."""
+        for `call_kept`; (False, a handle) when dropped: the dropped trace is then current, and the
+        caller runs the untraced app and `release`s the handle when the request is done."""
+        inherited = DROPPED.get()
+        if inherited is None:
+            return self._decide(scope)
+        # A gate called inside a fast-dropped request (in-process only: a server's requests arrive
+        # with nothing current): decided as the SDK would decide with that request's span current.
+        outer = _hold_as_span(inherited)
+        kept, handle = self._decide(scope)
+        if kept:
+            release(outer)  # call_kept holds it again around the traced app
+            return kept, handle
+        return False, (handle, outer)
+
+    def _decide(self, scope: Scope) -> tuple[bool, Any]:
         # Only the propagators' own headers, and no extraction at all for a request that carries none
         # (every request a browser sends): an empty carrier extracts the current context unchanged.
         # Header names arrive lower-cased (ASGI); a repeated header keeps every value, as the getter expects.
@@ -268,15 +289,11 @@ class HeadSampled:
             if name in fields:
                 carrier.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
         fast = self._fast
-        inherited = DROPPED.get()  # a gate called inside a fast-dropped request (in-process only)
-        if fast is not None and inherited is None:
+        if fast is not None:
             decided = self._decide_fast(fast, carrier)
             if decided is not None:
                 return decided
-        current = context.get_current()
-        if inherited is not None:  # that request's span as the SDK would hold it: the local parent
-            current = trace.set_span_in_context(dropped_span(inherited), current)
-        extracted = self._propagate.extract(carrier, context=current, getter=_HEADERS) if carrier else current
+        extracted = self._propagate.extract(carrier, getter=_HEADERS) if carrier else context.get_current()
         parent = trace.get_current_span(extracted).get_span_context()
         trace_id = parent.trace_id if parent.is_valid else self.ids.inner.generate_trace_id()
         result = self.sampler.should_sample(extracted, trace_id, self.span_name(scope), kind=SpanKind.SERVER)
@@ -295,10 +312,7 @@ class HeadSampled:
                 trace_state=result.trace_state,
             )
         )
-        token = context.attach(trace.set_span_in_context(dropped, extracted))
-        if inherited is not None:  # this request's trace is OpenTelemetry's current span now
-            return False, (token, DROPPED.set(None))
-        return False, token
+        return False, context.attach(trace.set_span_in_context(dropped, extracted))
 
     def _decide_fast(self, fast: _FastDecision, carrier: dict[str, list[str]]) -> tuple[bool, Any] | None:
         """`decide` for no propagation header or a lone `traceparent`; None: take the full path. A
@@ -310,6 +324,8 @@ class HeadSampled:
             if trace.get_current_span().get_span_context().is_valid:
                 return None  # a span is current already (not a server's request): the full path
         elif len(carrier) == 1 and len(values := carrier.get(_TRACEPARENT, [])) == 1:
+            if not fast.base_is_empty:
+                return None
             parent = _parse_traceparent(values[0])
         else:
             return None
@@ -327,21 +343,32 @@ class HeadSampled:
         return False, DROPPED.set(DroppedTrace(trace_id, self.ids.generate_span_id(), flags))
 
     async def call_kept(self, preset: int | None, scope: Scope, receive: Receive, send: Send) -> None:
-        """A kept request through `traced`; without a parent, its server span takes `preset`."""
+        """A kept request through `traced`; without a parent, its server span takes `preset`. Inside a
+        fast-dropped request (a gate called in-process), that request's span becomes OpenTelemetry's
+        current one, the parent `decide` saw."""
         token = None if preset is None else _preset_trace_id.set(preset)
+        inherited = DROPPED.get()
+        held = None if inherited is None else _hold_as_span(inherited)
         try:
             await self.traced(scope, receive, send)
         finally:
+            if held is not None:
+                release(held)
             if token is not None:
                 _preset_trace_id.reset(token)
 
 
+def _hold_as_span(dropped: DroppedTrace) -> tuple[Any, Any]:
+    """`dropped` as OpenTelemetry's current span instead of in DROPPED, until released."""
+    return DROPPED.set(None), context.attach(trace.set_span_in_context(dropped_span(dropped)))
+
+
 def release(handle: Any) -> None:
-    """Ends what `HeadSampled.decide` made current for a dropped request."""
-    if isinstance(handle, tuple):  # a full-path decision inside a fast-dropped request
-        token, outer = handle
-        DROPPED.reset(outer)
-        context.detach(token)
+    """Ends what `HeadSampled.decide` made current for a dropped request: a token of DROPPED's or of
+    OpenTelemetry's context, or a tuple of handles, released in their order (innermost first)."""
+    if isinstance(handle, tuple):
+        for inner in handle:
+            release(inner)
     elif handle.var is DROPPED:
         DROPPED.reset(handle)
     else:

@@ -431,7 +431,11 @@ def test_a_span_started_inside_a_fast_dropped_request_is_dropped_and_in_its_trac
 
     spans = InMemorySpanExporter()
     tracing = _tracing("parentbased_traceidratio", 1.0, spans)  # a new trace would always be kept
-    gate = tracing._gate(lambda *args: None)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+    gate = tracing._gate(app)
     headers = [(b"traceparent", f"00-{TRACE_ID}-b7ad6b7169203331-00".encode())]
     kept, handle = gate.decide({"type": "http", "method": "GET", "path": "/", "headers": headers})
     assert not kept and DROPPED.get() is not None
@@ -463,3 +467,46 @@ def test_the_fast_decision_is_taken_for_the_common_shapes_only() -> None:
     assert gate._decide_fast(gate._fast, {**carrier, "tracestate": ["a=1"]}) is None
     assert _gate("traceidratio", 0.5, "tracecontext", seed=1, fast=True)._fast is None
     assert _gate("parentbased_traceidratio", 0.5, "baggage,tracecontext", seed=1, fast=True)._fast is not None
+
+
+@pytest.mark.parametrize(
+    ("sampler", "ratio"),
+    [("parentbased_traceidratio", 1.0), ("traceidratio", 0.5), ("always_on", 1.0)],
+)
+@pytest.mark.parametrize("propagators", ["tracecontext,baggage", "baggage,tracecontext"])
+def test_a_gate_inside_a_fast_dropped_request_decides_as_under_that_requests_span(
+    sampler: str, ratio: float, propagators: str
+) -> None:
+    """In-process only (a server's requests arrive with nothing current), but exact there too: the
+    outer request's trace in DROPPED is the parent the SDK's path sees with it as OpenTelemetry's
+    current span (a composite led by baggage extracts into the current context, so an unreadable
+    traceparent leaves that span the parent)."""
+    import random
+
+    from foundry_runtime.trace_context import DROPPED, DroppedTrace, dropped_span
+    from opentelemetry import context, trace
+
+    rng = random.Random(sampler)
+    requests = _requests(rng) * 2
+    outer = DroppedTrace(rng.getrandbits(128) | 1, rng.getrandbits(64) | 1, 0)
+    ours = _gate(sampler, ratio, propagators, seed=5, fast=True)
+    theirs = _gate(sampler, ratio, propagators, seed=5, fast=False)
+
+    def inside_ours(headers: list[tuple[bytes, bytes]]) -> tuple[Any, ...]:
+        token = DROPPED.set(outer)
+        try:
+            return _outcome(ours, headers)
+        finally:
+            DROPPED.reset(token)
+
+    def inside_theirs(headers: list[tuple[bytes, bytes]]) -> tuple[Any, ...]:
+        token = context.attach(trace.set_span_in_context(dropped_span(outer)))
+        try:
+            return _outcome(theirs, headers)
+        finally:
+            context.detach(token)
+
+    outcomes = [inside_ours(headers) for headers in requests]
+    assert outcomes == [inside_theirs(headers) for headers in requests]
+    if sampler.startswith("parentbased"):  # the outer request's unsampled span is the parent
+        assert any(o[0] == "dropped" and o[3].trace_id == outer.trace_id for o in outcomes)
