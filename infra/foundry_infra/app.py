@@ -5,7 +5,7 @@ import os
 # jsii prints a large end-of-life banner on Node 20; the pinned toolchain is known to work there.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from aws_cdk import App, Tags
+from aws_cdk import App, Stack, Tags
 
 from foundry_infra.config.model import EnvironmentConfig
 from foundry_infra.nag import add_nag
@@ -53,6 +53,11 @@ class FoundryApp:
             Tags.of(self.app).add(key, value)
 
     @property
+    def deployed(self) -> list[Stack]:
+        """Every stack of the environment, in deployment order."""
+        extra = [self.edge_alarms] if self.edge_alarms is not None else []
+        return [self.registry, self.edge, self.platform, *extra]
+
+    @property
     def stacks(self) -> list[str]:
-        extra = [self.edge_alarms.stack_name] if self.edge_alarms is not None else []
-        return [self.registry.stack_name, self.edge.stack_name, self.platform.stack_name, *extra]
+        return [stack.stack_name for stack in self.deployed]

@@ -98,6 +98,17 @@ def synthesize(
     )
     if result.ok:
         foundry.app.synth()
-        for stack in (foundry.registry, foundry.edge, foundry.platform):
+        for stack in foundry.deployed:
             result.templates[stack.stack_name] = out_dir / stack.template_file
     return result
+
+
+def assembly_stacks(out_dir: Path) -> dict[str, str]:
+    """Every stack of a synthesized cloud assembly and the region it deploys to, from its
+    manifest.json (the stacks `cdk deploy --all` deploys), in the manifest's order."""
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    return {
+        name: artifact["environment"].rsplit("/", 1)[1]  # aws://ACCOUNT/REGION
+        for name, artifact in manifest["artifacts"].items()
+        if artifact["type"] == "aws:cloudformation:stack"
+    }

@@ -15,6 +15,7 @@ from foundry_tools.cli.options import UserError
 from foundry_tools.cli.synthesis import default_out, synth_or_exit
 from foundry_tools.deploy.first import Command, FirstDeploy, FirstDeployError, Image
 from foundry_tools.paths import REPO_ROOT
+from foundry_tools.synth import assembly_stacks
 
 KEY = "VITE_CLERK_PUBLISHABLE_KEY"
 
@@ -92,6 +93,7 @@ def first_deploy(
         account=config.account,
         region=config.region,
         stack_prefix=config.stack_prefix,
+        stacks=assembly_stacks(out_dir),
         cdk=[cdk_cli, "--app", str(out_dir)],
         images=image_builds(config=config, registry=registry)
         if config.edge.web_origin != "s3"

@@ -7,16 +7,17 @@ order that works (issue 20):
 3. the three images, built for every platform the backends run and pushed at the configured tags,
    unless a tag is in the repository already (its tags are IMMUTABLE: a second push fails,
    https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html);
-4. every stack (the edge, then the platform);
+4. every stack (the edge, then the platform, then the edge alarms where the platform is outside
+   us-east-1);
 5. `foundry migrate apply`: the new database's schema.
 
 A stack left in ROLLBACK_COMPLETE by a failed create can only be deleted, never updated
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html#troubleshooting-errors-update-rollback-failed),
-so before steps 2 and 4 such a stack is deleted; its named retained resources were removed by the
-rollback (RetainExceptOnCreate), so the retry creates them again.
+so before steps 2 and 4 such a stack is deleted, in the region the synthesized app puts it; its named
+retained resources were removed by the rollback (RetainExceptOnCreate), so the retry creates them again.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,9 @@ class FirstDeploy:
     account: str
     region: str
     stack_prefix: str
+    # Every stack of the synthesized app and its region (foundry_tools.synth.assembly_stacks): the
+    # edge's and, with the platform outside us-east-1, the edge alarms' are in us-east-1.
+    stacks: Mapping[str, str]
     cdk: Command  # e.g. [node_modules/.bin/cdk, --app, cdk.out/dev]
     images: Sequence[Image]
     migrate: Command  # foundry migrate apply --env ...
@@ -74,7 +78,7 @@ class FirstDeploy:
                 )
                 continue
             self._step(f"build and push {image.service}", image.build)
-        self._clear_failed_create([f"{self.stack_prefix}-edge", f"{self.stack_prefix}-platform"])
+        self._clear_failed_create([name for name in self.stacks if name != self.registry_stack])
         self._step("deploy every stack", [*self.cdk, "deploy", "--all", "--require-approval", "never"])
         self._step("apply the database migrations", self.migrate)
 
@@ -106,8 +110,7 @@ class FirstDeploy:
 
     def _clear_failed_create(self, stacks: Sequence[str]) -> None:
         for name in stacks:
-            region = EDGE_REGION if name.endswith("-edge") else self.region
-            client = self.cloudformation(region)
+            client = self.cloudformation(self.stacks.get(name, self.region))
             try:
                 (stack,) = client.describe_stacks(StackName=name)["Stacks"]
             except botocore.exceptions.ClientError as error:

@@ -20,6 +20,7 @@ from foundry_infra.scenarios import MATRIX, SCENARIOS
 from foundry_templates import SynthesizedEnvironment as Synth
 
 FOUNDRY = Path(sys.executable).with_name("foundry")
+SUMMARY_FILE = "synth.stdout"
 
 
 def offline_env() -> dict[str, str]:
@@ -76,6 +77,8 @@ def _synthesize_all(root: Path) -> dict[str, Synth]:
         stdout, stderr = process.communicate(timeout=600)
         assert process.returncode == 0, f"synth {name} failed:\n{stdout}\n{stderr}"
         assert "end-of-life" not in stdout + stderr, "the Node 20 banner leaked into normal output"
+        if name in SCENARIOS:  # what `foundry synth` printed, for the tests of its summary
+            (root / name / SUMMARY_FILE).write_text(stdout)
     return _read_all(root)
 
 

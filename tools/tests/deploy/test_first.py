@@ -17,6 +17,13 @@ MANIFEST = json.dumps(
     {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}
 )
 REPOS = {"api": "foundry/dev/api", "ai": "foundry/dev/ai", "web": "foundry/dev/web"}
+# As foundry_tools.synth.assembly_stacks reads them from a synthesized app with the platform here.
+STACKS = {
+    "Foundry-dev-registry": REGION,
+    "Foundry-dev-edge": "us-east-1",
+    "Foundry-dev-platform": REGION,
+    "Foundry-dev-edge-alarms": "us-east-1",
+}
 
 
 class Account:
@@ -63,7 +70,9 @@ def _stack(region: str, name: str) -> None:
     )
 
 
-def _plan(account: Account, *, cloudformation: Any = None) -> FirstDeploy:
+def _plan(
+    account: Account, *, cloudformation: Any = None, stacks: dict[str, str] | None = None
+) -> FirstDeploy:
     images = [
         Image(
             service=service,
@@ -87,6 +96,7 @@ def _plan(account: Account, *, cloudformation: Any = None) -> FirstDeploy:
         account=ACCOUNT,
         region=REGION,
         stack_prefix="Foundry-dev",
+        stacks=stacks or STACKS,
         cdk=["cdk", "--app", "cdk.out/dev"],
         images=images,
         migrate=["foundry", "migrate", "apply", "--env", "dev"],
@@ -158,6 +168,7 @@ def test_a_retry_skips_what_is_done_and_a_failed_step_stops_the_sequence(aws: No
 
 
 def test_a_stack_left_by_a_failed_create_is_deleted_before_the_retry(aws: None) -> None:
+    """Each in its own region: the platform here, the edge alarms in us-east-1."""
     account = Account()
     for region in (REGION, "us-east-1"):
         _stack(region, "CDKToolkit")
@@ -216,6 +227,20 @@ def test_a_stack_left_by_a_failed_create_is_deleted_before_the_retry(aws: None) 
                 },
             )
             missing(edge_stub)  # the edge stack: none
+            edge_stub.add_response(
+                "describe_stacks",
+                {
+                    "Stacks": [
+                        {
+                            "StackName": "Foundry-dev-edge-alarms",
+                            "CreationTime": "2026-01-01T00:00:00Z",
+                            "StackStatus": "ROLLBACK_COMPLETE",
+                        }
+                    ]
+                },
+            )
+            edge_stub.add_response("delete_stack", {}, {"StackName": "Foundry-dev-edge-alarms"})
+            missing(edge_stub)  # the waiter: deleted
             plan = _plan(account, cloudformation=lambda region: edge if region == "us-east-1" else regional)
             plan.execute()
             edge_stub.assert_no_pending_responses()
