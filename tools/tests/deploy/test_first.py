@@ -185,65 +185,26 @@ def test_a_stack_left_by_a_failed_create_is_deleted_before_the_retry(aws: None) 
             service_message="Stack with id X does not exist",
         )
 
-    with Stubber(regional) as stub:
-        stub.add_response(
-            "describe_stacks",
-            {
-                "Stacks": [
-                    {
-                        "StackName": "CDKToolkit",
-                        "CreationTime": "2026-01-01T00:00:00Z",
-                        "StackStatus": "CREATE_COMPLETE",
-                    }
-                ]
-            },
-        )
+    def found(stub: Stubber, name: str, status: str) -> None:
+        stack = {"StackName": name, "CreationTime": "2026-01-01T00:00:00Z", "StackStatus": status}
+        stub.add_response("describe_stacks", {"Stacks": [stack]})
+
+    def deleted(stub: Stubber, name: str) -> None:
+        stub.add_response("delete_stack", {}, {"StackName": name})
+        missing(stub)  # the waiter: gone
+
+    with Stubber(regional) as stub, Stubber(edge) as edge_stub:
+        found(stub, "CDKToolkit", "CREATE_COMPLETE")
+        found(edge_stub, "CDKToolkit", "CREATE_COMPLETE")
         missing(stub)  # the registry stack: none
-        stub.add_response(
-            "describe_stacks",
-            {
-                "Stacks": [
-                    {
-                        "StackName": "Foundry-dev-platform",
-                        "CreationTime": "2026-01-01T00:00:00Z",
-                        "StackStatus": "ROLLBACK_COMPLETE",
-                    }
-                ]
-            },
-        )
-        stub.add_response("delete_stack", {}, {"StackName": "Foundry-dev-platform"})
-        missing(stub)  # the waiter: deleted
-        with Stubber(edge) as edge_stub:
-            edge_stub.add_response(
-                "describe_stacks",
-                {
-                    "Stacks": [
-                        {
-                            "StackName": "CDKToolkit",
-                            "CreationTime": "2026-01-01T00:00:00Z",
-                            "StackStatus": "CREATE_COMPLETE",
-                        }
-                    ]
-                },
-            )
-            missing(edge_stub)  # the edge stack: none
-            edge_stub.add_response(
-                "describe_stacks",
-                {
-                    "Stacks": [
-                        {
-                            "StackName": "Foundry-dev-edge-alarms",
-                            "CreationTime": "2026-01-01T00:00:00Z",
-                            "StackStatus": "ROLLBACK_COMPLETE",
-                        }
-                    ]
-                },
-            )
-            edge_stub.add_response("delete_stack", {}, {"StackName": "Foundry-dev-edge-alarms"})
-            missing(edge_stub)  # the waiter: deleted
-            plan = _plan(account, cloudformation=lambda region: edge if region == "us-east-1" else regional)
-            plan.execute()
-            edge_stub.assert_no_pending_responses()
+        missing(edge_stub)  # the edge stack: none
+        found(stub, "Foundry-dev-platform", "ROLLBACK_COMPLETE")
+        deleted(stub, "Foundry-dev-platform")
+        found(edge_stub, "Foundry-dev-edge-alarms", "ROLLBACK_COMPLETE")
+        deleted(edge_stub, "Foundry-dev-edge-alarms")
+        plan = _plan(account, cloudformation=lambda region: edge if region == "us-east-1" else regional)
+        plan.execute()
+        edge_stub.assert_no_pending_responses()
         stub.assert_no_pending_responses()
     assert [_kind(c) for c in account.commands] == ["registry", "all", "migrate"]
 
