@@ -21,7 +21,7 @@ from foundry_contract.postgres import server_parameters
 from foundry_twin.ai_stub import DEFAULT_MODEL
 from foundry_twin.buckets import ensure_uploads_bucket
 from foundry_twin.db_login import migrate_as_owner, rotate_api_password
-from foundry_twin.postgres import PostgresServer, free_port
+from foundry_twin.postgres import PostgresServer, free_ports
 from foundry_twin.service_env import ai_env, api_env, tracing_env
 from foundry_twin.state import UPLOADS_BUCKET, TwinPaths, TwinSecrets, write_private
 from foundry_twin.supervisor import Part, http_probe
@@ -157,13 +157,16 @@ def build_parts(
     tracing: TracingChoice | None = None,
 ) -> TwinPlan:
     site = f"http://127.0.0.1:{port}"
-    ports = {name: free_port() for name in ("postgres", "s3", "upstream", "issuer", "ai", "api")}
+    listening = ("postgres", "s3", "upstream", "issuer", "ai", "api")
+    # All at once and none the edge's: each part's port differs from every other's.
+    *chosen, traces_http, traces_grpc = free_ports(len(listening) + 2, avoid=frozenset({port}))
+    ports = dict(zip(listening, chosen, strict=True))
     urls = {name: f"http://127.0.0.1:{ports[name]}" for name in ports}
     version = twin_version()
     tracing = tracing or TracingChoice()
     # With tracing off nothing would send it a span, so the backend (about 30 s of CPU to start) stays down.
     traces = (
-        TraceBackend(http_port=free_port(), grpc_port=free_port(), data_dir=paths.traces)
+        TraceBackend(http_port=traces_http, grpc_port=traces_grpc, data_dir=paths.traces)
         if (tracing.enabled or tracing.backend) and tracing.endpoint is None
         else None
     )

@@ -47,10 +47,25 @@ def find_bin_dir() -> Path:
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    return free_ports(1)[0]
+
+
+def free_ports(count: int, *, avoid: frozenset[int] = frozenset()) -> list[int]:
+    """`count` distinct free ports on 127.0.0.1, none of them in `avoid`. Every socket stays bound
+    until all are chosen: the kernel may hand a port out again as soon as its socket closes, so
+    choosing them one at a time once gave two of a twin's parts the same port."""
+    with contextlib.ExitStack() as held:
+        ports: list[int] = []
+        # Bounded: each try holds its port, so a port of `avoid` comes up at most once.
+        for _ in range(count + len(avoid)):
+            sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+            if port not in avoid:
+                ports.append(port)
+            if len(ports) == count:
+                return ports
+    raise OSError(f"could not find {count} free ports on 127.0.0.1 outside {sorted(avoid)}")
 
 
 class PostgresServer(BackgroundService):

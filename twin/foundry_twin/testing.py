@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,16 +20,12 @@ from typing import Any
 
 import httpx
 
+from foundry_twin.postgres import free_port as free_port  # for the tests that start a twin
+
 FOUNDRY = str(Path(sys.executable).with_name("foundry"))
 WEB_ROOT = Path(__file__).resolve().parents[2] / "services" / "web" / "dist"
 # Phoenix (the part `traces`) alone needs about 30 s of CPU to start; more on a busy machine.
 START_TIMEOUT = 420.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
