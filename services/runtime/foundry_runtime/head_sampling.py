@@ -124,6 +124,11 @@ class _HeaderGetter(Getter[dict[str, list[str]]]):
 _HEADERS = _HeaderGetter()
 
 
+def _propagators_of(textmap: object) -> list[object]:
+    """The propagators a global textmap runs, in its order: a CompositePropagator's, or itself."""
+    return list(getattr(textmap, "_propagators", [textmap]))  # the composite keeps them private
+
+
 class _FastDecision:
     """The same decision as the SDK's ParentBased sampler and OpenTelemetry's W3C extraction, for the
     two shapes nearly every request has: no propagation header at all (a browser's, at the first
@@ -246,8 +251,7 @@ class HeadSampled:
         if textmap is not self._textmap:
             self._textmap = textmap
             self._fields = frozenset(name.lower().encode("latin-1") for name in textmap.fields)
-            propagators = getattr(textmap, "_propagators", [textmap])  # a CompositePropagator's
-            self._fast = _FastDecision.for_setup(self.sampler, list(propagators))
+            self._fast = _FastDecision.for_setup(self.sampler, _propagators_of(textmap))
         return self._fields
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -393,8 +397,9 @@ class DroppedHeaders:
         if textmap is not self._textmap:
             from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-            propagators = getattr(textmap, "_propagators", [textmap])  # a CompositePropagator's
-            self._plan = [None if type(p) is TraceContextTextMapPropagator else p for p in propagators]
+            self._plan = [
+                None if type(p) is TraceContextTextMapPropagator else p for p in _propagators_of(textmap)
+            ]
             self._textmap = textmap
         return self._plan
 
